@@ -1,0 +1,58 @@
+import type { Database } from 'bun:sqlite'
+import { Elysia } from 'elysia'
+import type { SystemMemory } from '../shared/events'
+import type { Config } from './config'
+import { authRoutes } from './features/auth'
+import { argon2idHasher, type PasswordHasher } from './features/auth/passwords'
+import { AuthService } from './features/auth/service'
+import { sessionPlugin } from './features/auth/session'
+import { createSessionRepository } from './features/auth/sessions'
+import { LoginThrottle } from './features/auth/throttle'
+import { EventBus } from './features/events/bus'
+import { eventRoutes } from './features/events'
+import { healthRoutes } from './features/health'
+import { systemRoutes } from './features/system'
+import { readSystemMemory } from './features/system/memory'
+import { MemorySampler } from './features/system/sampler'
+import { userRoutes } from './features/users'
+import { createUserRepository } from './features/users/repository'
+import { UserAdminService } from './features/users/service'
+import { webRoutes } from './features/web'
+import { errorHandler } from './http/error-handler'
+
+export interface AppDeps {
+  config: Config
+  db: Database
+  secret: string
+  /** Seams for tests: a cheap hasher, a fixed clock, a fake memory reader. */
+  hasher?: PasswordHasher
+  now?: () => Date
+  readMemory?: () => SystemMemory
+  heartbeatMs?: number
+  logger?: Pick<Console, 'error'>
+}
+
+/** Wires services to their adapters and mounts every feature's routes. */
+export function createApp(deps: AppDeps) {
+  const bus = new EventBus()
+  const users = createUserRepository(deps.db)
+  const sessions = createSessionRepository(deps.db)
+  const hasher = deps.hasher ?? argon2idHasher
+  const auth = new AuthService({ users, sessions, hasher, bus, throttle: new LoginThrottle(), now: deps.now })
+  const userAdmin = new UserAdminService({ users, sessions, hasher, bus })
+  const memory = new MemorySampler(bus, deps.readMemory ?? (() => readSystemMemory()))
+  const session = sessionPlugin(auth, deps.secret)
+
+  const app = new Elysia()
+    .use(errorHandler(deps.logger))
+    .use(healthRoutes(deps.config.version))
+    .use(authRoutes(auth, session))
+    .use(userRoutes(userAdmin, session))
+    .use(systemRoutes(memory, session))
+    .use(eventRoutes({ bus, auth, users: userAdmin, memory, heartbeatMs: deps.heartbeatMs }, session))
+    .use(webRoutes(deps.config.webDist))
+
+  return { app, bus, memory }
+}
+
+export type App = ReturnType<typeof createApp>['app']

@@ -1,0 +1,88 @@
+import { homedir } from 'node:os'
+import { isAbsolute, join, resolve } from 'node:path'
+
+/** Everything the manager reads from its environment, read once at start. */
+export interface Config {
+  port: number
+  host: string
+  /** True when HOST was set explicitly: binding beyond loopback must be a choice. */
+  hostExplicit: boolean
+  home: string
+  hfEndpoint: string
+  hfToken: string | null
+  hfHubCache: string
+  enginePath: string[]
+  /** Where the built web app lives; the manager serves it with an SPA fallback. */
+  webDist: string
+  version: string
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+type Env = Record<string, string | undefined>
+
+const PROJECT_ROOT = resolve(import.meta.dir, '..')
+
+export function parsePort(raw: string, source: string): number {
+  const port = Number(raw)
+  if (!/^\d+$/.test(raw.trim()) || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigError(`${source} must be a whole number from 1 to 65535, not "${raw}".`)
+  }
+  return port
+}
+
+function absoluteDir(raw: string, source: string): string {
+  const expanded = raw.startsWith('~/') ? join(homedir(), raw.slice(2)) : raw
+  if (!isAbsolute(expanded)) throw new ConfigError(`${source} must be an absolute path, not "${raw}".`)
+  return expanded
+}
+
+function parseUrl(raw: string, source: string): string {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError(`${source} must be a URL such as https://huggingface.co, not "${raw}".`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${source} must use http or https, not "${url.protocol}".`)
+  }
+  return url.toString().replace(/\/+$/, '')
+}
+
+function nonEmpty(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim()
+  return value === undefined || value === '' ? undefined : value
+}
+
+/** Reads and checks the environment; throws ConfigError with a sentence a person can act on. */
+export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
+  const hostRaw = nonEmpty(env, 'HOST')
+  const portRaw = nonEmpty(env, 'PORT')
+  const home = absoluteDir(nonEmpty(env, 'MLX_MANAGER_HOME') ?? join(homedir(), '.mlx-manager'), 'MLX_MANAGER_HOME')
+  const hfHome = absoluteDir(nonEmpty(env, 'HF_HOME') ?? join(homedir(), '.cache', 'huggingface'), 'HF_HOME')
+  const hubCacheRaw = nonEmpty(env, 'HF_HUB_CACHE')
+  const enginePathRaw = nonEmpty(env, 'MLX_MANAGER_ENGINE_PATH')
+  const webDistRaw = nonEmpty(env, 'MLX_MANAGER_WEB_DIST')
+  return {
+    port: portRaw === undefined ? 8080 : parsePort(portRaw, 'PORT'),
+    host: hostRaw ?? '127.0.0.1',
+    hostExplicit: hostRaw !== undefined,
+    home,
+    hfEndpoint: parseUrl(nonEmpty(env, 'HF_ENDPOINT') ?? 'https://huggingface.co', 'HF_ENDPOINT'),
+    hfToken: nonEmpty(env, 'HF_TOKEN') ?? null,
+    hfHubCache: hubCacheRaw === undefined ? join(hfHome, 'hub') : absoluteDir(hubCacheRaw, 'HF_HUB_CACHE'),
+    enginePath: (enginePathRaw ?? '')
+      .split(':')
+      .filter((dir) => dir !== '')
+      .map((dir) => absoluteDir(dir, 'MLX_MANAGER_ENGINE_PATH')),
+    webDist: webDistRaw === undefined ? join(PROJECT_ROOT, 'web', 'dist') : absoluteDir(webDistRaw, 'MLX_MANAGER_WEB_DIST'),
+    version,
+  }
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}

@@ -1,0 +1,53 @@
+import { Elysia } from 'elysia'
+import { existsSync, statSync } from 'node:fs'
+import { extname, join, normalize, sep } from 'node:path'
+import { notFound } from '../../http/errors'
+
+/** Files that must be checked on every load so a new version is noticed at once. */
+const ALWAYS_REVALIDATE = new Set(['/index.html', '/sw.js', '/manifest.webmanifest', '/registerSW.js'])
+
+export function cacheControlFor(path: string): string {
+  if (ALWAYS_REVALIDATE.has(path) || path.startsWith('/workbox-')) return 'no-cache'
+  // Vite puts content-hashed files under /assets/: they never change under the same name.
+  if (path.startsWith('/assets/')) return 'public, max-age=31536000, immutable'
+  return 'public, max-age=3600'
+}
+
+/** The path inside `root` a request names, or null when it would leave `root` or names no file. */
+export function resolveStaticFile(root: string, urlPath: string): string | null {
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(urlPath)
+  } catch {
+    return null
+  }
+  if (decoded.includes('\0')) return null
+  const candidate = normalize(join(root, decoded))
+  if (candidate !== root && !candidate.startsWith(root.endsWith(sep) ? root : root + sep)) return null
+  return existsSync(candidate) && statSync(candidate).isFile() ? candidate : null
+}
+
+function fileResponse(path: string, urlPath: string): Response {
+  return new Response(Bun.file(path), { headers: { 'cache-control': cacheControlFor(urlPath) } })
+}
+
+const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>MLX Manager</title>
+<p>The web app has not been built yet. Run <code>npm start</code> (or <code>bun run build</code>) and reload.</p>`
+
+/**
+ * Serves the built PWA: real files with their cache headers, and index.html for any other
+ * GET that is not an API path, so deep links into the app work (SPA fallback).
+ */
+export function webRoutes(root: string) {
+  return new Elysia().get('/*', ({ path }) => {
+    if (path === '/api' || path.startsWith('/api/') || path.startsWith('/v1/')) {
+      throw notFound('not-found', 'There is nothing at this address.')
+    }
+    const file = resolveStaticFile(root, path)
+    if (file !== null) return fileResponse(file, path === '/' ? '/index.html' : path)
+    const index = join(root, 'index.html')
+    if (extname(path) !== '' && path !== '/index.html') throw notFound('not-found', `No file ${path} in the web app.`)
+    if (!existsSync(index)) return new Response(NOT_BUILT, { status: 503, headers: { 'content-type': 'text/html' } })
+    return fileResponse(index, '/index.html')
+  })
+}

@@ -1,0 +1,48 @@
+import { join } from 'node:path'
+import { createApp } from './app'
+import { isLoopback, type Config } from './config'
+import { openDatabase } from './db/database'
+import { MAX_JSON_BODY_BYTES } from '../shared/limits'
+import { loadOrCreateSecret } from './secret'
+
+export class StartError extends Error {
+  override name = 'StartError'
+}
+
+function isAddressInUse(error: unknown): boolean {
+  const text = error instanceof Error ? `${(error as { code?: string }).code ?? ''} ${error.message}` : String(error)
+  return /EADDRINUSE|address already in use|in use/i.test(text)
+}
+
+/** Opens the data dir, builds the app and listens; returns a stop function that closes everything. */
+export function startManager(config: Config, log: (line: string) => void = console.log) {
+  const db = openDatabase(join(config.home, 'manager.db'))
+  const { app, memory } = createApp({ config, db, secret: loadOrCreateSecret(config.home) })
+  try {
+    app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: MAX_JSON_BODY_BYTES + 1024 })
+  } catch (error) {
+    db.close()
+    if (isAddressInUse(error)) {
+      throw new StartError(
+        `Port ${config.port} on ${config.host} is already in use. Stop the other program or start with --port <another port> (or PORT=...).`,
+      )
+    }
+    throw error
+  }
+  memory.start()
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.server?.port ?? config.port}`
+  log(`MLX Manager ${config.version} is running at ${url}`)
+  log(`Data: ${config.home}  Models: ${config.hfHubCache}`)
+  if (!isLoopback(config.host)) {
+    log(`Listening on ${config.host}: other machines on your network can reach this manager. Accounts still need approval.`)
+  }
+  return {
+    url,
+    port: app.server?.port ?? config.port,
+    async stop() {
+      memory.stop()
+      await app.stop(true)
+      db.close()
+    },
+  }
+}

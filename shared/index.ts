@@ -1,0 +1,7 @@
+export * from './email'
+export * from './errors'
+export * from './events'
+export * from './limits'
+export * from './model-id'
+export * from './password'
+export * from './users'

@@ -1,0 +1,13 @@
+/** Limits both sides enforce, so the web app can say "too short" before a round trip. */
+export const PASSWORD_MIN_LENGTH = 8
+/** Long enough for any passphrase, short enough that hashing it costs nothing unusual. */
+export const PASSWORD_MAX_LENGTH = 256
+/** RFC 5321 caps a forward path at 254 characters. */
+export const EMAIL_MAX_LENGTH = 254
+/** No JSON body the API accepts comes near this; anything larger is refused before parsing. */
+export const MAX_JSON_BODY_BYTES = 1024 * 1024
+/** Failed logins allowed for one email (or one address) inside the window before 429. */
+export const LOGIN_FAILURE_LIMIT = 5
+export const LOGIN_FAILURE_WINDOW_MS = 15 * 60 * 1000
+/** How long a session lasts without signing in again. */
+export const SESSION_TTL_SECONDS = 7 * 24 * 60 * 60
