@@ -5,6 +5,8 @@ import { AppError, envelope } from './errors'
 type Logger = Pick<Console, 'error'>
 
 function describeValidation(error: ValidationError): string {
+  // A schema's own `error` text is written for people; prefer it.
+  if (typeof error.customError === 'string') return error.customError
   const first = error.all[0]
   const where = { body: 'request body', query: 'query string', params: 'path', headers: 'headers', cookie: 'cookie' }[
     error.type

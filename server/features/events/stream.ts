@@ -27,6 +27,7 @@ export async function* eventStream(options: {
     wake = null
   }
   const unsubscribe = options.bus.subscribe((delivery) => {
+    if (ending) return // the last word was said; let it drain
     const verdict = options.accepts(delivery)
     if (verdict === 'close') closed = true
     else if (verdict === 'last') {

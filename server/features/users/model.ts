@@ -2,14 +2,17 @@ import { t } from 'elysia'
 import { USER_STATUSES } from '../../../shared/users'
 import { PASSWORD_MAX_LENGTH } from '../../../shared/limits'
 
-export const userIdParams = t.Object({ id: t.Numeric({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) })
+export const userIdParams = t.Object({
+  id: t.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, error: 'A user id is a positive whole number.' }),
+})
 
 export const userPatch = t.Object(
   {
-    status: t.Optional(t.UnionEnum(USER_STATUSES)),
+    // A union of literals, not t.UnionEnum: an optional UnionEnum gets filled with its first member.
+    status: t.Optional(t.Union(USER_STATUSES.map((status) => t.Literal(status)))),
     isAdmin: t.Optional(t.Boolean()),
   },
-  { minProperties: 1 },
+  { minProperties: 1, error: 'Send at least one of status and isAdmin: status is pending, approved or disabled; isAdmin is true or false.' },
 )
 
 export const passwordReset = t.Object({ password: t.String({ maxLength: PASSWORD_MAX_LENGTH * 4 }) })

@@ -36,8 +36,6 @@ export class UserAdminService {
       if (this.deps.users.countActiveAdmins() === 0) throw lastAdmin()
       return this.find(id)
     })
-    // Sessions end with approval revoked; an account enabled again signs in afresh.
-    if (updated.status !== 'approved') this.deps.sessions.removeForUser(id)
     this.announce(updated)
     return toPublicUser(updated)
   }
