@@ -24,4 +24,36 @@ export const migrations: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  // Downloads: a persistent queue. Bytes already on disk live in `.incomplete` files, so only
+  // the plan (files, sizes, blob ids) and each file's completion are recorded here.
+  `
+  CREATE TABLE downloads (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    model_id TEXT NOT NULL,
+    revision TEXT NOT NULL,
+    commit_sha TEXT,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'downloading', 'paused', 'completed', 'failed', 'cancelled')),
+    error_code TEXT,
+    error_message TEXT,
+    created_repo INTEGER NOT NULL DEFAULT 0,
+    requested_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    completed_at TEXT
+  );
+  CREATE INDEX downloads_status ON downloads(status);
+  CREATE TABLE download_files (
+    download_id INTEGER NOT NULL REFERENCES downloads(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    blob_id TEXT NOT NULL,
+    lfs INTEGER NOT NULL,
+    done INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (download_id, path)
+  );
+  CREATE TABLE model_usage (
+    model_id TEXT PRIMARY KEY,
+    last_used_at TEXT NOT NULL
+  );
+  `,
 ]
