@@ -1,4 +1,6 @@
 import type { Download, DownloadProgress } from './downloads'
+import type { Profile } from './profiles'
+import type { ServerStatsEvent, ServerStatus } from './servers'
 import type { UserStatus } from './users'
 
 /** Every live update travels over one SSE stream (`GET /api/events`); `type` is the SSE event name. */
@@ -19,10 +21,18 @@ export interface ServerEventMap {
   'downloads.state': Download
   /** The local model list changed (a download finished, a model was deleted): fetch `GET /api/models` again. */
   'models.changed': { modelId: string; reason: 'downloaded' | 'deleted' }
+  /** A profile was created or edited. */
+  'profiles.changed': Profile
+  /** A profile was deleted. */
+  'profiles.deleted': { id: number }
+  /** A model server changed state (or its profile changed while it runs); carries its full status. */
+  'servers.state': ServerStatus
+  /** CPU and memory of every running server's process tree, every few seconds while any runs. */
+  'servers.stats': ServerStatsEvent
 }
 
 export type ServerEventType = keyof ServerEventMap
-export const SERVER_EVENT_TYPES: readonly ServerEventType[] = ['users.pending', 'session.user', 'system.memory', 'downloads.progress', 'downloads.state', 'models.changed']
+export const SERVER_EVENT_TYPES: readonly ServerEventType[] = ['users.pending', 'session.user', 'system.memory', 'downloads.progress', 'downloads.state', 'models.changed', 'profiles.changed', 'profiles.deleted', 'servers.state', 'servers.stats']
 
 export type ServerEvent = {
   [K in ServerEventType]: { type: K; data: ServerEventMap[K] }

@@ -56,4 +56,35 @@ export const migrations: readonly string[] = [
     last_used_at TEXT NOT NULL
   );
   `,
+  `
+  CREATE TABLE profiles (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+    description TEXT,
+    model TEXT NOT NULL,
+    engine TEXT NOT NULL CHECK (engine IN ('mlx-openai-server', 'mlx_lm.server', 'custom')),
+    host TEXT NOT NULL,
+    port INTEGER NOT NULL,
+    context_length INTEGER,
+    model_type TEXT NOT NULL,
+    tool_call_parser TEXT,
+    reasoning_parser TEXT,
+    auto_tool_choice INTEGER NOT NULL DEFAULT 0,
+    chat_template_file TEXT,
+    trust_remote_code INTEGER NOT NULL DEFAULT 0,
+    temperature REAL,
+    top_p REAL,
+    max_tokens INTEGER,
+    system_prompt TEXT,
+    extra_args TEXT NOT NULL DEFAULT '[]',
+    custom_command TEXT,
+    auto_start INTEGER NOT NULL DEFAULT 0,
+    idle_timeout_minutes INTEGER,
+    pinned INTEGER NOT NULL DEFAULT 0,
+    restart_on_crash INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX profiles_port ON profiles(port);
+  `,
 ]
