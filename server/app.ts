@@ -3,6 +3,12 @@ import { Elysia } from 'elysia'
 import type { SystemMemory } from '../shared/events'
 import type { Config } from './config'
 import { authRoutes } from './features/auth'
+import { downloadRoutes } from './features/downloads'
+import { nodeDisk, type DownloadDisk } from './features/downloads/disk'
+import { createHubClient } from './features/downloads/hub'
+import type { DownloadOptions } from './features/downloads/options'
+import { createDownloadRepository } from './features/downloads/repository'
+import { DownloadService } from './features/downloads/service'
 import { argon2idHasher, type PasswordHasher } from './features/auth/passwords'
 import { AuthService } from './features/auth/service'
 import { sessionPlugin } from './features/auth/session'
@@ -11,6 +17,10 @@ import { LoginThrottle } from './features/auth/throttle'
 import { EventBus } from './features/events/bus'
 import { eventRoutes } from './features/events'
 import { healthRoutes } from './features/health'
+import { modelRoutes } from './features/models'
+import { nodeCacheReader } from './features/models/cache-reader'
+import { createModelUsageRepository } from './features/models/repository'
+import { LocalModelService } from './features/models/service'
 import { systemRoutes } from './features/system'
 import { readSystemMemory } from './features/system/memory'
 import { MemorySampler } from './features/system/sampler'
@@ -30,6 +40,10 @@ export interface AppDeps {
   readMemory?: () => SystemMemory
   heartbeatMs?: number
   logger?: Pick<Console, 'error'>
+  /** Download tuning (tests shorten timeouts), the hub's fetch and the disk, as seams. */
+  downloads?: Partial<DownloadOptions>
+  hubFetch?: typeof fetch
+  downloadDisk?: DownloadDisk
 }
 
 /** Wires services to their adapters and mounts every feature's routes. */
@@ -42,6 +56,23 @@ export function createApp(deps: AppDeps) {
   const userAdmin = new UserAdminService({ users, sessions, hasher, bus })
   const memory = new MemorySampler(bus, deps.readMemory ?? (() => readSystemMemory()))
   const session = sessionPlugin(auth, deps.secret)
+  const hub = createHubClient({ endpoint: deps.config.hfEndpoint, token: () => deps.config.hfToken, fetch: deps.hubFetch })
+  const downloads = new DownloadService({
+    repo: createDownloadRepository(deps.db),
+    hub,
+    disk: deps.downloadDisk ?? nodeDisk,
+    bus,
+    cacheDir: deps.config.hfHubCache,
+    options: deps.downloads,
+    logger: deps.logger ?? console,
+  })
+  const models = new LocalModelService({
+    cacheDir: deps.config.hfHubCache,
+    reader: nodeCacheReader,
+    bus,
+    downloads,
+    usageRecords: createModelUsageRepository(deps.db),
+  })
 
   const app = new Elysia()
     .use(errorHandler(deps.logger))
@@ -50,9 +81,11 @@ export function createApp(deps: AppDeps) {
     .use(userRoutes(userAdmin, session))
     .use(systemRoutes(memory, session))
     .use(eventRoutes({ bus, auth, users: userAdmin, memory, heartbeatMs: deps.heartbeatMs }, session))
+    .use(downloadRoutes(downloads, session))
+    .use(modelRoutes(models, session))
     .use(webRoutes(deps.config.webDist))
 
-  return { app, bus, memory }
+  return { app, bus, memory, downloads, models }
 }
 
 export type App = ReturnType<typeof createApp>['app']

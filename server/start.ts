@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { createApp } from './app'
 import { isLoopback, type Config } from './config'
 import { openDatabase } from './db/database'
+import { downloadOptionsFromEnv } from './features/downloads/options'
 import { MAX_JSON_BODY_BYTES } from '../shared/limits'
 import { loadOrCreateSecret } from './secret'
 
@@ -17,7 +18,12 @@ function isAddressInUse(error: unknown): boolean {
 /** Opens the data dir, builds the app and listens; returns a stop function that closes everything. */
 export function startManager(config: Config, log: (line: string) => void = console.log) {
   const db = openDatabase(join(config.home, 'manager.db'))
-  const { app, memory } = createApp({ config, db, secret: loadOrCreateSecret(config.home) })
+  const { app, memory, downloads } = createApp({
+    config,
+    db,
+    secret: loadOrCreateSecret(config.home),
+    downloads: downloadOptionsFromEnv(process.env),
+  })
   try {
     app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: MAX_JSON_BODY_BYTES + 1024 })
   } catch (error) {
@@ -30,6 +36,8 @@ export function startManager(config: Config, log: (line: string) => void = conso
     throw error
   }
   memory.start()
+  // Downloads a stop or a crash interrupted continue from their partial files.
+  downloads.start()
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.server?.port ?? config.port}`
   log(`MLX Manager ${config.version} is running at ${url}`)
   log(`Data: ${config.home}  Models: ${config.hfHubCache}`)
@@ -41,6 +49,8 @@ export function startManager(config: Config, log: (line: string) => void = conso
     port: app.server?.port ?? config.port,
     async stop() {
       memory.stop()
+      // Pause transfers cleanly first: partial files stay, and the queue resumes on the next start.
+      await downloads.stop()
       await app.stop(true)
       db.close()
     },

@@ -1,0 +1,171 @@
+import { dirname } from 'node:path'
+import { isCommitSha, RepoPaths } from './cache-layout'
+import type { DownloadDisk } from './disk'
+import { DownloadFailure, diskFailure } from './failures'
+import type { HubClient } from './hub'
+import type { DownloadOptions } from './options'
+import { planFiles } from './plan'
+import type { DownloadRepository, StoredDownload, StoredFile } from './repository'
+import { SpeedMeter } from './speed'
+import { retryDelay, transferFile, type FileLive, type PlannedFile, type TransferContext } from './transfer'
+
+export interface JobDeps {
+  hub: HubClient
+  disk: DownloadDisk
+  repo: DownloadRepository
+  options: DownloadOptions
+  cacheDir: string
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>
+  random?: () => number
+}
+
+const formatBytes = (bytes: number) =>
+  bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GB` : bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MB` : `${bytes} bytes`
+
+/** One run of one download: pin the commit, plan the files, fetch them N at a time, link the snapshot. */
+export class DownloadJob {
+  /** Live state per file path, read by the progress ticker. */
+  readonly live = new Map<string, FileLive>()
+  plan: StoredFile[] = []
+
+  constructor(
+    private readonly deps: JobDeps,
+    readonly download: StoredDownload,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  async run(): Promise<void> {
+    const { deps, download, signal } = this
+    const paths = new RepoPaths(deps.cacheDir, download.modelId)
+    let commit = download.commit
+    this.plan = deps.repo.files(download.id)
+    if (commit === null || this.plan.length === 0) {
+      const resolved = await this.retrying(() => deps.hub.resolveCommit(download.modelId, download.revision, signal))
+      const entries = await this.retrying(() => deps.hub.listFiles(download.modelId, resolved, signal))
+      deps.repo.setPlan(download.id, resolved, planFiles(download.modelId, entries))
+      commit = resolved
+      this.plan = deps.repo.files(download.id)
+    }
+    if (!isCommitSha(commit)) throw new DownloadFailure('hub-error', `The hub named an invalid commit for ${download.modelId}.`)
+
+    await this.prepare(paths, commit)
+    const pending = this.plan.filter((file) => !file.done)
+    // Identical files share one blob: fetch each blob once, then link every path that uses it.
+    const blobs = new Map<string, PlannedFile>()
+    for (const file of pending) if (!blobs.has(file.blobId)) blobs.set(file.blobId, file)
+    await this.checkFreeSpace(paths, [...blobs.values()])
+    await this.fetchAll(paths, commit, [...blobs.values()])
+
+    if (download.revision !== commit && !commit.startsWith(download.revision)) {
+      try {
+        await deps.disk.writeText(paths.ref(download.revision), commit)
+      } catch (error) {
+        throw diskFailure(error, deps.cacheDir)
+      }
+    }
+  }
+
+  private async prepare(paths: RepoPaths, commit: string): Promise<void> {
+    const { disk, repo } = this.deps
+    try {
+      if (!(await disk.exists(paths.root))) repo.markCreatedRepo(this.download.id)
+      await disk.mkdir(paths.blobsDir)
+      await disk.mkdir(paths.snapshotDir(commit))
+      // An empty refs/ keeps other tools' cache scanners happy while the download runs.
+      await disk.mkdir(paths.refsDir)
+    } catch (error) {
+      throw diskFailure(error, this.deps.cacheDir)
+    }
+    for (const file of this.plan) {
+      const onDisk = file.done ? file.size : ((await disk.size(paths.blob(file.blobId))) ?? (await disk.size(paths.incomplete(file.blobId))) ?? 0)
+      this.live.set(file.path, {
+        bytesDone: Math.min(onDisk, file.size),
+        status: file.done ? 'done' : 'pending',
+        meter: new SpeedMeter(this.deps.options.speedWindowMs),
+      })
+    }
+  }
+
+  private async checkFreeSpace(paths: RepoPaths, blobs: PlannedFile[]): Promise<void> {
+    let needed = 0
+    for (const file of blobs) {
+      if ((await this.deps.disk.size(paths.blob(file.blobId))) === file.size) continue
+      needed += Math.max(0, file.size - ((await this.deps.disk.size(paths.incomplete(file.blobId))) ?? 0))
+    }
+    if (needed === 0) return
+    const free = await this.deps.disk.freeBytes(this.deps.cacheDir)
+    if (free < needed + this.deps.options.diskReserveBytes) {
+      throw new DownloadFailure(
+        'disk-space-low',
+        `${this.download.modelId} needs ${formatBytes(needed)} more but only ${formatBytes(free)} is free on the disk holding ${this.deps.cacheDir}. Free some space (delete models you no longer use) and resume.`,
+      )
+    }
+  }
+
+  private async fetchAll(paths: RepoPaths, commit: string, blobs: PlannedFile[]): Promise<void> {
+    const inner = new AbortController()
+    const signal = AbortSignal.any([this.signal, inner.signal])
+    const queue = [...blobs]
+    let failure: Error | null = null
+    const context: TransferContext = {
+      hub: this.deps.hub,
+      disk: this.deps.disk,
+      options: this.deps.options,
+      modelId: this.download.modelId,
+      commit,
+      paths,
+      signal,
+      sleep: this.deps.sleep,
+      random: this.deps.random,
+    }
+    const worker = async () => {
+      for (let next = queue.shift(); next !== undefined && failure === null; next = queue.shift()) {
+        const blob = next
+        const live = this.live.get(blob.path)
+        if (live === undefined) continue
+        try {
+          await transferFile(blob, live, context)
+          for (const file of this.plan.filter((f) => f.blobId === blob.blobId && !f.done)) await this.linkFile(paths, commit, file)
+        } catch (error) {
+          if (failure === null) {
+            failure = error instanceof Error ? error : new Error(String(error))
+            inner.abort(failure)
+          }
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(this.deps.options.fileConcurrency, queue.length) }, worker))
+    if (this.signal.aborted) throw this.signal.reason
+    if (failure !== null) throw failure as Error
+  }
+
+  private async linkFile(paths: RepoPaths, commit: string, file: StoredFile): Promise<void> {
+    const target = paths.snapshotFile(commit, file.path)
+    try {
+      await this.deps.disk.mkdir(dirname(target))
+      await this.deps.disk.link(paths.linkTarget(file.path, file.blobId), target)
+    } catch (error) {
+      throw diskFailure(error, this.deps.cacheDir)
+    }
+    this.deps.repo.markFileDone(this.download.id, file.path)
+    file.done = true
+    const live = this.live.get(file.path)
+    if (live !== undefined) {
+      live.bytesDone = file.size
+      live.status = 'done'
+    }
+  }
+
+  /** Metadata calls retry like file transfers: network drops, 5xx and 429 back off and try again. */
+  private async retrying<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call()
+      } catch (error) {
+        if (this.signal.aborted) throw this.signal.reason
+        if (!(error instanceof DownloadFailure) || !error.retryable || attempt >= this.deps.options.maxAttempts) throw error
+        await this.deps.sleep(retryDelay(attempt, this.deps.options, this.deps.random ?? Math.random, error.retryAfterSeconds), this.signal)
+      }
+    }
+  }
+}

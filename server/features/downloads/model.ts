@@ -1,0 +1,13 @@
+import { t } from 'elysia'
+
+/** The model id and revision are checked in the service (with a sentence); here only their size. */
+export const newDownload = t.Object({
+  modelId: t.String({ maxLength: 200, error: 'Send modelId as org/name, such as mlx-community/Qwen3-4B-4bit.' }),
+  revision: t.Optional(t.String({ maxLength: 200 })),
+})
+
+export const downloadIdParams = t.Object({
+  id: t.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, error: 'A download id is a positive whole number.' }),
+})
+
+export type NewDownload = typeof newDownload.static
