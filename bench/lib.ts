@@ -1,0 +1,89 @@
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export const ROOT = join(import.meta.dir, '..')
+
+export function tempHome(): string {
+  return mkdtempSync(join(tmpdir(), 'mlx-manager-bench-'))
+}
+
+export async function freePort(): Promise<number> {
+  const server = Bun.serve({ port: 0, fetch: () => new Response() })
+  const port = server.port ?? 0
+  await server.stop(true)
+  return port
+}
+
+/** Milliseconds from spawning `cmd` to the first 200 from `url`, polling every millisecond. */
+export async function timeToFirst200(cmd: string[], url: string, env: Record<string, string>) {
+  const started = performance.now()
+  const child = Bun.spawn(cmd, { env: { ...process.env, ...env }, stdout: 'ignore', stderr: 'inherit', cwd: ROOT })
+  for (;;) {
+    try {
+      const response = await fetch(url)
+      if (response.status === 200) return { ms: performance.now() - started, child }
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() - started > 15_000) throw new Error(`${cmd.join(' ')} did not answer ${url} in 15 s`)
+    await Bun.sleep(1)
+  }
+}
+
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]
+  if (kb === undefined) throw new Error(`No VmRSS for ${pid}`)
+  return Number(kb) * 1024
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
+}
+
+/**
+ * Open-loop load: fires `rate` requests per second for `seconds`, whatever the server's latency,
+ * so a slow server shows up in the tail instead of lowering the offered rate.
+ */
+export async function openLoop(makeRequest: () => Promise<Response>, rate: number, seconds: number) {
+  const latencies: number[] = []
+  let failures = 0
+  const pending: Promise<void>[] = []
+  const start = performance.now()
+  const total = rate * seconds
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate
+    const wait = due - performance.now()
+    if (wait > 1) await Bun.sleep(wait)
+    const sent = performance.now()
+    pending.push(
+      makeRequest().then(
+        async (response) => {
+          await response.arrayBuffer()
+          if (response.status !== 200) failures++
+          latencies.push(performance.now() - sent)
+        },
+        () => {
+          failures++
+        },
+      ),
+    )
+  }
+  await Promise.all(pending)
+  const elapsed = (performance.now() - start) / 1000
+  latencies.sort((a, b) => a - b)
+  return { achievedRps: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), failures }
+}
+
+export const fmt = {
+  ms: (n: number) => `${n.toFixed(1)} ms`,
+  mb: (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`,
+  kb: (n: number) => `${(n / 1024).toFixed(1)} KB`,
+  ratio: (n: number) => `${n.toFixed(2)}×`,
+}
+
+export function row(name: string, value: string, baseline: string, ratio: string, target: string, ok: boolean) {
+  console.log(`${ok ? 'ok  ' : 'MISS'}  ${name.padEnd(34)} ${value.padStart(12)}  baseline ${baseline.padStart(12)}  ratio ${ratio.padStart(7)}  target ${target}`)
+}

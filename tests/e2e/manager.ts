@@ -1,0 +1,77 @@
+import { test as base } from '@playwright/test'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const ROOT = join(__dirname, '..', '..')
+const BUN = join(ROOT, 'node_modules', '.bin', 'bun')
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+async function waitForHealth(url: string, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 20_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`The manager exited early:\n${log()}`)
+    try {
+      if ((await fetch(`${url}/api/health`)).ok) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`The manager did not answer in 20 s:\n${log()}`)
+}
+
+export interface Manager {
+  url: string
+  home: string
+  env: Record<string, string>
+}
+
+/** Starts the real manager (built web app included) on a fresh data dir for one test. */
+export async function startManager(extraEnv: Record<string, string> = {}) {
+  const home = mkdtempSync(join(tmpdir(), 'mlx-manager-e2e-'))
+  const port = await freePort()
+  const env = { MLX_MANAGER_HOME: home, HF_HUB_CACHE: join(home, 'hub'), PORT: String(port), ...extraEnv }
+  let output = ''
+  const child = spawn(BUN, ['server/cli.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const url = `http://127.0.0.1:${port}`
+  await waitForHealth(url, child, () => output)
+  return {
+    manager: { url, home, env } satisfies Manager,
+    stop: async () => {
+      if (child.exitCode !== null) return
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+export const test = base.extend<{ manager: Manager }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixture's dependencies from this pattern.
+  manager: async ({}, use) => {
+    const started = await startManager()
+    await use(started.manager)
+    await started.stop()
+  },
+  baseURL: async ({ manager }, use) => {
+    await use(manager.url)
+  },
+})
+
+export { expect } from '@playwright/test'
