@@ -3,6 +3,10 @@ import { Elysia } from 'elysia'
 import type { SystemMemory } from '../shared/events'
 import type { Config } from './config'
 import { authRoutes } from './features/auth'
+import { catalogRoutes } from './features/catalog'
+import { createHubClient as createCatalogHub } from './features/catalog/hub'
+import { machineMemory } from './features/catalog/machine'
+import { CatalogService } from './features/catalog/service'
 import { downloadRoutes } from './features/downloads'
 import { nodeDisk, type DownloadDisk } from './features/downloads/disk'
 import { createHubClient } from './features/downloads/hub'
@@ -66,6 +70,10 @@ export function createApp(deps: AppDeps) {
     options: deps.downloads,
     logger: deps.logger ?? console,
   })
+  const catalog = new CatalogService({
+    hub: createCatalogHub({ endpoint: deps.config.hfEndpoint, token: deps.config.hfToken, fetch: deps.hubFetch }),
+    machine: machineMemory(deps.readMemory ?? (() => readSystemMemory())),
+  })
   const models = new LocalModelService({
     cacheDir: deps.config.hfHubCache,
     reader: nodeCacheReader,
@@ -83,6 +91,7 @@ export function createApp(deps: AppDeps) {
     .use(eventRoutes({ bus, auth, users: userAdmin, memory, heartbeatMs: deps.heartbeatMs }, session))
     .use(downloadRoutes(downloads, session))
     .use(modelRoutes(models, session))
+    .use(catalogRoutes(catalog, session))
     .use(webRoutes(deps.config.webDist))
 
   return { app, bus, memory, downloads, models }

@@ -74,6 +74,11 @@ export interface CatalogPage {
   fetchedAt: string
 }
 
+/** `GET /api/catalog/system`: this machine's budget for the fit, and the context assumed by default. */
+export interface CatalogSystem extends MemoryBudget {
+  defaultContext: number
+}
+
 export interface ModelFile {
   path: string
   size: number
