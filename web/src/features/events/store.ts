@@ -1,0 +1,96 @@
+import { defineStore } from 'pinia'
+import { ref } from 'vue'
+import type { ServerEvent } from '../../../../shared/events'
+import { openEvents, type EventConnection } from '../../api/client'
+import { useAuthStore } from '../auth/store'
+import { useSystemStore } from '../system/store'
+import { useUsersStore } from '../users/store'
+
+export type StreamState = 'idle' | 'connecting' | 'open' | 'reconnecting'
+
+/** How long to wait before opening the stream again after the browser gave up on it. */
+export const RECONNECT_DELAY_MS = 5000
+
+/**
+ * The one live connection of a signed-in tab. It hands each event to the store that owns that
+ * state, so the rest of the app never polls.
+ */
+export const useEventsStore = defineStore('events', () => {
+  const state = ref<StreamState>('idle')
+  let connection: EventConnection | null = null
+  let retry: ReturnType<typeof setTimeout> | null = null
+
+  function dispatch(event: ServerEvent): void {
+    switch (event.type) {
+      case 'users.pending':
+        useUsersStore().setPendingCount(event.data.count)
+        break
+      case 'system.memory':
+        useSystemStore().setMemory(event.data)
+        break
+      case 'session.user':
+        void useAuthStore().applyAccountChange(event.data)
+        break
+    }
+  }
+
+  function cancelRetry(): void {
+    if (retry !== null) clearTimeout(retry)
+    retry = null
+  }
+
+  /** The browser stopped retrying (the manager refused the stream): find out why before trying again. */
+  async function recover(): Promise<void> {
+    const auth = useAuthStore()
+    await auth.refresh()
+    if (auth.user === null || connection !== null) return
+    cancelRetry()
+    retry = setTimeout(() => {
+      retry = null
+      connect()
+    }, RECONNECT_DELAY_MS)
+  }
+
+  function connect(): void {
+    if (connection !== null) return
+    cancelRetry()
+    state.value = 'connecting'
+    const opened = openEvents({
+      onEvent: dispatch,
+      onOpen: () => {
+        state.value = 'open'
+        // The stream is back, so the manager is reachable again: confirm who is signed in.
+        const auth = useAuthStore()
+        if (auth.offline) void auth.refresh()
+      },
+      onError: (why) => {
+        if (why === 'reconnecting') {
+          state.value = 'reconnecting'
+          const auth = useAuthStore()
+          if (auth.user !== null) auth.offline = true
+          return
+        }
+        if (connection === opened) connection = null
+        opened.close()
+        state.value = 'idle'
+        void recover()
+      },
+    })
+    connection = opened
+  }
+
+  function disconnect(): void {
+    cancelRetry()
+    connection?.close()
+    connection = null
+    state.value = 'idle'
+  }
+
+  /** Opens a fresh stream, e.g. after becoming an admin, so the first events match the new rights. */
+  function reconnect(): void {
+    disconnect()
+    connect()
+  }
+
+  return { state, connect, disconnect, reconnect }
+})

@@ -1,0 +1,25 @@
+import type { Component } from 'vue'
+import { IconCatalog, IconChat, IconModels, IconProfiles, IconServers, IconUsers } from '../../components/icons'
+
+export interface NavItem {
+  /** Also the route name and the `nav-<name>` test id. */
+  name: string
+  label: string
+  path: string
+  icon: Component
+  adminOnly?: boolean
+}
+
+export const NAV_ITEMS: readonly NavItem[] = [
+  { name: 'catalog', label: 'Catalog', path: '/catalog', icon: IconCatalog },
+  { name: 'models', label: 'Models', path: '/models', icon: IconModels },
+  { name: 'profiles', label: 'Profiles', path: '/profiles', icon: IconProfiles },
+  { name: 'servers', label: 'Servers', path: '/servers', icon: IconServers },
+  { name: 'chat', label: 'Chat', path: '/chat', icon: IconChat },
+  { name: 'users', label: 'Users', path: '/users', icon: IconUsers, adminOnly: true },
+]
+
+/** Non-admins never see the Users item. */
+export function navItemsFor(isAdmin: boolean): NavItem[] {
+  return NAV_ITEMS.filter((item) => isAdmin || item.adminOnly !== true)
+}

@@ -1,0 +1,100 @@
+import type { Pinia } from 'pinia'
+import { watch } from 'vue'
+import {
+  createRouter,
+  createWebHistory,
+  type RouteLocationNormalized,
+  type RouteLocationRaw,
+  type RouteRecordRaw,
+  type RouterHistory,
+} from 'vue-router'
+import type { PublicUser } from '../../shared/users'
+import { useAuthStore } from './features/auth/store'
+import AppLayout from './features/shell/AppLayout.vue'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without signing in. */
+    public?: boolean
+    /** Administrators only. */
+    admin?: boolean
+    /** The page title, also shown in the header. */
+    title?: string
+  }
+}
+
+export const HOME = '/catalog'
+
+// Every screen is its own chunk, so the first load carries only the shell.
+export const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('./features/auth/LoginView.vue'),
+    meta: { public: true, title: 'Sign in' },
+  },
+  {
+    path: '/',
+    component: AppLayout,
+    children: [
+      { path: '', redirect: HOME },
+      { path: 'catalog', name: 'catalog', component: () => import('./features/catalog/CatalogView.vue'), meta: { title: 'Catalog' } },
+      { path: 'models', name: 'models', component: () => import('./features/models/ModelsView.vue'), meta: { title: 'Models' } },
+      { path: 'profiles', name: 'profiles', component: () => import('./features/profiles/ProfilesView.vue'), meta: { title: 'Profiles' } },
+      { path: 'servers', name: 'servers', component: () => import('./features/servers/ServersView.vue'), meta: { title: 'Servers' } },
+      { path: 'chat', name: 'chat', component: () => import('./features/chat/ChatView.vue'), meta: { title: 'Chat' } },
+      {
+        path: 'users',
+        name: 'users',
+        component: () => import('./features/users/UsersView.vue'),
+        meta: { title: 'Users', admin: true },
+      },
+      {
+        path: ':pathMatch(.*)*',
+        name: 'not-found',
+        component: () => import('./features/shell/NotFoundView.vue'),
+        meta: { title: 'Not found' },
+      },
+    ],
+  },
+]
+
+/** Only paths inside this app are followed after signing in (never `//elsewhere.example`). */
+export function safeRedirect(value: unknown): string {
+  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && value !== '/login'
+    ? value
+    : HOME
+}
+
+/** Where a navigation may go for this user: `true`, or the place to go instead. */
+export function decide(to: Pick<RouteLocationNormalized, 'meta' | 'fullPath' | 'query'>, user: PublicUser | null): true | RouteLocationRaw {
+  if (to.meta.public === true) return user === null ? true : safeRedirect(to.query.redirect)
+  if (user === null) return { path: '/login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } }
+  if (to.meta.admin === true && !user.isAdmin) return HOME
+  return true
+}
+
+export function createAppRouter(pinia: Pinia, history: RouterHistory = createWebHistory()) {
+  const router = createRouter({ history, routes })
+  const auth = useAuthStore(pinia)
+
+  router.beforeEach(async (to) => {
+    await auth.ensureChecked()
+    return decide(to, auth.user)
+  })
+  router.afterEach((to) => {
+    document.title = to.meta.title === undefined ? 'MLX Manager' : `${to.meta.title} · MLX Manager`
+  })
+
+  // Signed out (here, in another tab, or by an admin) or demoted: leave screens that are no longer allowed.
+  watch(
+    () => [auth.user?.id, auth.user?.isAdmin],
+    () => {
+      const current = router.currentRoute.value
+      if (current.matched.length === 0) return
+      const verdict = decide(current, auth.user)
+      if (verdict !== true) void router.replace(verdict)
+    },
+  )
+  return router
+}
