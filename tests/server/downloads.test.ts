@@ -1,0 +1,143 @@
+import { afterEach, describe, expect, test } from 'bun:test'
+import { scanCacheDir } from '@huggingface/hub'
+import { createHash } from 'node:crypto'
+import { existsSync, lstatSync, readFileSync, readlinkSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Download } from '../../shared/downloads'
+import { downloadHarness, type Harness } from '../fixtures/faults/harness'
+import { testRepo } from '../fixtures/faults/repos'
+
+const MODEL = 'mlx-test/tiny'
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+const repoDir = (h: Harness, id = MODEL) => join(h.cacheDir, `models--${id.replace('/', '--')}`)
+
+let harness: Harness | null = null
+afterEach(async () => {
+  await harness?.stop()
+  harness = null
+})
+
+async function setup(options: Partial<Parameters<typeof downloadHarness>[0]> = {}) {
+  harness = await downloadHarness({ repos: [testRepo(MODEL)], ...options })
+  return harness
+}
+
+/** Every LFS file of the finished snapshot has the fixture's sha256, read through the symlink. */
+function expectVerifiedSnapshot(h: Harness, download: Download, id = MODEL) {
+  const repo = h.repo(id)
+  for (const file of repo.files.filter((f) => f.lfs !== null && f.path.endsWith('.safetensors'))) {
+    const bytes = readFileSync(join(repoDir(h, id), 'snapshots', download.commit ?? '', file.path))
+    expect(sha256(bytes)).toBe(file.lfs?.oid ?? '')
+  }
+}
+
+describe('downloading into the HuggingFace cache', () => {
+  test('pins the commit, fetches what engines load, and lays out blobs, relative links and refs/main', async () => {
+    const h = await setup()
+    const started = await h.start(MODEL)
+    expect(['queued', 'downloading']).toContain(started.status)
+    expect(started.modelId).toBe(MODEL)
+    const done = await h.waitFor(started.id, 'completed')
+    const repo = h.repo(MODEL)
+    expect(done.commit).toBe(repo.sha)
+    expect(done.bytesDone).toBe(done.bytesTotal)
+    expect(done.filesDone).toBe(done.filesTotal)
+    expect(done.completedAt).not.toBeNull()
+
+    const root = repoDir(h)
+    expect(readFileSync(join(root, 'refs', 'main'), 'utf8')).toBe(repo.sha)
+    const snapshot = join(root, 'snapshots', repo.sha)
+    const wanted = ['README.md', 'config.json', 'model.safetensors', 'nested/deeper/extra.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json']
+    expect(done.files.map((f) => f.path).sort()).toEqual(wanted)
+    for (const path of wanted) {
+      const file = repo.files.find((f) => f.path === path)
+      const blobId = file?.lfs?.oid ?? file?.gitOid ?? ''
+      const link = join(snapshot, path)
+      expect(lstatSync(link).isSymbolicLink()).toBe(true)
+      const depth = path.split('/').length - 1
+      expect(readlinkSync(link)).toBe(`${'../'.repeat(depth + 2)}blobs/${blobId}`)
+      expect(readFileSync(link)).toEqual(Buffer.from(file?.content ?? []))
+    }
+    // What no engine loads stays on the hub.
+    for (const skipped of ['original/consolidated.pth', 'notes.md', '.gitattributes']) expect(existsSync(join(snapshot, skipped))).toBe(false)
+    expect(readdirSync(join(root, 'blobs')).some((name) => name.endsWith('.incomplete'))).toBe(false)
+    expectVerifiedSnapshot(h, done)
+
+    // The cache is readable by other tools: @huggingface/hub's own scanner agrees.
+    const scan = await scanCacheDir(h.cacheDir)
+    expect(scan.warnings).toEqual([])
+    const cached = scan.repos.find((r) => r.id.name === MODEL)
+    expect(cached?.revisions.map((r) => [r.commitOid, r.refs])).toEqual([[repo.sha, ['main']]])
+    // Its scanner does not descend into folders inside a snapshot, so it sees the top-level files.
+    const topLevel = done.files.filter((f) => !f.path.includes('/'))
+    expect(cached?.revisions[0]?.files.length).toBe(topLevel.length)
+    expect(cached?.size).toBe(topLevel.reduce((sum, f) => sum + f.sizeBytes, 0))
+    for (const file of cached?.revisions[0]?.files ?? []) expect(file.blob.path.startsWith(join(root, 'blobs'))).toBe(true)
+  })
+
+  test('the list, live events and the library follow the download', async () => {
+    const h = await setup()
+    const { id } = await h.start(MODEL)
+    await h.waitFor(id, 'completed')
+    const list = await h.app.json<Download[]>('GET', '/api/downloads', { token: h.token })
+    expect(list.status).toBe(200)
+    expect(list.body.map((d) => [d.id, d.modelId, d.status])).toEqual([[id, MODEL, 'completed']])
+    await h.until(() => h.events.some((e) => e.type === 'models.changed'), 'models.changed')
+    const states = h.events.filter((e) => e.type === 'downloads.state').map((e) => (e.data as Download).status)
+    expect(states[0]).toBe('queued')
+    expect(states).toContain('downloading')
+    expect(states.at(-1)).toBe('completed')
+    const progress = h.events.filter((e) => e.type === 'downloads.progress')
+    expect(progress.length).toBeGreaterThan(0)
+    expect(progress.at(-1)?.data).toMatchObject({ id, modelId: MODEL, speedBps: 0, etaSeconds: null })
+    expect(h.events.find((e) => e.type === 'models.changed')?.data).toEqual({ modelId: MODEL, reason: 'downloaded' })
+  })
+
+  test('asking twice for the same model joins the running download', async () => {
+    const h = await setup({ rules: [{ kind: 'throttle', bytesPerSecond: 256 * 1024, match: '.safetensors' }] })
+    const first = await h.start(MODEL)
+    const second = await h.start(MODEL)
+    expect(second.id).toBe(first.id)
+    await h.waitFor(first.id, 'completed')
+  })
+
+  test('bad input is refused before anything touches the disk', async () => {
+    const h = await setup()
+    for (const modelId of ['../etc', 'a/b/c', '/abs', 'org/..', 'no-slash', '']) {
+      const response = await h.app.json<{ error: { code: string } }>('POST', '/api/downloads', { token: h.token, body: { modelId } })
+      expect(response.status).toBe(400)
+      expect(response.body.error.code).toBe('invalid-model-id')
+    }
+    const badRevision = await h.app.json<{ error: { code: string } }>('POST', '/api/downloads', {
+      token: h.token,
+      body: { modelId: MODEL, revision: '../../x' },
+    })
+    expect(badRevision.body.error.code).toBe('invalid-revision')
+    expect((await h.app.json('GET', '/api/downloads')).status).toBe(401)
+    expect((await h.app.json('POST', '/api/downloads/999/pause', { token: h.token })).status).toBe(404)
+    expect(existsSync(h.cacheDir)).toBe(false)
+  })
+
+  test('an unknown model fails with model-not-found', async () => {
+    const h = await setup()
+    const { id } = await h.start('mlx-test/missing')
+    const failed = await h.waitFor(id, 'failed')
+    expect(failed.error?.code).toBe('model-not-found')
+    expect(failed.error?.message).toContain('mlx-test/missing')
+  })
+
+  test('two models download at once up to the limit; the rest wait in the queue', async () => {
+    harness = await downloadHarness({
+      repos: [testRepo('mlx-test/one'), testRepo('mlx-test/two')],
+      options: { modelConcurrency: 1 },
+      rules: [{ kind: 'throttle', bytesPerSecond: 512 * 1024, match: '/one/resolve/' }],
+    })
+    const h = harness
+    const one = await h.start('mlx-test/one')
+    const two = await h.start('mlx-test/two')
+    await h.waitFor(one.id, 'downloading')
+    expect((await h.app.downloads.get(two.id)).status).toBe('queued')
+    await h.waitFor(one.id, 'completed')
+    await h.waitFor(two.id, 'completed')
+  })
+})
