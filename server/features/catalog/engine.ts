@@ -48,7 +48,9 @@ export function recommendEngine(input: EngineInput): EngineRecommendation {
       toolCallParser: null,
       reasoningParser: null,
       args: ['--model', input.id],
-      reason: 'A text model with no reasoning or tool-call format that needs parsing: mlx_lm.server runs it directly.',
+      reason: input.capabilities.includes('tools')
+        ? 'mlx_lm.server: mlx-openai-server has no parser for this model\'s tool-call format, and it needs nothing else.'
+        : 'mlx_lm.server: a text model with no reasoning or tool-call output to parse.',
     }
   }
   const modelType = vision ? 'multimodal' : 'lm'

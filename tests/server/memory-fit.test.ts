@@ -1,0 +1,224 @@
+import { describe, expect, test } from 'bun:test'
+import {
+  estimateFit,
+  kvCacheBytes,
+  memoryBudget,
+  readArchitecture,
+  type ModelArchitecture,
+} from '../../shared/memory-fit'
+import { FILLER_REPOS, gemma3_12b, llama32_3b, phi35mini, qwen25_vl_7b, qwen3_8b } from '../fixtures/hub/repos'
+import type { RepoSpec } from '../fixtures/hub/types'
+
+/**
+ * The fit against figures worked out by hand from the real config.json shapes (the fixture repos
+ * carry them verbatim). Every expected number below is derived in the comment next to it.
+ */
+
+const GiB = 2 ** 30
+
+function architectureOf(repo: RepoSpec): ModelArchitecture {
+  const architecture = readArchitecture(repo.config)
+  if (architecture === null) throw new Error(`${repo.id}: config.json has no architecture`)
+  return architecture
+}
+
+function weightsOf(repo: RepoSpec): number {
+  return repo.files.reduce((sum, file) => sum + ('size' in file && file.path.endsWith('.safetensors') && !file.path.includes('/') ? file.size : 0), 0)
+}
+
+/** A Mac's budget: 75% of unified memory, minus running servers. */
+const mac = (totalGiB: number, runningServersBytes = 0) =>
+  memoryBudget({ platform: 'darwin', arch: 'arm64', totalBytes: totalGiB * GiB, availableBytes: totalGiB * GiB * 0.5, runningServersBytes }).budgetBytes
+
+describe('Llama-3.2-3B-Instruct 4-bit', () => {
+  const architecture = architectureOf(llama32_3b)
+  const weights = weightsOf(llama32_3b)
+
+  test('reads the shape from config.json', () => {
+    expect(architecture).toEqual({
+      modelType: 'llama',
+      layers: 28,
+      attentionHeads: 24,
+      kvHeads: 8,
+      headDim: 128,
+      hiddenSize: 3072,
+      maxContext: 131072,
+      slidingWindow: null,
+      slidingLayers: 0,
+    })
+    // One shard, model.safetensors, as the hub lists it.
+    expect(weights).toBe(1_807_970_112)
+  })
+
+  test('fits an 8 GB Mac at 8K context', () => {
+    // KV per token = 2 × 28 layers × 8 kv heads × 128 head_dim × 2 bytes = 114,688 B
+    // KV at 8,192 tokens = 114,688 × 8,192 = 939,524,096 B (896 MiB)
+    // total = 1,807,970,112 + 939,524,096 = 2,747,494,208 B
+    // budget (8 GiB Mac) = 0.75 × 8,589,934,592 = 6,442,450,944 B; tight above 85% = 5,476,083,302 B
+    const fit = estimateFit({ weightsBytes: weights, architecture, contextTokens: 8192, budgetBytes: mac(8) })
+    expect(fit.kvCacheBytes).toBe(939_524_096)
+    expect(fit.totalBytes).toBe(2_747_494_208)
+    expect(fit.budgetBytes).toBe(6_442_450_944)
+    expect(fit.state).toBe('fits')
+    expect(fit.budgetShare).toBeCloseTo(2_747_494_208 / 6_442_450_944, 10)
+  })
+
+  test('at its full 128K context it no longer fits 8 GB, but fits 32 GB', () => {
+    // KV at 131,072 tokens = 114,688 × 131,072 = 15,032,385,536 B (14 GiB)
+    // total = 1,807,970,112 + 15,032,385,536 = 16,840,355,648 B
+    // 8 GiB Mac budget 6,442,450,944 → too large; 32 GiB Mac budget 25,769,803,776 (85% = 21,904,333,210) → fits
+    const full = estimateFit({ weightsBytes: weights, architecture, contextTokens: 131072, budgetBytes: mac(8) })
+    expect(full.kvCacheBytes).toBe(15_032_385_536)
+    expect(full.totalBytes).toBe(16_840_355_648)
+    expect(full.state).toBe('too-large')
+    expect(full.headroomBytes).toBe(6_442_450_944 - 16_840_355_648)
+    expect(estimateFit({ weightsBytes: weights, architecture, contextTokens: 131072, budgetBytes: mac(32) }).state).toBe('fits')
+  })
+})
+
+describe('Qwen3-8B 4-bit', () => {
+  const architecture = architectureOf(qwen3_8b)
+  const weights = weightsOf(qwen3_8b)
+
+  test('fits a 16 GB Mac at 32K context, and is tight once another server holds 2 GiB', () => {
+    // KV per token = 2 × 36 layers × 8 kv heads × 128 head_dim × 2 bytes = 147,456 B
+    // KV at 32,768 tokens = 147,456 × 32,768 = 4,831,838,208 B (4.5 GiB)
+    // total = 4,607,319,040 + 4,831,838,208 = 9,439,157,248 B
+    // 16 GiB Mac: budget 12,884,901,888, 85% = 10,952,166,605 → fits (73.3%)
+    // with a running server of 2 GiB: budget 10,737,418,240, 85% = 9,126,805,504 → tight (87.9%)
+    expect(architecture.headDim).toBe(128)
+    expect(weights).toBe(4_607_319_040)
+    const alone = estimateFit({ weightsBytes: weights, architecture, contextTokens: 32768, budgetBytes: mac(16) })
+    expect(alone.kvCacheBytes).toBe(4_831_838_208)
+    expect(alone.totalBytes).toBe(9_439_157_248)
+    expect(alone.state).toBe('fits')
+    const shared = estimateFit({ weightsBytes: weights, architecture, contextTokens: 32768, budgetBytes: mac(16, 2 * GiB) })
+    expect(shared.budgetBytes).toBe(10_737_418_240)
+    expect(shared.state).toBe('tight')
+  })
+
+  test('a context beyond max_position_embeddings is capped at it', () => {
+    // max_position_embeddings = 40,960 → KV = 147,456 × 40,960 = 6,039,797,760 B
+    const fit = estimateFit({ weightsBytes: weights, architecture, contextTokens: 65536, budgetBytes: mac(64) })
+    expect(fit.contextTokens).toBe(40960)
+    expect(fit.kvCacheBytes).toBe(6_039_797_760)
+  })
+})
+
+describe('Gemma-3-12B-it 4-bit: sliding-window layers', () => {
+  const architecture = architectureOf(gemma3_12b)
+  const weights = weightsOf(gemma3_12b)
+
+  test('reads the language model from text_config, with 40 of 48 layers on a 1,024-token window', () => {
+    expect(architecture).toMatchObject({ modelType: 'gemma3_text', layers: 48, kvHeads: 8, headDim: 256, slidingWindow: 1024, slidingLayers: 40, maxContext: 131072 })
+    // Two shards: 5,364,385,280 + 2,720,270,081
+    expect(weights).toBe(8_084_655_361)
+  })
+
+  test('caps the window layers, which is what makes it fit a 16 GB Mac at 32K', () => {
+    // per layer per token = 2 × 8 kv heads × 256 head_dim × 2 bytes = 8,192 B
+    // 8 global layers × 32,768 tokens = 262,144; 40 window layers × 1,024 tokens = 40,960; sum 303,104
+    // KV = 303,104 × 8,192 = 2,483,027,968 B (vs 48 × 32,768 × 8,192 = 12,884,901,888 B without the window)
+    // total = 8,084,655,361 + 2,483,027,968 = 10,567,683,329 B
+    // 16 GiB Mac: budget 12,884,901,888, 85% = 10,952,166,605 → fits (82.0%)
+    const fit = estimateFit({ weightsBytes: weights, architecture, contextTokens: 32768, budgetBytes: mac(16) })
+    expect(fit.kvCacheBytes).toBe(2_483_027_968)
+    expect(fit.totalBytes).toBe(10_567_683_329)
+    expect(fit.state).toBe('fits')
+    const naive = { ...architecture, slidingWindow: null, slidingLayers: 0 }
+    expect(kvCacheBytes(naive, 32768)).toBe(12_884_901_888)
+    expect(estimateFit({ weightsBytes: weights, architecture: naive, contextTokens: 32768, budgetBytes: mac(16) }).state).toBe('too-large')
+  })
+
+  test('below the window every layer holds the whole context', () => {
+    // 48 layers × 512 tokens × 8,192 B = 201,326,592 B
+    expect(kvCacheBytes(architecture, 512)).toBe(201_326_592)
+  })
+
+  test('sliding_window_pattern alone (older conversions without layer_types) gives the same count', () => {
+    const textConfig = gemma3_12b.config.text_config as Record<string, unknown>
+    const { layer_types: _dropped, ...rest } = textConfig
+    const older = readArchitecture({ ...gemma3_12b.config, text_config: rest })
+    // 48 layers, every 6th global: 48 - floor(48 / 6) = 40 window layers
+    expect(older?.slidingLayers).toBe(40)
+    expect(older?.slidingWindow).toBe(1024)
+  })
+})
+
+describe('Qwen2.5-VL-7B-Instruct 4-bit: a vision model', () => {
+  const architecture = architectureOf(qwen25_vl_7b)
+  const weights = weightsOf(qwen25_vl_7b)
+
+  test('derives head_dim from hidden_size and ignores a window that is switched off', () => {
+    // no head_dim in config.json: 3,584 hidden / 28 heads = 128; sliding_window 32,768 with use_sliding_window false
+    expect(architecture).toMatchObject({ layers: 28, attentionHeads: 28, kvHeads: 4, headDim: 128, slidingWindow: null, slidingLayers: 0, maxContext: 128000 })
+    expect(weights).toBe(5_640_014_432)
+  })
+
+  test('on a Linux machine with 8 GiB available: fits at 8K, tight at 32K', () => {
+    // KV per token = 2 × 28 × 4 × 128 × 2 = 57,344 B
+    // 8,192 tokens: 469,762,048 B; total 5,640,014,432 + 469,762,048 = 6,109,776,480 → 71.1% of 8,589,934,592 → fits
+    // 32,768 tokens: 1,879,048,192 B; total 7,519,062,624 → 87.5% (> 85% = 7,301,444,403) → tight
+    const budget = memoryBudget({ platform: 'linux', arch: 'x64', totalBytes: 16 * GiB, availableBytes: 8 * GiB, runningServersBytes: GiB }).budgetBytes
+    // Available memory already leaves out what running servers hold, so it is not subtracted twice.
+    expect(budget).toBe(8_589_934_592)
+    const at8k = estimateFit({ weightsBytes: weights, architecture, contextTokens: 8192, budgetBytes: budget })
+    expect(at8k.kvCacheBytes).toBe(469_762_048)
+    expect(at8k.totalBytes).toBe(6_109_776_480)
+    expect(at8k.state).toBe('fits')
+    const at32k = estimateFit({ weightsBytes: weights, architecture, contextTokens: 32768, budgetBytes: budget })
+    expect(at32k.kvCacheBytes).toBe(1_879_048_192)
+    expect(at32k.totalBytes).toBe(7_519_062_624)
+    expect(at32k.state).toBe('tight')
+  })
+})
+
+describe('other shapes', () => {
+  test('Phi-3.5-mini: full multi-head attention, and a window on every layer is not a saving', () => {
+    // 32 kv heads (= attention heads), head_dim 3,072 / 32 = 96; sliding_window 262,144 on all layers → ignored
+    // KV per token = 2 × 32 × 32 × 96 × 2 = 393,216 B; at 8,192 tokens = 3,221,225,472 B
+    const architecture = architectureOf(phi35mini)
+    expect(architecture).toMatchObject({ kvHeads: 32, headDim: 96, slidingWindow: null })
+    expect(kvCacheBytes(architecture, 8192)).toBe(3_221_225_472)
+  })
+
+  test('gpt-oss-20b: alternating 128-token window layers from layer_types', () => {
+    // 24 layers, 12 sliding (window 128), 8 kv heads, head_dim 64 → 2 × 8 × 64 × 2 = 2,048 B per layer-token
+    // 12 × 8,192 + 12 × 128 = 99,840 layer-tokens × 2,048 = 204,472,320 B
+    const repo = FILLER_REPOS.find((r) => r.id === 'mlx-community/gpt-oss-20b-MXFP4-Q8')
+    if (repo === undefined) throw new Error('gpt-oss filler missing')
+    const architecture = architectureOf(repo)
+    expect(architecture.slidingLayers).toBe(12)
+    expect(kvCacheBytes(architecture, 8192)).toBe(204_472_320)
+  })
+
+  test('an unreadable config counts weights only and says so', () => {
+    const fit = estimateFit({ weightsBytes: 4 * GiB, architecture: null, contextTokens: 8192, budgetBytes: 12 * GiB })
+    expect(fit).toMatchObject({ kvCacheBytes: 0, totalBytes: 4 * GiB, kvCacheKnown: false, state: 'fits', contextTokens: 8192 })
+    expect(readArchitecture({ model_type: 'llama' })).toBeNull()
+    expect(readArchitecture('not a config')).toBeNull()
+  })
+
+  test('the state boundaries: 85% is still fits, above is tight, above 100% is too large', () => {
+    const budget = 1000
+    expect(estimateFit({ weightsBytes: 850, architecture: null, contextTokens: 1, budgetBytes: budget }).state).toBe('fits')
+    expect(estimateFit({ weightsBytes: 851, architecture: null, contextTokens: 1, budgetBytes: budget }).state).toBe('tight')
+    expect(estimateFit({ weightsBytes: 1000, architecture: null, contextTokens: 1, budgetBytes: budget }).state).toBe('tight')
+    expect(estimateFit({ weightsBytes: 1001, architecture: null, contextTokens: 1, budgetBytes: budget }).state).toBe('too-large')
+  })
+})
+
+describe('memory budget', () => {
+  test('Apple silicon: 75% of unified memory minus running servers, never below zero', () => {
+    const budget = memoryBudget({ platform: 'darwin', arch: 'arm64', totalBytes: 36 * GiB, availableBytes: 10 * GiB, runningServersBytes: 5 * GiB })
+    // 0.75 × 36 GiB = 27 GiB; minus 5 GiB of running servers = 22 GiB
+    expect(budget).toMatchObject({ appleSilicon: true, rule: 'apple-silicon-working-set', usableBytes: 27 * GiB, budgetBytes: 22 * GiB })
+    expect(budget.explanation).toContain('75%')
+    expect(memoryBudget({ platform: 'darwin', arch: 'arm64', totalBytes: 8 * GiB, availableBytes: 0, runningServersBytes: 20 * GiB }).budgetBytes).toBe(0)
+  })
+
+  test('elsewhere (Linux, Intel Macs): the memory available now', () => {
+    const budget = memoryBudget({ platform: 'darwin', arch: 'x64', totalBytes: 16 * GiB, availableBytes: 6 * GiB, runningServersBytes: 0 })
+    expect(budget).toMatchObject({ appleSilicon: false, rule: 'available-memory', budgetBytes: 6 * GiB })
+  })
+})
