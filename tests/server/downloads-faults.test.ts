@@ -1,0 +1,279 @@
+import { afterEach, describe, expect, test } from 'bun:test'
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { downloadHarness, type Harness } from '../fixtures/faults/harness'
+import type { FaultRule } from '../fixtures/faults/proxy'
+import { testRepo } from '../fixtures/faults/repos'
+import { FIXTURE_TOKEN } from '../fixtures/hub'
+
+const MODEL = 'mlx-test/tiny'
+const WEIGHTS = '/resolve/'
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+
+let harness: Harness | null = null
+afterEach(async () => {
+  await harness?.stop()
+  harness = null
+})
+
+async function setup(options: Partial<Parameters<typeof downloadHarness>[0]> = {}) {
+  harness = await downloadHarness({ repos: [testRepo(MODEL)], ...options })
+  return harness
+}
+
+function weights(h: Harness, commit: string | null) {
+  const file = h.repo(MODEL).files.find((f) => f.path === 'model.safetensors')
+  const bytes = readFileSync(join(h.cacheDir, 'models--mlx-test--tiny', 'snapshots', commit ?? '', 'model.safetensors'))
+  return { expected: file?.lfs?.oid, actual: sha256(bytes) }
+}
+
+function blobs(h: Harness): string[] {
+  const dir = join(h.cacheDir, 'models--mlx-test--tiny', 'blobs')
+  return existsSync(dir) ? readdirSync(dir) : []
+}
+
+describe('downloads through a flaky network', () => {
+  test('a download interrupted 20 times at random offsets resumes with Range and ends with the right sha256', async () => {
+    const size = 512 * 1024
+    const drops: FaultRule[] = Array.from({ length: 20 }, () => ({
+      kind: 'drop',
+      match: 'model.safetensors',
+      atByte: 1 + Math.floor(Math.random() * 20_000),
+      times: 1,
+    }))
+    // Throttled so bytes arrive as they are sent (a client may lose what it buffered when a socket dies).
+    const h = await setup({ generatedBytes: size, rules: [...drops, { kind: 'throttle', match: 'model.safetensors', bytesPerSecond: 20 * 2 ** 20 }] })
+    const { id } = await h.start(MODEL)
+    const done = await h.waitFor(id, 'completed')
+    const { expected, actual } = weights(h, done.commit)
+    expect(actual).toBe(expected ?? '')
+    expect(h.proxy.counters.drop).toBe(20)
+    const requests = h.proxy.requests.filter((r) => r.url.includes('model.safetensors'))
+    expect(requests.length).toBe(21)
+    // Each reconnect asks for the bytes after what is on disk: never past what was sent, never backwards.
+    let previous = 0
+    for (const [index, request] of requests.entries()) {
+      const sentBefore = requests.slice(0, index).reduce((sum, r) => sum + r.bytesSent, 0)
+      const start = index === 0 ? 0 : Number(/^bytes=(\d+)-$/.exec(request.range ?? '')?.[1] ?? -1)
+      expect(start).toBeGreaterThanOrEqual(previous)
+      expect(start).toBeLessThanOrEqual(sentBefore)
+      previous = start
+    }
+    expect(previous).toBeGreaterThan(0)
+    // Little is fetched twice: at most one in-flight piece per drop.
+    const refetched = requests.reduce((sum, r) => sum + r.bytesSent, 0) - size
+    expect(refetched).toBeLessThanOrEqual(20 * ((20 * 2 ** 20) / 20))
+  })
+
+  test('a corrupt file is detected by its sha256, deleted and fetched again', async () => {
+    const h = await setup({ rules: [{ kind: 'corrupt', match: 'model.safetensors', atByte: 1000, times: 1 }] })
+    const { id } = await h.start(MODEL)
+    const done = await h.waitFor(id, 'completed')
+    const { expected, actual } = weights(h, done.commit)
+    expect(actual).toBe(expected ?? '')
+    expect(h.proxy.counters.corrupt).toBe(1)
+    expect(h.proxy.requests.filter((r) => r.url.includes('model.safetensors')).length).toBe(2)
+  })
+
+  test('a file corrupt every time fails clearly after the limit and leaves no bad blob', async () => {
+    const h = await setup({ rules: [{ kind: 'corrupt', match: 'model.safetensors' }] })
+    const { id } = await h.start(MODEL)
+    const failed = await h.waitFor(id, 'failed')
+    expect(failed.error?.code).toBe('checksum-mismatch')
+    expect(failed.error?.message).toContain('model.safetensors')
+    expect(h.proxy.counters.corrupt).toBe(h.app.downloads.options.maxChecksumFailures)
+    const oid = h.repo(MODEL).files.find((f) => f.path === 'model.safetensors')?.lfs?.oid ?? ''
+    expect(blobs(h).filter((name) => name.startsWith(oid))).toEqual([])
+  })
+
+  test('a stalled connection is dropped and resumed with Range; the speed shows 0 while stalled', async () => {
+    const h = await setup({
+      generatedBytes: 256 * 1024,
+      options: { stallTimeoutMs: 1_000, speedWindowMs: 300, fileConcurrency: 1 },
+      rules: [{ kind: 'stall', match: 'model.safetensors', atByte: 50_000, ms: 5_000, times: 1 }],
+    })
+    const { id } = await h.start(MODEL)
+    // While nothing arrives the reported speed falls to exactly 0.
+    await h.until(() => h.proxy.counters.stall === 1, 'the stall')
+    await h.until(
+      () => h.events.some((e) => e.type === 'downloads.progress' && e.data.bytesDone > 0 && e.data.speedBps === 0 && e.data.bytesDone < e.data.bytesTotal),
+      'a progress event with 0 B/s during the stall',
+    )
+    const done = await h.waitFor(id, 'completed')
+    const { expected, actual } = weights(h, done.commit)
+    expect(actual).toBe(expected ?? '')
+    const requests = h.proxy.requests.filter((r) => r.url.includes('model.safetensors'))
+    expect(requests.length).toBe(2)
+    expect(requests[1]?.range).toBe(`bytes=${requests[0]?.bytesSent}-`)
+  })
+
+  test('5xx answers are retried with backoff', async () => {
+    const h = await setup({
+      rules: [
+        { kind: 'status', status: 503, match: '/api/models/', times: 2 },
+        { kind: 'status', status: 500, match: 'model.safetensors', times: 3 },
+        { kind: 'status', status: 429, match: 'tokenizer.json', times: 1, retryAfterSeconds: 0 },
+      ],
+    })
+    const { id } = await h.start(MODEL)
+    const done = await h.waitFor(id, 'completed')
+    expect(weights(h, done.commit).actual).toBe(weights(h, done.commit).expected ?? '')
+    expect(h.proxy.counters.status).toBe(6)
+  })
+
+  test('a hub that keeps failing ends in a failed download that says why', async () => {
+    const h = await setup({ options: { maxAttempts: 3 }, rules: [{ kind: 'status', status: 502, match: 'model.safetensors' }] })
+    const { id } = await h.start(MODEL)
+    const failed = await h.waitFor(id, 'failed')
+    expect(failed.error?.code).toBe('hub-error')
+    expect(failed.error?.message).toContain('502')
+    expect(failed.error?.message).toContain('resume')
+  })
+
+  test('a server that ignores Range is answered by starting that file over', async () => {
+    const h = await setup({
+      generatedBytes: 128 * 1024,
+      rules: [
+        { kind: 'drop', match: 'model.safetensors', atByte: 40_000, times: 1 },
+        { kind: 'throttle', match: 'model.safetensors', bytesPerSecond: 400_000, times: 1 },
+        { kind: 'ignore-range', match: 'model.safetensors' },
+      ],
+    })
+    const { id } = await h.start(MODEL)
+    const done = await h.waitFor(id, 'completed')
+    const { expected, actual } = weights(h, done.commit)
+    expect(actual).toBe(expected ?? '')
+    const requests = h.proxy.requests.filter((r) => r.url.includes('model.safetensors'))
+    expect(requests.map((r) => r.status)).toEqual([200, 200])
+    // The second request asked to resume, got the whole file instead, and the file was started over.
+    expect(requests[1]?.range).toMatch(/^bytes=[1-9]\d*-$/)
+    expect(requests[1]?.bytesSent).toBe(128 * 1024)
+  })
+
+  test('LFS files redirected to another host are fetched without the Authorization header', async () => {
+    harness = await downloadHarness({
+      repos: [testRepo('mlx-test/gated', { gated: true })],
+      token: FIXTURE_TOKEN,
+      rules: [{ kind: 'redirect-cdn', match: '.safetensors' }, { kind: 'redirect-cdn', match: 'tokenizer.json' }],
+    })
+    const h = harness
+    const { id } = await h.start('mlx-test/gated')
+    await h.waitFor(id, 'completed')
+    const cdn = h.proxy.requests.filter((r) => r.server === 'cdn')
+    expect(cdn.length).toBe(2)
+    for (const request of cdn) expect(request.authorization).toBeNull()
+    const hub = h.proxy.requests.filter((r) => r.server === 'hub')
+    for (const request of hub) expect(request.authorization).toBe(`Bearer ${FIXTURE_TOKEN}`)
+    expect(h.proxy.counters['redirect-cdn']).toBe(2)
+  })
+})
+
+describe('gated and private repos', () => {
+  test('without a token the download says a token is needed', async () => {
+    harness = await downloadHarness({ repos: [testRepo('mlx-test/gated', { gated: true })] })
+    const { id } = await harness.start('mlx-test/gated')
+    const failed = await harness.waitFor(id, 'failed')
+    expect(failed.error?.code).toBe('hf-token-required')
+    expect(failed.error?.message).toContain('HF_TOKEN')
+  })
+
+  test('a token the hub does not accept is reported as refused', async () => {
+    harness = await downloadHarness({ repos: [testRepo('mlx-test/gated', { gated: true })], token: 'hf_not_a_real_token' })
+    const { id } = await harness.start('mlx-test/gated')
+    expect((await harness.waitFor(id, 'failed')).error?.code).toBe('hf-token-refused')
+  })
+
+  test('403 (terms not accepted) is reported as refused', async () => {
+    harness = await downloadHarness({
+      repos: [testRepo('mlx-test/gated', { gated: true })],
+      token: FIXTURE_TOKEN,
+      rules: [{ kind: 'status', status: 403, match: '/resolve/' }],
+    })
+    const { id } = await harness.start('mlx-test/gated')
+    const failed = await harness.waitFor(id, 'failed')
+    expect(failed.error?.code).toBe('hf-token-refused')
+    expect(failed.error?.message).toContain('terms')
+  })
+
+  test('a private repo downloads with the token', async () => {
+    harness = await downloadHarness({ repos: [testRepo('mlx-test/private', { private: true })], token: FIXTURE_TOKEN })
+    const { id } = await harness.start('mlx-test/private')
+    await harness.waitFor(id, 'completed')
+  })
+})
+
+describe('hub file names are never trusted', () => {
+  for (const name of ['../../../escape.json', 'nested/../../escape.json', 'a\\..\\escape.json', 'tokenizer.json\u0000.json']) {
+    test(`a repo listing ${JSON.stringify(name)} is refused and nothing is written`, async () => {
+      harness = await downloadHarness({ repos: [testRepo('evil-org/traversal', { extraFiles: [{ path: name, text: '{"pwned": true}' }] })] })
+      const h = harness
+      const { id } = await h.start('evil-org/traversal')
+      const failed = await h.waitFor(id, 'failed')
+      expect(failed.error?.code).toBe('unsafe-file-name')
+      expect(failed.error?.message).toContain('Nothing was written')
+      // Not a byte anywhere: no repo folder, nothing next to the cache.
+      expect(existsSync(join(h.cacheDir, 'models--evil-org--traversal'))).toBe(false)
+      expect(readdirSync(h.home).filter((entry) => entry !== 'dist')).toEqual(existsSync(h.cacheDir) ? ['hub'] : [])
+      expect(h.proxy.requests.filter((r) => r.url.includes('/resolve/'))).toEqual([])
+    })
+  }
+})
+
+describe('the disk', () => {
+  test('too little free space fails before starting, with the numbers', async () => {
+    const { nodeDisk } = await import('../../server/features/downloads/disk')
+    harness = await downloadHarness({ repos: [testRepo(MODEL)], disk: { ...nodeDisk, freeBytes: () => Promise.resolve(1000) } })
+    const { id } = await harness.start(MODEL)
+    const failed = await harness.waitFor(id, 'failed')
+    expect(failed.error?.code).toBe('disk-space-low')
+    expect(failed.error?.message).toContain('free')
+    expect(harness.proxy.requests.filter((r) => r.url.includes('/resolve/'))).toEqual([])
+  })
+
+  test('a disk that fills up mid-file fails clearly, keeps the partial data, and resume finishes', async () => {
+    const { nodeDisk } = await import('../../server/features/downloads/disk')
+    let budget = 100_000
+    let full = true
+    const disk = {
+      ...nodeDisk,
+      async openWriter(path: string, mode: 'append' | 'truncate') {
+        const writer = await nodeDisk.openWriter(path, mode)
+        return {
+          async write(chunk: Uint8Array) {
+            if (full && chunk.length > budget) {
+              await writer.write(chunk.subarray(0, budget))
+              budget = 0
+              throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
+            }
+            budget -= chunk.length
+            await writer.write(chunk)
+          },
+          close: () => writer.close(),
+        }
+      },
+    }
+    harness = await downloadHarness({ repos: [testRepo(MODEL)], disk, generatedBytes: 256 * 1024, options: { fileConcurrency: 1 } })
+    const h = harness
+    const { id } = await h.start(MODEL)
+    const failed = await h.waitFor(id, 'failed')
+    expect(failed.error?.code).toBe('disk-full')
+    expect(failed.error?.message).toContain('Partial files are kept')
+    const partial = blobs(h).find((name) => name.endsWith('.incomplete'))
+    expect(partial).toBeDefined()
+    const kept = statSync(join(h.cacheDir, 'models--mlx-test--tiny', 'blobs', partial ?? '')).size
+    expect(kept).toBeGreaterThan(0)
+
+    full = false
+    h.proxy.clear()
+    const resumed = await h.app.json<{ status: string }>('POST', `/api/downloads/${id}/resume`, { token: h.token })
+    expect(resumed.status).toBe(200)
+    const done = await h.waitFor(id, 'completed')
+    expect(done.error).toBeNull()
+    const { expected, actual } = weights(h, done.commit)
+    expect(actual).toBe(expected ?? '')
+    // The resume asked only for what was missing.
+    const again = h.proxy.requests.find((r) => r.url.endsWith(partial?.startsWith(h.repo(MODEL).files.find((f) => f.path === 'model.safetensors')?.lfs?.oid ?? '-') ? 'model.safetensors' : 'tokenizer.json'))
+    expect(again?.range).toBe(`bytes=${kept}-`)
+  })
+})
