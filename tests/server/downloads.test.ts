@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import { scanCacheDir } from '@huggingface/hub'
 import { createHash } from 'node:crypto'
-import { existsSync, lstatSync, readFileSync, readlinkSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, lstatSync, readFileSync, readlinkSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Download } from '../../shared/downloads'
 import { downloadHarness, type Harness } from '../fixtures/faults/harness'
@@ -83,7 +83,7 @@ describe('downloading into the HuggingFace cache', () => {
     expect(list.status).toBe(200)
     expect(list.body.map((d) => [d.id, d.modelId, d.status])).toEqual([[id, MODEL, 'completed']])
     await h.until(() => h.events.some((e) => e.type === 'models.changed'), 'models.changed')
-    const states = h.events.filter((e) => e.type === 'downloads.state').map((e) => (e.data as Download).status)
+    const states = h.events.flatMap((e) => (e.type === 'downloads.state' ? [e.data.status] : []))
     expect(states[0]).toBe('queued')
     expect(states).toContain('downloading')
     expect(states.at(-1)).toBe('completed')
