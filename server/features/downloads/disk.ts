@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs'
-import { lstat, mkdir, open, rename, rm, statfs, symlink, unlink, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, open, readdir, rename, rm, statfs, symlink, unlink, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
 export interface FileWriter {
@@ -16,6 +16,8 @@ export interface DownloadDisk {
   /** The first `end` bytes of a file, in chunks, to rebuild a checksum after a restart. */
   read(path: string, end: number): AsyncIterable<Uint8Array>
   mkdir(path: string): Promise<void>
+  /** Names in a folder; empty when it does not exist. */
+  list(dir: string): Promise<string[]>
   exists(path: string): Promise<boolean>
   rename(from: string, to: string): Promise<void>
   remove(path: string): Promise<void>
@@ -60,6 +62,14 @@ export const nodeDisk: DownloadDisk = {
   },
   async mkdir(path) {
     await mkdir(path, { recursive: true })
+  },
+  async list(dir) {
+    try {
+      return await readdir(dir)
+    } catch (error) {
+      if (isMissing(error)) return []
+      throw error
+    }
   },
   async exists(path) {
     try {

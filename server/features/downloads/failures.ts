@@ -22,7 +22,7 @@ export class DownloadFailure extends Error {
 }
 
 export const networkFailure = (detail: string) =>
-  new DownloadFailure('network-error', `The connection to the hub failed (${detail}).`, true)
+  new DownloadFailure('network-error', `The connection to the hub failed (${detail}). Check the network (and HF_ENDPOINT), then resume.`, true)
 
 /** Turns a hub answer that is not a success into the failure a person can act on. */
 export function hubStatusFailure(status: number, modelId: string, hasToken: boolean, retryAfter: string | null): DownloadFailure {

@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import type { Download, DownloadFile, DownloadProgress, DownloadStatus } from '../../../shared/downloads'
 import { isValidModelId } from '../../../shared/model-id'
 import { badRequest, conflict, notFound } from '../../http/errors'
@@ -165,12 +166,16 @@ export class DownloadService {
 
   private async removePartials(download: StoredDownload): Promise<void> {
     const paths = new RepoPaths(this.deps.cacheDir, download.modelId)
-    if (download.createdRepo && this.deps.repo.activeForModel(download.modelId) === null) {
+    if (this.deps.repo.activeForModel(download.modelId) !== null) return
+    if (download.createdRepo) {
       await this.deps.disk.removeTree(paths.root)
       this.deps.bus.publish({ type: 'models.changed', data: { modelId: download.modelId, reason: 'deleted' } })
       return
     }
-    for (const file of this.deps.repo.files(download.id)) await this.deps.disk.remove(paths.incomplete(file.blobId))
+    // The model was there before: keep its finished files, drop every partial one (only a resume could use them).
+    for (const name of await this.deps.disk.list(paths.blobsDir)) {
+      if (name.endsWith('.incomplete')) await this.deps.disk.remove(join(paths.blobsDir, name))
+    }
   }
 
   private find(id: number): StoredDownload {
