@@ -101,7 +101,7 @@ export class CatalogService {
   constructor(private readonly deps: CatalogDeps) {
     this.now = deps.now ?? Date.now
     this.pageSize = deps.pageSize ?? CATALOG_PAGE_SIZE
-    this.concurrency = deps.concurrency ?? 6
+    this.concurrency = deps.concurrency ?? 8
     this.maxPages = deps.maxHubPagesPerSearch ?? 5
     const ttl = deps.cacheTtlMs ?? 5 * 60_000
     this.answers = new TtlCache(ttl, 500, this.now)
