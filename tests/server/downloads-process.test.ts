@@ -1,0 +1,106 @@
+import { afterAll, describe, expect, test } from 'bun:test'
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Download } from '../../shared/downloads'
+import { startFaultProxy } from '../fixtures/faults/proxy'
+import { testRepo } from '../fixtures/faults/repos'
+import { startHubFixture } from '../fixtures/hub'
+import { ADMIN, tempDir } from './helpers'
+
+const CLI = join(import.meta.dir, '..', '..', 'server', 'cli.ts')
+const MODEL = 'mlx-test/crash'
+const SIZE = 3 * 2 ** 20
+
+async function freePort(): Promise<number> {
+  const server = Bun.serve({ port: 0, fetch: () => new Response() })
+  const port = server.port ?? 0
+  await server.stop(true)
+  return port
+}
+
+const hub = startHubFixture({ repos: [testRepo(MODEL)], sizes: 'content', generatedBytes: SIZE })
+// Slow enough that the kill lands mid-file.
+const proxy = startFaultProxy({ target: hub.url, rules: [{ kind: 'throttle', match: 'model.safetensors', bytesPerSecond: 3 * 2 ** 20 }] })
+afterAll(async () => {
+  await proxy.stop()
+  await hub.stop()
+})
+
+function launch(env: Record<string, string>, port: number) {
+  return Bun.spawn([process.execPath, CLI, '--port', String(port)], { env: { ...process.env, ...env }, stdout: 'ignore', stderr: 'ignore' })
+}
+
+async function api<T>(base: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  return { status: response.status, body: (await response.json()) as T }
+}
+
+async function waitUntil(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      if (await check()) return
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await Bun.sleep(20)
+  }
+}
+
+describe('a real manager process', () => {
+  test('killed with SIGKILL mid-download, it resumes from the .incomplete file after a restart and re-fetches little', async () => {
+    const home = tempDir('mlx-manager-kill-')
+    const cache = join(home, 'hub')
+    const env = { MLX_MANAGER_HOME: home, HF_HUB_CACHE: cache, HF_ENDPOINT: proxy.url, MLX_MANAGER_DOWNLOAD_FILES: '1', MLX_MANAGER_DOWNLOAD_RETRY_MS: '20' }
+    const port = await freePort()
+    const base = `http://127.0.0.1:${port}`
+    const blobs = join(cache, 'models--mlx-test--crash', 'blobs')
+    const weights = hub.repos[0]?.files.find((f) => f.path === 'model.safetensors')
+    const partialPath = join(blobs, `${weights?.lfs?.oid ?? ''}.incomplete`)
+
+    let manager = launch(env, port)
+    await waitUntil(async () => (await fetch(`${base}/api/health`)).ok, 'the manager to listen')
+    await api(base, 'POST', '/api/auth/register', undefined, ADMIN)
+    const { body: login } = await api<{ token: string }>(base, 'POST', '/api/auth/login', undefined, ADMIN)
+    const started = await api<Download>(base, 'POST', '/api/downloads', login.token, { modelId: MODEL })
+    expect(started.status).toBe(202)
+
+    await waitUntil(() => existsSync(partialPath) && statSync(partialPath).size > SIZE / 4, 'a quarter of the weights on disk')
+    manager.kill('SIGKILL')
+    await manager.exited
+    const kept = statSync(partialPath).size
+    expect(kept).toBeGreaterThan(0)
+    expect(kept).toBeLessThan(SIZE)
+    const sentBeforeKill = proxy.requests.filter((r) => r.url.endsWith('model.safetensors')).reduce((sum, r) => sum + r.bytesSent, 0)
+    proxy.clear()
+
+    manager = launch(env, port)
+    try {
+      await waitUntil(async () => (await fetch(`${base}/api/health`)).ok, 'the manager to listen again')
+      let final: Download | undefined
+      await waitUntil(async () => {
+        final = (await api<Download[]>(base, 'GET', '/api/downloads', login.token)).body.find((d) => d.id === started.body.id)
+        return final?.status === 'completed' || final?.status === 'failed'
+      }, 'the resumed download to finish')
+      expect(final?.status).toBe('completed')
+    } finally {
+      manager.kill('SIGTERM')
+      await manager.exited
+    }
+
+    // The restarted manager asked for exactly the bytes after what it had kept.
+    const after = proxy.requests.filter((r) => r.url.endsWith('model.safetensors'))
+    expect(after[0]?.range).toBe(`bytes=${kept}-`)
+    const refetched = sentBeforeKill + after.reduce((sum, r) => sum + r.bytesSent, 0) - SIZE
+    expect(refetched).toBeLessThan(2 ** 20)
+    const snapshot = join(cache, 'models--mlx-test--crash', 'snapshots', hub.repos[0]?.sha ?? '')
+    expect(createHash('sha256').update(readFileSync(join(snapshot, 'model.safetensors'))).digest('hex')).toBe(weights?.lfs?.oid ?? '')
+    expect(readdirSync(blobs).filter((name) => name.endsWith('.incomplete'))).toEqual([])
+  }, 30_000)
+})
