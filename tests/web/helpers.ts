@@ -1,0 +1,128 @@
+import { vi } from 'vitest'
+import type { PublicUser } from '../../shared/users'
+
+/** A response with the server's JSON shape. */
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } })
+}
+
+/** The error envelope every endpoint answers with. */
+export function failure(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
+  return json({ error: { code, message } }, status, headers)
+}
+
+export interface Call {
+  method: string
+  path: string
+  body: unknown
+}
+
+type Handler = (call: Call) => Response | Promise<Response>
+
+/**
+ * Replaces fetch with a tiny in-memory manager: routes are `"METHOD /path"` keys. Unknown routes
+ * answer 404 with the envelope; `offline()` makes every call fail the way a dead network does.
+ */
+export function fakeServer(routes: Record<string, Handler> = {}) {
+  const table = new Map(Object.entries(routes))
+  const calls: Call[] = []
+  let unreachable = false
+  const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    await Promise.resolve()
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
+    const method = (init?.method ?? 'GET').toUpperCase()
+    const body: unknown = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined
+    const call = { method, path: url.pathname, body }
+    calls.push(call)
+    if (unreachable) throw new TypeError('Failed to fetch')
+    const handler = table.get(`${method} ${url.pathname}`)
+    return handler === undefined ? failure(404, 'not-found', 'There is nothing at this address.') : handler(call)
+  })
+  vi.stubGlobal('fetch', fetch)
+  return {
+    calls,
+    fetch,
+    on(route: string, handler: Handler) {
+      table.set(route, handler)
+    },
+    offline() {
+      unreachable = true
+    },
+    online() {
+      unreachable = false
+    },
+    /** Calls other than the ones listed, e.g. to check that nothing was sent. */
+    callsTo(route: string): Call[] {
+      return calls.filter((call) => `${call.method} ${call.path}` === route)
+    },
+  }
+}
+
+let nextId = 1
+
+export function makeUser(overrides: Partial<PublicUser> = {}): PublicUser {
+  const id = overrides.id ?? nextId++
+  return {
+    id,
+    email: `user${id}@example.com`,
+    isAdmin: false,
+    status: 'approved',
+    createdAt: `2026-01-0${Math.min(9, id)}T10:00:00.000Z`,
+    ...overrides,
+  }
+}
+
+/** A stand-in for the browser's EventSource that tests drive by hand. */
+export class FakeEventSource extends EventTarget {
+  static instances: FakeEventSource[] = []
+  static readonly CONNECTING = 0
+  static readonly OPEN = 1
+  static readonly CLOSED = 2
+
+  readonly url: string
+  readonly withCredentials: boolean
+  readyState = FakeEventSource.CONNECTING
+
+  constructor(url: string | URL, init?: EventSourceInit) {
+    super()
+    this.url = String(url)
+    this.withCredentials = init?.withCredentials ?? false
+    FakeEventSource.instances.push(this)
+  }
+
+  static latest(): FakeEventSource {
+    const source = FakeEventSource.instances.at(-1)
+    if (source === undefined) throw new Error('No EventSource was opened.')
+    return source
+  }
+
+  open(): void {
+    this.readyState = FakeEventSource.OPEN
+    this.dispatchEvent(new Event('open'))
+  }
+
+  /** A named SSE event, as the manager sends it. */
+  emit(type: string, data: unknown): void {
+    this.dispatchEvent(new MessageEvent(type, { data: typeof data === 'string' ? data : JSON.stringify(data) }))
+  }
+
+  /** The connection dropped; the browser will retry by itself. */
+  drop(): void {
+    this.readyState = FakeEventSource.CONNECTING
+    this.dispatchEvent(new Event('error'))
+  }
+
+  /** The manager refused the stream (401/403); the browser gives up. */
+  refuse(): void {
+    this.readyState = FakeEventSource.CLOSED
+    this.dispatchEvent(new Event('error'))
+  }
+
+  close(): void {
+    this.readyState = FakeEventSource.CLOSED
+  }
+}
+
+export function useFakeEventSource(): void {
+  vi.stubGlobal('EventSource', FakeEventSource)
+}
