@@ -351,3 +351,25 @@ export function suggestModelDefaults(model: string): ModelDefaults {
   if (has('hermes')) return parsers('hermes', 'hermes')
   return parsers(null, null)
 }
+
+/** What `GET /api/engines` says about each engine, so the profile screen can say what is missing. */
+export interface EngineInfo {
+  name: EngineName
+  title: string
+  installed: boolean
+  /** The executable found (MLX_MANAGER_ENGINE_PATH first, then PATH); null for custom or when missing. */
+  path: string | null
+  version: string | null
+  /** The command that installs it, e.g. `pip install mlx-openai-server`; null for custom. */
+  installCommand: string | null
+  /** A sentence for the profile screen when the engine is missing. */
+  installHint: string | null
+  modelTypes: ModelType[]
+  /** From the installed engine's own help when it lists them, else the known names. */
+  toolCallParsers: string[]
+  reasoningParsers: string[]
+  /** The profile fields this engine reads when it starts; the others do not affect it. */
+  fields: (keyof ProfileFields)[]
+  /** Where streamed reasoning text arrives in a chat delta. */
+  reasoningField: 'reasoning_content' | 'reasoning' | null
+}

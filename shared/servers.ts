@@ -81,4 +81,4 @@ export interface ServerLogEvents {
 }
 
 export const LOG_TAIL_DEFAULT_LINES = 200
-export const LOG_TAIL_MAX_LINES = 5000
+export const LOG_TAIL_MAX_LINES = 2000

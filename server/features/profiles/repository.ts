@@ -1,0 +1,168 @@
+import type { Database } from 'bun:sqlite'
+import type { EngineName, ModelType, Profile, ProfileFields } from '../../../shared/profiles'
+
+interface ProfileRow {
+  id: number
+  name: string
+  description: string | null
+  model: string
+  engine: EngineName
+  host: string
+  port: number
+  context_length: number | null
+  model_type: ModelType
+  tool_call_parser: string | null
+  reasoning_parser: string | null
+  auto_tool_choice: number
+  chat_template_file: string | null
+  trust_remote_code: number
+  temperature: number | null
+  top_p: number | null
+  max_tokens: number | null
+  system_prompt: string | null
+  extra_args: string
+  custom_command: string | null
+  auto_start: number
+  idle_timeout_minutes: number | null
+  pinned: number
+  restart_on_crash: number
+  created_at: string
+  updated_at: string
+}
+
+function parseArgs(json: string): string[] {
+  try {
+    const value: unknown = JSON.parse(json)
+    return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []
+  } catch {
+    return []
+  }
+}
+
+function toProfile(row: ProfileRow): Profile {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    model: row.model,
+    engine: row.engine,
+    host: row.host,
+    port: row.port,
+    contextLength: row.context_length,
+    modelType: row.model_type,
+    toolCallParser: row.tool_call_parser,
+    reasoningParser: row.reasoning_parser,
+    autoToolChoice: row.auto_tool_choice === 1,
+    chatTemplateFile: row.chat_template_file,
+    trustRemoteCode: row.trust_remote_code === 1,
+    temperature: row.temperature,
+    topP: row.top_p,
+    maxTokens: row.max_tokens,
+    systemPrompt: row.system_prompt,
+    extraArgs: parseArgs(row.extra_args),
+    customCommand: row.custom_command,
+    autoStart: row.auto_start === 1,
+    idleTimeoutMinutes: row.idle_timeout_minutes,
+    pinned: row.pinned === 1,
+    restartOnCrash: row.restart_on_crash === 1,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+const COLUMNS = [
+  'name',
+  'description',
+  'model',
+  'engine',
+  'host',
+  'port',
+  'context_length',
+  'model_type',
+  'tool_call_parser',
+  'reasoning_parser',
+  'auto_tool_choice',
+  'chat_template_file',
+  'trust_remote_code',
+  'temperature',
+  'top_p',
+  'max_tokens',
+  'system_prompt',
+  'extra_args',
+  'custom_command',
+  'auto_start',
+  'idle_timeout_minutes',
+  'pinned',
+  'restart_on_crash',
+] as const
+
+type Value = string | number | null
+
+function values(fields: ProfileFields): Value[] {
+  const flag = (on: boolean) => (on ? 1 : 0)
+  return [
+    fields.name,
+    fields.description,
+    fields.model,
+    fields.engine,
+    fields.host,
+    fields.port,
+    fields.contextLength,
+    fields.modelType,
+    fields.toolCallParser,
+    fields.reasoningParser,
+    flag(fields.autoToolChoice),
+    fields.chatTemplateFile,
+    flag(fields.trustRemoteCode),
+    fields.temperature,
+    fields.topP,
+    fields.maxTokens,
+    fields.systemPrompt,
+    JSON.stringify(fields.extraArgs),
+    fields.customCommand,
+    flag(fields.autoStart),
+    fields.idleTimeoutMinutes,
+    flag(fields.pinned),
+    flag(fields.restartOnCrash),
+  ]
+}
+
+/** SQLite access for profiles; the only place that knows the profiles table. */
+export function createProfileRepository(db: Database) {
+  const byId = db.query<ProfileRow, [number]>('SELECT * FROM profiles WHERE id = ?')
+  const insert = db.query<ProfileRow, Value[]>(
+    `INSERT INTO profiles (${COLUMNS.join(', ')}, created_at, updated_at) VALUES (${COLUMNS.map(() => '?').join(', ')}, ?, ?) RETURNING *`,
+  )
+  const update = db.query<ProfileRow, Value[]>(
+    `UPDATE profiles SET ${COLUMNS.map((column) => `${column} = ?`).join(', ')}, updated_at = ? WHERE id = ? RETURNING *`,
+  )
+  return {
+    list: () => db.query<ProfileRow, []>('SELECT * FROM profiles ORDER BY name COLLATE NOCASE, id').all().map(toProfile),
+    find: (id: number) => {
+      const row = byId.get(id)
+      return row === null ? null : toProfile(row)
+    },
+    /** Names compare without case, as the unique index does. */
+    findByName: (name: string) => {
+      const row = db.query<ProfileRow, [string]>('SELECT * FROM profiles WHERE name = ? COLLATE NOCASE').get(name)
+      return row === null ? null : toProfile(row)
+    },
+    findByPort: (port: number) => db.query<ProfileRow, [number]>('SELECT * FROM profiles WHERE port = ? ORDER BY id').all(port).map(toProfile),
+    insert: (fields: ProfileFields, now: string) => {
+      const row = insert.get(...values(fields), now, now)
+      if (row === null) throw new Error('Inserting a profile returned no row.')
+      return toProfile(row)
+    },
+    update: (id: number, fields: ProfileFields, now: string) => {
+      const row = update.get(...values(fields), now, id)
+      return row === null ? null : toProfile(row)
+    },
+    remove: (id: number) => {
+      db.query('DELETE FROM profiles WHERE id = ?').run(id)
+    },
+    /** Runs `fn` holding SQLite's write lock, so "is this name free?" and the write cannot race. */
+    exclusive: <T>(fn: () => T): T => db.transaction(fn).immediate(),
+  }
+}
+
+export type ProfileRepository = ReturnType<typeof createProfileRepository>

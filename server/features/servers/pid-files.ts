@@ -1,0 +1,76 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ENGINE_NAMES, type EngineName } from '../../../shared/profiles'
+
+/** What the manager needs to find, check and adopt (or clean up) a server after it restarts. */
+export interface PidRecord {
+  profileId: number
+  pid: number
+  engine: EngineName
+  host: string
+  port: number
+  command: string[]
+  startedAt: string
+  readyAt: string | null
+  /** The profile's updatedAt when the server started, to tell whether a restart would change it. */
+  profileUpdatedAt: string
+  managerPid: number
+}
+
+export interface PidFiles {
+  write(record: PidRecord): void
+  list(): PidRecord[]
+  remove(profileId: number): void
+}
+
+function isRecord(value: unknown): value is PidRecord {
+  if (typeof value !== 'object' || value === null) return false
+  const r = value as Record<string, unknown>
+  return (
+    Number.isInteger(r.profileId) &&
+    Number.isInteger(r.pid) &&
+    (r.pid as number) > 1 &&
+    (ENGINE_NAMES as readonly unknown[]).includes(r.engine) &&
+    typeof r.host === 'string' &&
+    Number.isInteger(r.port) &&
+    Array.isArray(r.command) &&
+    r.command.every((arg) => typeof arg === 'string') &&
+    typeof r.startedAt === 'string'
+  )
+}
+
+/** One JSON file per running server under MLX_MANAGER_HOME/run, written atomically. */
+export function createPidFiles(dir: string): PidFiles {
+  const path = (profileId: number) => join(dir, `profile-${profileId}.json`)
+  return {
+    write(record) {
+      mkdirSync(dir, { recursive: true })
+      const target = path(record.profileId)
+      writeFileSync(`${target}.tmp`, JSON.stringify(record, null, 2))
+      renameSync(`${target}.tmp`, target)
+    },
+    list() {
+      let names: string[]
+      try {
+        names = readdirSync(dir)
+      } catch {
+        return []
+      }
+      const records: PidRecord[] = []
+      for (const name of names) {
+        if (!/^profile-\d+\.json$/.test(name)) continue
+        try {
+          const value: unknown = JSON.parse(readFileSync(join(dir, name), 'utf8'))
+          if (isRecord(value)) records.push({ ...value, readyAt: value.readyAt ?? null, profileUpdatedAt: value.profileUpdatedAt ?? '' })
+          else rmSync(join(dir, name), { force: true })
+        } catch {
+          rmSync(join(dir, name), { force: true }) // unreadable: nothing can be done with it
+        }
+      }
+      return records
+    },
+    remove(profileId) {
+      rmSync(path(profileId), { force: true })
+    },
+  }
+}

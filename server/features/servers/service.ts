@@ -1,0 +1,651 @@
+import type { EngineName, Profile } from '../../../shared/profiles'
+import type { ServerFailure, ServerState, ServerStatus } from '../../../shared/servers'
+import { AppError, badRequest, conflict } from '../../http/errors'
+import type { EventBus } from '../events/bus'
+import type { EngineAdapter } from '../engines/adapter'
+import { probeReady, reachableBaseUrl, type Fetcher } from '../engines/readiness'
+import { ENGINES } from '../engines/registry'
+import type { ResolvedEngine } from '../engines/service'
+import { describeExit, displayCommand, duration, findErrorLine } from './failure'
+import type { ServerLogs } from './logs'
+import type { PidFiles, PidRecord } from './pid-files'
+import { sameCommand, watchForeignExit, type ExitInfo, type ProcessHost } from './process-host'
+import type { TreeStats } from './stats'
+
+/** The profile calls the supervisor needs (the profile service provides them). */
+export interface ProfileSource {
+  get(id: number): Profile
+  find(id: number): Profile | null
+  list(): Profile[]
+  assertPortFree(profile: Profile): Promise<void>
+}
+
+export interface EngineResolver {
+  resolve(profile: Profile): Promise<ResolvedEngine>
+}
+
+export interface SupervisorTiming {
+  /** How long a model may take to load before the start counts as failed. */
+  readyTimeoutMs: number
+  /** Between SIGTERM and SIGKILL. */
+  stopGraceMs: number
+  /** How long to wait for the exit after SIGKILL before giving up on the process. */
+  killWaitMs: number
+  statsIntervalMs: number
+  restartBaseMs: number
+  restartMaxMs: number
+  maxRestarts: number
+  /** A server up this long before a crash starts the restart count afresh. */
+  stableAfterMs: number
+  /** How often an adopted process (not our child) is checked for having exited. */
+  adoptedPollMs: number
+  /** How long an adoption health check may take. */
+  adoptProbeMs: number
+}
+
+export const DEFAULT_TIMING: SupervisorTiming = {
+  readyTimeoutMs: 10 * 60_000,
+  stopGraceMs: 10_000,
+  killWaitMs: 5_000,
+  statsIntervalMs: 2_000,
+  restartBaseMs: 1_000,
+  restartMaxMs: 60_000,
+  maxRestarts: 5,
+  stableAfterMs: 60_000,
+  adoptedPollMs: 250,
+  adoptProbeMs: 3_000,
+}
+
+export interface SupervisorDeps {
+  profiles: ProfileSource
+  engines: EngineResolver
+  bus: EventBus
+  processes: ProcessHost
+  stats: TreeStats
+  logs: ServerLogs
+  pidFiles: PidFiles
+  fetch: Fetcher
+  /** Reads a chat template for engines that take its text (mlx_lm.server). */
+  readTextFile: (path: string) => string
+  /** The environment engines run with. */
+  env: Record<string, string | undefined>
+  cwd: string
+  timing?: Partial<SupervisorTiming>
+  logger?: Pick<Console, 'error'>
+}
+
+const FAILURE_TAIL_LINES = 40
+
+/** One process the supervisor is responsible for, from spawn (or adoption) to exit. */
+interface Run {
+  pid: number
+  engine: EngineName
+  host: string
+  port: number
+  command: string[]
+  baseUrl: string
+  profileUpdatedAt: string
+  readiness: AbortController
+  stopRequested: boolean
+  /** Set when the manager ends it for a reason that is a failure (readiness timeout). */
+  failure: Omit<ServerFailure, 'logTail'> | null
+  stopping: Promise<void> | null
+  /** Resolves once the exit has been handled and the state published. */
+  done: Promise<void>
+  /** Resolves when the start is decided: ready, failed or stopped. */
+  settled: Promise<void>
+  settle: () => void
+  cancelWatch: () => void
+}
+
+interface Entry {
+  profileId: number
+  state: ServerState
+  run: Run | null
+  launching: Promise<void> | null
+  startedAt: string | null
+  readyAt: string | null
+  stoppedAt: string | null
+  exitCode: number | null
+  signal: string | null
+  failure: ServerFailure | null
+  cpuPercent: number | null
+  rssBytes: number | null
+  lastCommand: string[] | null
+  adopted: boolean
+  restarts: number
+  nextRestartAt: string | null
+  restartTimer: ReturnType<typeof setTimeout> | null
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    function done() {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    signal?.addEventListener('abort', done, { once: true })
+  })
+}
+
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
+  const result = await Promise.race([promise.then(() => true), timeout])
+  clearTimeout(timer)
+  return result
+}
+
+/** Probes often while a model is likely to come up soon, then back off. */
+function probeInterval(elapsedMs: number): number {
+  if (elapsedMs < 5_000) return 20
+  if (elapsedMs < 60_000) return 100
+  return 500
+}
+
+/**
+ * Starts, watches and stops model servers. Every state change is published as `servers.state`;
+ * CPU and memory of each process tree as `servers.stats` while anything runs.
+ */
+export class ServerSupervisor {
+  private readonly entries = new Map<number, Entry>()
+  private readonly timing: SupervisorTiming
+  private statsTimer: ReturnType<typeof setInterval> | null = null
+  private shuttingDown = false
+
+  constructor(private readonly deps: SupervisorDeps) {
+    this.timing = { ...DEFAULT_TIMING, ...deps.timing }
+  }
+
+  list(): ServerStatus[] {
+    return this.deps.profiles.list().map((profile) => this.status(this.entry(profile.id), profile))
+  }
+
+  get(profileId: number): ServerStatus {
+    return this.status(this.entry(profileId), this.deps.profiles.get(profileId))
+  }
+
+  /** True while the profile's server is being launched, runs, or stops. */
+  isActive(profileId: number): boolean {
+    const entry = this.entries.get(profileId)
+    return entry !== undefined && (entry.launching !== null || entry.run !== null)
+  }
+
+  holderOf(port: number): { profileId: number; name: string } | null {
+    for (const entry of this.entries.values()) {
+      if (entry.run?.port !== port) continue
+      return { profileId: entry.profileId, name: this.deps.profiles.find(entry.profileId)?.name ?? `profile ${entry.profileId}` }
+    }
+    return null
+  }
+
+  /** Starts the server; with `wait`, answers once it is ready or has failed. */
+  async start(profileId: number, options: { wait?: boolean; auto?: boolean } = {}): Promise<ServerStatus> {
+    const profile = this.deps.profiles.get(profileId)
+    const entry = this.entry(profileId)
+    if (this.shuttingDown) throw conflict('shutting-down', 'MLX Manager is shutting down; start the server after it restarts.')
+    if (entry.launching !== null || entry.run !== null) {
+      const what = entry.state === 'stopping' ? 'is stopping; start it again once it has stopped' : entry.state === 'ready' ? 'is already running' : 'is already starting'
+      throw conflict('server-running', `The server of "${profile.name}" ${what}.`)
+    }
+    this.cancelRestart(entry)
+    if (options.auto !== true) entry.restarts = 0
+    const launching = this.launch(entry, profile, options.auto === true)
+    entry.launching = launching
+    try {
+      await launching
+    } finally {
+      entry.launching = null
+    }
+    // launch() has set entry.run by now; read it afresh (TypeScript still holds the earlier check).
+    const run = this.entries.get(profileId)?.run ?? null
+    if (options.wait === true && run !== null) await run.settled
+    return this.get(profileId)
+  }
+
+  /** Stops the server (SIGTERM, then SIGKILL after the grace period) and answers once it has exited. */
+  async stop(profileId: number): Promise<ServerStatus> {
+    this.deps.profiles.get(profileId)
+    const entry = this.entry(profileId)
+    const hadRestart = this.cancelRestart(entry)
+    if (entry.launching !== null) await entry.launching.catch(() => undefined)
+    const run = entry.run
+    if (run !== null) await this.terminate(entry, run)
+    else if (hadRestart) this.publish(entry)
+    return this.get(profileId)
+  }
+
+  async restart(profileId: number, options: { wait?: boolean } = {}): Promise<ServerStatus> {
+    await this.stop(profileId)
+    return this.start(profileId, options)
+  }
+
+  /** Takes over servers a previous manager left running and healthy; stops the rest. */
+  async recover(): Promise<void> {
+    for (const record of this.deps.pidFiles.list()) {
+      try {
+        await this.recoverOne(record)
+      } catch (error) {
+        this.deps.logger?.error(error)
+      }
+    }
+  }
+
+  /** Starts every profile marked auto-start that is not already running. */
+  async autoStart(): Promise<void> {
+    for (const profile of this.deps.profiles.list()) {
+      if (!profile.autoStart || this.isActive(profile.id)) continue
+      await this.start(profile.id, { auto: true }).catch(() => undefined)
+    }
+  }
+
+  /** On manager shutdown: stop every server cleanly and leave no pid files behind. */
+  async stopAll(): Promise<void> {
+    this.shuttingDown = true
+    for (const entry of this.entries.values()) this.cancelRestart(entry)
+    await Promise.all(
+      [...this.entries.values()].map(async (entry) => {
+        if (entry.launching !== null) await entry.launching.catch(() => undefined)
+        if (entry.run !== null) await this.terminate(entry, entry.run)
+      }),
+    )
+    this.updateSampling()
+    this.deps.logs.stopAll()
+  }
+
+  /** A profile changed: its tile shows the new name, and a running server whether it needs a restart. */
+  profileChanged(profile: Profile): void {
+    const entry = this.entries.get(profile.id)
+    if (entry !== undefined) this.publish(entry, profile)
+  }
+
+  profileDeleted(profileId: number): void {
+    const entry = this.entries.get(profileId)
+    if (entry !== undefined) this.cancelRestart(entry)
+    this.entries.delete(profileId)
+    this.deps.logs.forget(profileId)
+  }
+
+  /** Samples CPU and memory now (the timer calls this; the benchmark calls it directly). */
+  sampleStats(): void {
+    const roots = [...this.entries.values()].flatMap((entry) => (entry.run === null ? [] : [{ profileId: entry.profileId, pid: entry.run.pid }]))
+    if (roots.length === 0) return
+    let samples
+    try {
+      samples = this.deps.stats.sample(roots)
+    } catch (error) {
+      this.deps.logger?.error(error)
+      return
+    }
+    for (const sample of samples) {
+      const entry = this.entries.get(sample.profileId)
+      if (entry?.run === null || entry === undefined) continue
+      entry.cpuPercent = sample.cpuPercent
+      entry.rssBytes = sample.rssBytes
+    }
+    this.deps.bus.publish({ type: 'servers.stats', data: { at: new Date().toISOString(), servers: samples } })
+  }
+
+  private async launch(entry: Entry, profile: Profile, auto: boolean): Promise<void> {
+    let resolved: ResolvedEngine
+    let chatTemplateText: string | null = null
+    try {
+      resolved = await this.deps.engines.resolve(profile)
+      await this.deps.profiles.assertPortFree(profile)
+      if (profile.chatTemplateFile !== null && resolved.adapter.chatTemplate === 'text') {
+        chatTemplateText = this.readTemplate(profile.chatTemplateFile)
+      }
+    } catch (error) {
+      // Nobody is there to read an auto-start's error response: show it on the server's tile instead.
+      if (auto && error instanceof AppError) this.failBeforeSpawn(entry, error.message)
+      throw error
+    }
+    const command = resolved.adapter.command(profile, { executable: resolved.executable, chatTemplateText })
+    const output = this.deps.logs.beginRun(profile.id)
+    let spawned
+    try {
+      this.deps.logs.note(profile.id, `starting ${profile.engine}: ${displayCommand(command)}`)
+      spawned = this.deps.processes.spawn(command, { env: this.deps.env, cwd: this.deps.cwd, outputFd: output })
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+      this.deps.logs.note(profile.id, `could not start: ${reason}`)
+      this.deps.logs.endRun(profile.id)
+      const message = `${command[0] ?? profile.engine} could not be started: ${reason}`
+      this.failBeforeSpawn(entry, message)
+      throw conflict('spawn-failed', message)
+    } finally {
+      this.deps.logs.closeRunOutput(output)
+    }
+    const run = this.newRun(spawned.pid, profile.engine, profile.host, profile.port, command, profile.updatedAt, () => undefined)
+    Object.assign(entry, {
+      run,
+      state: 'starting',
+      startedAt: new Date().toISOString(),
+      readyAt: null,
+      stoppedAt: null,
+      exitCode: null,
+      signal: null,
+      failure: null,
+      cpuPercent: null,
+      rssBytes: null,
+      lastCommand: command,
+      adopted: false,
+      nextRestartAt: null,
+    } satisfies Partial<Entry>)
+    this.writePidFile(entry, run)
+    run.done = spawned.exited.then((exit) => this.onExit(entry, run, exit))
+    this.publish(entry)
+    this.updateSampling()
+    this.awaitReady(entry, run, resolved.adapter).catch((error: unknown) => this.deps.logger?.error(error))
+  }
+
+  private newRun(pid: number, engine: EngineName, host: string, port: number, command: string[], profileUpdatedAt: string, cancelWatch: () => void): Run {
+    let settle = () => undefined as void
+    const settled = new Promise<void>((resolve) => (settle = resolve))
+    return {
+      pid,
+      engine,
+      host,
+      port,
+      command,
+      baseUrl: reachableBaseUrl(host, port),
+      profileUpdatedAt,
+      readiness: new AbortController(),
+      stopRequested: false,
+      failure: null,
+      stopping: null,
+      done: Promise.resolve(),
+      settled,
+      settle,
+      cancelWatch,
+    }
+  }
+
+  private async awaitReady(entry: Entry, run: Run, adapter: EngineAdapter): Promise<void> {
+    const started = Date.now()
+    const deadline = started + this.timing.readyTimeoutMs
+    const { signal } = run.readiness
+    while (!signal.aborted) {
+      const remaining = deadline - Date.now()
+      if (remaining <= 0) {
+        const name = this.deps.profiles.find(entry.profileId)?.name ?? 'The server'
+        run.failure = {
+          reason: 'readiness-timeout',
+          message: `"${name}" did not pass its readiness check within ${duration(this.timing.readyTimeoutMs)}, so it was stopped. Its log may say why; a very large model may need more time.`,
+        }
+        this.deps.logs.note(entry.profileId, `not ready after ${duration(this.timing.readyTimeoutMs)}; stopping it`)
+        await this.terminate(entry, run)
+        return
+      }
+      // A one-token completion waits for the load itself; the other checks should answer at once.
+      const probeMs = adapter.readiness === 'one-token' ? remaining : Math.min(remaining, 2_000)
+      const ready = await probeReady(this.deps.fetch, adapter.readiness, run.baseUrl, AbortSignal.any([signal, AbortSignal.timeout(probeMs)]))
+      if (signal.aborted || entry.run !== run) return
+      if (ready) {
+        entry.state = 'ready'
+        entry.readyAt = new Date().toISOString()
+        this.writePidFile(entry, run)
+        this.deps.logs.note(entry.profileId, `ready after ${duration(Date.now() - started)} at ${run.baseUrl}/v1`)
+        run.settle()
+        this.publish(entry)
+        return
+      }
+      await delay(probeInterval(Date.now() - started), signal)
+    }
+  }
+
+  private terminate(entry: Entry, run: Run): Promise<void> {
+    if (run.stopping !== null) return run.stopping
+    run.stopRequested = true
+    run.readiness.abort()
+    entry.state = 'stopping'
+    this.publish(entry)
+    run.stopping = (async () => {
+      this.deps.logs.note(entry.profileId, 'stopping: sent SIGTERM')
+      this.deps.processes.signalGroup(run.pid, 'SIGTERM')
+      if (!(await within(run.done, this.timing.stopGraceMs))) {
+        this.deps.logs.note(entry.profileId, `still running after ${duration(this.timing.stopGraceMs)}: sent SIGKILL`)
+        this.deps.processes.signalGroup(run.pid, 'SIGKILL')
+        if (!(await within(run.done, this.timing.killWaitMs))) this.onExit(entry, run, { code: null, signal: 'SIGKILL' })
+      }
+    })()
+    return run.stopping
+  }
+
+  private onExit(entry: Entry, run: Run, exit: ExitInfo): void {
+    if (entry.run !== run) return
+    run.readiness.abort()
+    run.cancelWatch()
+    // Helpers the engine started may outlive it; nothing of the group is wanted once the leader is gone.
+    this.deps.processes.signalGroup(run.pid, 'SIGKILL')
+    this.deps.logs.note(entry.profileId, describeExit(exit.code, exit.signal))
+    this.deps.logs.endRun(entry.profileId)
+    this.deps.pidFiles.remove(entry.profileId)
+    const previous = entry.state
+    Object.assign(entry, {
+      run: null,
+      exitCode: exit.code,
+      signal: exit.signal,
+      stoppedAt: new Date().toISOString(),
+      cpuPercent: null,
+      rssBytes: null,
+    } satisfies Partial<Entry>)
+    const logTail = this.deps.logs.tail(entry.profileId, FAILURE_TAIL_LINES)
+    const name = this.deps.profiles.find(entry.profileId)?.name ?? 'The server'
+    const errorLine = findErrorLine(logTail)
+    const because = errorLine === null ? '.' : `: ${errorLine}`
+    if (run.failure !== null) {
+      entry.state = 'failed'
+      entry.failure = { ...run.failure, logTail }
+    } else if (run.stopRequested) {
+      entry.state = 'stopped'
+      entry.failure = null
+    } else if (previous === 'starting') {
+      entry.state = 'failed'
+      entry.failure =
+        exit.code === 0 && errorLine !== null
+          ? { reason: 'error-in-log', message: `"${name}" exited during startup with an error in its log: ${errorLine}`, logTail }
+          : { reason: 'exited', message: `"${name}" ${describeExit(exit.code, exit.signal)} before it was ready${because}`, logTail }
+    } else {
+      entry.state = 'failed'
+      entry.failure = { reason: 'crashed', message: `"${name}" stopped unexpectedly: it ${describeExit(exit.code, exit.signal)}${because}`, logTail }
+      this.scheduleRestart(entry)
+    }
+    run.settle()
+    this.publish(entry)
+    this.updateSampling()
+  }
+
+  private scheduleRestart(entry: Entry): void {
+    const profile = this.deps.profiles.find(entry.profileId)
+    if (profile === null || !profile.restartOnCrash || this.shuttingDown || entry.failure === null) return
+    const upFor = entry.readyAt === null ? 0 : Date.now() - Date.parse(entry.readyAt)
+    if (upFor >= this.timing.stableAfterMs) entry.restarts = 0
+    if (entry.restarts >= this.timing.maxRestarts) {
+      entry.failure.message += ` It crashed ${entry.restarts + 1} times in a row, so it is not restarted again; start it yourself once the cause is fixed.`
+      return
+    }
+    const wait = Math.min(this.timing.restartBaseMs * 2 ** entry.restarts, this.timing.restartMaxMs)
+    entry.nextRestartAt = new Date(Date.now() + wait).toISOString()
+    entry.failure.message += ` Restarting in ${duration(wait)}.`
+    entry.restartTimer = setTimeout(() => {
+      entry.restartTimer = null
+      entry.nextRestartAt = null
+      entry.restarts++
+      this.start(entry.profileId, { auto: true }).catch(() => this.publish(entry))
+    }, wait)
+    entry.restartTimer.unref()
+  }
+
+  private cancelRestart(entry: Entry): boolean {
+    if (entry.restartTimer === null) return false
+    clearTimeout(entry.restartTimer)
+    entry.restartTimer = null
+    entry.nextRestartAt = null
+    return true
+  }
+
+  private failBeforeSpawn(entry: Entry, message: string): void {
+    entry.state = 'failed'
+    entry.failure = { reason: 'spawn-failed', message, logTail: this.deps.logs.tail(entry.profileId, FAILURE_TAIL_LINES) }
+    entry.stoppedAt = new Date().toISOString()
+    this.publish(entry)
+  }
+
+  private async recoverOne(record: PidRecord): Promise<void> {
+    const { processes } = this.deps
+    if (!processes.isAlive(record.pid) || !sameCommand(processes.commandLine(record.pid), record.command)) {
+      this.deps.pidFiles.remove(record.profileId)
+      return
+    }
+    const profile = this.deps.profiles.find(record.profileId)
+    const adapter = ENGINES[record.engine]
+    const baseUrl = reachableBaseUrl(record.host, record.port)
+    const healthy = profile !== null && (await probeReady(this.deps.fetch, adapter.readiness, baseUrl, AbortSignal.timeout(this.timing.adoptProbeMs)))
+    if (!healthy || profile === null) {
+      await this.cleanUp(record, profile === null ? 'its profile was deleted' : 'it did not answer its health check')
+      return
+    }
+    const entry = this.entry(record.profileId)
+    const watch = watchForeignExit(processes, record.pid, this.timing.adoptedPollMs)
+    const run = this.newRun(record.pid, record.engine, record.host, record.port, record.command, record.profileUpdatedAt, watch.cancel)
+    run.settle()
+    Object.assign(entry, {
+      run,
+      state: 'ready',
+      startedAt: record.startedAt,
+      readyAt: record.readyAt ?? new Date().toISOString(),
+      stoppedAt: null,
+      exitCode: null,
+      signal: null,
+      failure: null,
+      lastCommand: record.command,
+      adopted: true,
+    } satisfies Partial<Entry>)
+    this.deps.logs.resume(record.profileId)
+    this.deps.logs.note(record.profileId, `adopted by a new manager (pid ${process.pid}); still answering at ${baseUrl}`)
+    this.writePidFile(entry, run)
+    run.done = watch.exited.then((exit) => this.onExit(entry, run, exit))
+    this.publish(entry)
+    this.updateSampling()
+  }
+
+  /** Ends a server left by a previous manager that cannot be adopted. */
+  private async cleanUp(record: PidRecord, why: string): Promise<void> {
+    const { processes } = this.deps
+    processes.signalGroup(record.pid, 'SIGTERM')
+    const watch = watchForeignExit(processes, record.pid, 50)
+    if (!(await within(watch.exited, this.timing.stopGraceMs))) {
+      processes.signalGroup(record.pid, 'SIGKILL')
+      await within(watch.exited, this.timing.killWaitMs)
+    }
+    watch.cancel()
+    processes.signalGroup(record.pid, 'SIGKILL')
+    this.deps.pidFiles.remove(record.profileId)
+    if (this.deps.profiles.find(record.profileId) !== null) {
+      this.deps.logs.note(record.profileId, `stopped pid ${record.pid} left by a previous manager: ${why}`)
+    }
+  }
+
+  private readTemplate(path: string): string {
+    try {
+      const text = this.deps.readTextFile(path)
+      if (text.length > 1024 * 1024) throw new Error('it is larger than 1 MB')
+      return text
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+      throw badRequest('chat-template-unreadable', `The chat template file ${path} could not be read (${reason}). Fix the path in the profile.`)
+    }
+  }
+
+  private writePidFile(entry: Entry, run: Run): void {
+    this.deps.pidFiles.write({
+      profileId: entry.profileId,
+      pid: run.pid,
+      engine: run.engine,
+      host: run.host,
+      port: run.port,
+      command: run.command,
+      startedAt: entry.startedAt ?? new Date().toISOString(),
+      readyAt: entry.readyAt,
+      profileUpdatedAt: run.profileUpdatedAt,
+      managerPid: process.pid,
+    })
+  }
+
+  /** Samples while any server runs, and not at all otherwise. */
+  private updateSampling(): void {
+    const running = [...this.entries.values()].some((entry) => entry.run !== null)
+    if (running && this.statsTimer === null) {
+      this.statsTimer = setInterval(() => this.sampleStats(), this.timing.statsIntervalMs)
+      this.statsTimer.unref()
+      this.sampleStats()
+    } else if (!running && this.statsTimer !== null) {
+      clearInterval(this.statsTimer)
+      this.statsTimer = null
+    }
+  }
+
+  private entry(profileId: number): Entry {
+    let entry = this.entries.get(profileId)
+    if (entry === undefined) {
+      entry = {
+        profileId,
+        state: 'stopped',
+        run: null,
+        launching: null,
+        startedAt: null,
+        readyAt: null,
+        stoppedAt: null,
+        exitCode: null,
+        signal: null,
+        failure: null,
+        cpuPercent: null,
+        rssBytes: null,
+        lastCommand: null,
+        adopted: false,
+        restarts: 0,
+        nextRestartAt: null,
+        restartTimer: null,
+      }
+      this.entries.set(profileId, entry)
+    }
+    return entry
+  }
+
+  private status(entry: Entry, profile: Profile): ServerStatus {
+    const run = entry.run
+    const host = run?.host ?? profile.host
+    const port = run?.port ?? profile.port
+    return {
+      profileId: profile.id,
+      name: profile.name,
+      engine: run?.engine ?? profile.engine,
+      state: entry.state,
+      pid: run?.pid ?? null,
+      host,
+      port,
+      baseUrl: `${reachableBaseUrl(host, port)}/v1`,
+      startedAt: entry.startedAt,
+      readyAt: entry.readyAt,
+      stoppedAt: entry.stoppedAt,
+      exitCode: entry.exitCode,
+      signal: entry.signal,
+      failure: entry.failure,
+      cpuPercent: entry.cpuPercent,
+      rssBytes: entry.rssBytes,
+      command: run?.command ?? entry.lastCommand,
+      adopted: entry.adopted,
+      restarts: entry.restarts,
+      nextRestartAt: entry.nextRestartAt,
+      needsRestart: run !== null && run.profileUpdatedAt !== profile.updatedAt,
+    }
+  }
+
+  private publish(entry: Entry, profile = this.deps.profiles.find(entry.profileId)): void {
+    if (profile === null) return
+    this.deps.bus.publish({ type: 'servers.state', data: this.status(entry, profile) })
+  }
+}

@@ -1,0 +1,95 @@
+import type { Database } from 'bun:sqlite'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Elysia } from 'elysia'
+import type { Config } from '../../config'
+import type { sessionPlugin } from '../auth/session'
+import type { EventBus } from '../events/bus'
+import { engineRoutes } from '../engines'
+import { systemEngineHost, type EngineHost } from '../engines/host'
+import { EngineService } from '../engines/service'
+import { profileRoutes } from '../profiles'
+import { systemPortProbe, type PortProbe } from '../profiles/ports'
+import { createProfileRepository } from '../profiles/repository'
+import { ProfileService, type ServerHooks } from '../profiles/service'
+import { serverRoutes } from '.'
+import { createLogFiles } from './log-files'
+import { ServerLogs, type ServerLogsOptions } from './logs'
+import { createPidFiles } from './pid-files'
+import { systemProcessHost, type ProcessHost } from './process-host'
+import { systemProcessTable, type ProcessTable } from './process-table'
+import { ServerSupervisor, type SupervisorTiming } from './service'
+import { TreeStats } from './stats'
+
+export interface ServingDeps {
+  config: Config
+  db: Database
+  bus: EventBus
+  logger?: Pick<Console, 'error'>
+  /** The environment engines run with (tests put the stand-in engine on its PATH). */
+  env?: Record<string, string | undefined>
+  timing?: Partial<SupervisorTiming>
+  logOptions?: ServerLogsOptions
+  /** Seams for tests. */
+  ports?: PortProbe
+  processes?: ProcessHost
+  processTable?: ProcessTable
+  engineHost?: EngineHost
+  fetch?: (url: string, init?: RequestInit) => Promise<Response>
+}
+
+/** Profiles, engines and the server supervisor, wired to each other and to the real OS. */
+export function createServing(deps: ServingDeps) {
+  const { config } = deps
+  const env: Record<string, string | undefined> = {
+    ...(deps.env ?? process.env),
+    // Engines log through Python; unbuffered, their lines reach the log file (and the live view) at once.
+    PYTHONUNBUFFERED: '1',
+    // Engines read the same model cache and hub as the manager.
+    HF_HUB_CACHE: config.hfHubCache,
+    HF_ENDPOINT: config.hfEndpoint,
+    ...(config.hfToken === null ? {} : { HF_TOKEN: config.hfToken }),
+  }
+  const engines = new EngineService({ host: deps.engineHost ?? systemEngineHost, enginePath: config.enginePath, env })
+  // Profiles and the supervisor need each other; these hooks are bound once both exist.
+  const hooks: ServerHooks = {
+    isActive: (id) => supervisor.isActive(id),
+    holderOf: (port) => supervisor.holderOf(port),
+    profileChanged: (profile) => supervisor.profileChanged(profile),
+    profileDeleted: (id) => supervisor.profileDeleted(id),
+  }
+  const profiles = new ProfileService({
+    profiles: createProfileRepository(deps.db),
+    ports: deps.ports ?? systemPortProbe,
+    bus: deps.bus,
+    servers: hooks,
+    reservedPorts: [config.port],
+  })
+  const logs = new ServerLogs(createLogFiles(join(config.home, 'logs')), deps.logOptions)
+  const supervisor: ServerSupervisor = new ServerSupervisor({
+    profiles,
+    engines,
+    bus: deps.bus,
+    processes: deps.processes ?? systemProcessHost,
+    stats: new TreeStats(deps.processTable ?? systemProcessTable()),
+    logs,
+    pidFiles: createPidFiles(join(config.home, 'run')),
+    fetch: deps.fetch ?? ((url, init) => fetch(url, init)),
+    readTextFile: (path) => readFileSync(path, 'utf8'),
+    env,
+    cwd: config.home,
+    timing: deps.timing,
+    logger: deps.logger ?? console,
+  })
+
+  function routes(session: ReturnType<typeof sessionPlugin>, heartbeatMs?: number) {
+    return new Elysia()
+      .use(profileRoutes(profiles, session))
+      .use(engineRoutes(engines, session))
+      .use(serverRoutes(supervisor, logs, session, heartbeatMs))
+  }
+
+  return { profiles, engines, supervisor, logs, routes }
+}
+
+export type Serving = ReturnType<typeof createServing>
