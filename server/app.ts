@@ -25,6 +25,7 @@ import { modelRoutes } from './features/models'
 import { nodeCacheReader } from './features/models/cache-reader'
 import { createModelUsageRepository } from './features/models/repository'
 import { LocalModelService } from './features/models/service'
+import { createServing, type ServingDeps } from './features/servers/setup'
 import { systemRoutes } from './features/system'
 import { readSystemMemory } from './features/system/memory'
 import { MemorySampler } from './features/system/sampler'
@@ -48,6 +49,8 @@ export interface AppDeps {
   downloads?: Partial<DownloadOptions>
   hubFetch?: typeof fetch
   downloadDisk?: DownloadDisk
+  /** Profiles and model servers: the engines' environment, supervisor timing and OS seams. */
+  serving?: Partial<Omit<ServingDeps, 'config' | 'db' | 'bus'>>
 }
 
 /** Wires services to their adapters and mounts every feature's routes. */
@@ -81,6 +84,7 @@ export function createApp(deps: AppDeps) {
     downloads,
     usageRecords: createModelUsageRepository(deps.db),
   })
+  const serving = createServing({ config: deps.config, db: deps.db, bus, logger: deps.logger, ...deps.serving })
 
   const app = new Elysia()
     .use(errorHandler(deps.logger))
@@ -92,9 +96,10 @@ export function createApp(deps: AppDeps) {
     .use(downloadRoutes(downloads, session))
     .use(modelRoutes(models, session))
     .use(catalogRoutes(catalog, session))
+    .use(serving.routes(session, deps.heartbeatMs))
     .use(webRoutes(deps.config.webDist))
 
-  return { app, bus, memory, downloads, models }
+  return { app, bus, memory, downloads, models, serving }
 }
 
 export type App = ReturnType<typeof createApp>['app']

@@ -18,7 +18,7 @@ function isAddressInUse(error: unknown): boolean {
 /** Opens the data dir, builds the app and listens; returns a stop function that closes everything. */
 export function startManager(config: Config, log: (line: string) => void = console.log) {
   const db = openDatabase(join(config.home, 'manager.db'))
-  const { app, memory, downloads } = createApp({
+  const { app, memory, downloads, serving } = createApp({
     config,
     db,
     secret: loadOrCreateSecret(config.home),
@@ -38,6 +38,11 @@ export function startManager(config: Config, log: (line: string) => void = conso
   memory.start()
   // Downloads a stop or a crash interrupted continue from their partial files.
   downloads.start()
+  // Take over servers a previous manager left running and healthy, clean up the rest, then auto-start.
+  const serversReady = serving.supervisor
+    .recover()
+    .then(() => serving.supervisor.autoStart())
+    .catch((error: unknown) => console.error(error))
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.server?.port ?? config.port}`
   log(`MLX Manager ${config.version} is running at ${url}`)
   log(`Data: ${config.home}  Models: ${config.hfHubCache}`)
@@ -51,6 +56,9 @@ export function startManager(config: Config, log: (line: string) => void = conso
       memory.stop()
       // Pause transfers cleanly first: partial files stay, and the queue resumes on the next start.
       await downloads.stop()
+      // Model servers stop in order (SIGTERM, then SIGKILL after a grace period) before the database closes.
+      await serversReady
+      await serving.supervisor.stopAll()
       await app.stop(true)
       db.close()
     },
