@@ -57,9 +57,12 @@ interface Search {
   context: number
 }
 
-/** What is read from a repo's files at one commit; null where the hub would not give it. */
+/**
+ * What is read from a repo's files at one commit; null where the hub would not give it. Kept small
+ * (the weight total, not the file list) because thousands of these may be cached.
+ */
 interface RepoFacts {
-  files: HubFile[] | null
+  weightsBytes: number | null
   config: unknown
   chatTemplate: string | null
   addedTokens: string[]
@@ -67,7 +70,8 @@ interface RepoFacts {
 
 interface LoadedModel {
   repo: HubRepo
-  facts: RepoFacts & { files: HubFile[] }
+  files: HubFile[]
+  facts: RepoFacts
   readme: string | null
 }
 
@@ -79,6 +83,14 @@ const HUB_SORT: Record<CatalogSort, HubSort> = {
 }
 
 const TEMPLATE_FILES = ['chat_template.jinja', 'chat_template.json']
+/** Model cards are a few KB; a runaway one is cut here rather than held in memory whole. */
+const README_MAX_BYTES = 512 * 1024
+
+/** Sum of the weight files; null when there are none (old `weights.npz` repos, GGUF), so no fit is claimed. */
+function weightsBytes(files: HubFile[]): number | null {
+  const weights = files.filter((file) => isWeightFile(file.path))
+  return weights.length === 0 ? null : weights.reduce((sum, file) => sum + file.size, 0)
+}
 
 /** Comma-separated values, each once, in the order of `allowed` (so equal filters share a cache entry). */
 function parseList<T extends string | number>(raw: string | undefined, allowed: readonly T[]): T[] | undefined {
@@ -106,9 +118,10 @@ export class CatalogService {
     const ttl = deps.cacheTtlMs ?? 5 * 60_000
     this.answers = new TtlCache(ttl, 500, this.now)
     this.pages = new TtlCache(ttl, 500, this.now)
-    this.models = new TtlCache(ttl, 200, this.now)
+    // Model pages hold a README (up to README_MAX_BYTES) each, so fewer are kept.
+    this.models = new TtlCache(ttl, 50, this.now)
     // Keyed by commit, so what it holds cannot go stale; the TTL only bounds memory.
-    this.facts = new TtlCache(deps.factsTtlMs ?? 30 * 60_000, 5000, this.now)
+    this.facts = new TtlCache(deps.factsTtlMs ?? 30 * 60_000, 2000, this.now)
   }
 
   system(): CatalogSystem {
@@ -209,7 +222,7 @@ export class CatalogService {
         const text = await this.unlessUnavailable(() => this.deps.hub.readText(repo.id, revision, templateFile.path))
         chatTemplate = text === null ? null : chatTemplateOf(templateFile.path, text)
       }
-      return { files, config: configText === null ? null : parseJson(configText), chatTemplate, addedTokens: [] }
+      return { weightsBytes: files === null ? null : weightsBytes(files), config: configText === null ? null : parseJson(configText), chatTemplate, addedTokens: [] }
     })
   }
 
@@ -236,7 +249,7 @@ export class CatalogService {
     const [configText, tokenizerText, readme, ...templates] = await Promise.all([
       read('config.json'),
       read('tokenizer_config.json'),
-      read('README.md'),
+      present.has('README.md') ? this.deps.hub.readText(id, revision, 'README.md', README_MAX_BYTES) : Promise.resolve(null),
       ...TEMPLATE_FILES.map(read),
     ])
     const tokenizer = tokenizerFacts(tokenizerText)
@@ -246,8 +259,9 @@ export class CatalogService {
     }).find((template) => template !== null)
     return {
       repo,
+      files,
       facts: {
-        files,
+        weightsBytes: weightsBytes(files),
         config: configText === null ? null : parseJson(configText),
         // transformers' order: a template file wins over tokenizer_config.json.
         chatTemplate: fromFile ?? tokenizer.chatTemplate ?? hubChatTemplate(repo.config),
@@ -268,8 +282,7 @@ export class CatalogService {
       addedTokens: facts.addedTokens,
       safetensors: repo.safetensors,
     })
-    const weights = facts.files?.filter((file) => isWeightFile(file.path)) ?? []
-    const weightsBytes = weights.length === 0 ? null : weights.reduce((sum, file) => sum + file.size, 0)
+    const weightsBytes = facts.weightsBytes
     const [author = '', name = ''] = repo.id.split('/')
     const license = typeof repo.cardData?.license === 'string' ? repo.cardData.license : (repo.tags.find((tag) => tag.startsWith('license:'))?.slice(8) ?? null)
     return {
@@ -300,16 +313,16 @@ export class CatalogService {
   }
 
   private details(loaded: LoadedModel, context: number, budget: MemoryBudget): ModelDetails {
-    const { repo, facts } = loaded
+    const { repo, facts, files } = loaded
     const summary = this.summary(repo, facts, context, budget)
     const derived = deriveFacts({ id: repo.id, tags: repo.tags, pipelineTag: repo.pipelineTag, config: facts.config, chatTemplate: facts.chatTemplate })
     const architecture = summary.architecture
     const baseModel = repo.cardData?.base_model
     return {
       ...summary,
-      files: facts.files.map((file) => ({ path: file.path, size: file.size, lfs: file.lfs, weight: isWeightFile(file.path) })),
+      files: files.map((file) => ({ path: file.path, size: file.size, lfs: file.lfs, weight: isWeightFile(file.path) })),
       downloadBytes: summary.weightsBytes ?? 0,
-      repoBytes: facts.files.reduce((sum, file) => sum + file.size, 0),
+      repoBytes: files.reduce((sum, file) => sum + file.size, 0),
       quantization: derived.quantization,
       layers: architecture?.layers ?? null,
       attentionHeads: architecture?.attentionHeads ?? null,
