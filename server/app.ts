@@ -5,7 +5,7 @@ import type { Config } from './config'
 import { authRoutes } from './features/auth'
 import { catalogRoutes } from './features/catalog'
 import { createHubClient as createCatalogHub } from './features/catalog/hub'
-import { machineMemory } from './features/catalog/machine'
+import { machineMemory, runningServersBytes } from './features/catalog/machine'
 import { CatalogService } from './features/catalog/service'
 import { downloadRoutes } from './features/downloads'
 import { nodeDisk, type DownloadDisk } from './features/downloads/disk'
@@ -73,10 +73,6 @@ export function createApp(deps: AppDeps) {
     options: deps.downloads,
     logger: deps.logger ?? console,
   })
-  const catalog = new CatalogService({
-    hub: createCatalogHub({ endpoint: deps.config.hfEndpoint, token: deps.config.hfToken, fetch: deps.hubFetch }),
-    machine: machineMemory(deps.readMemory ?? (() => readSystemMemory())),
-  })
   const models = new LocalModelService({
     cacheDir: deps.config.hfHubCache,
     reader: nodeCacheReader,
@@ -85,6 +81,10 @@ export function createApp(deps: AppDeps) {
     usageRecords: createModelUsageRepository(deps.db),
   })
   const serving = createServing({ config: deps.config, db: deps.db, bus, logger: deps.logger, ...deps.serving })
+  const catalog = new CatalogService({
+    hub: createCatalogHub({ endpoint: deps.config.hfEndpoint, token: deps.config.hfToken, fetch: deps.hubFetch }),
+    machine: machineMemory(deps.readMemory ?? (() => readSystemMemory()), () => runningServersBytes(serving.supervisor.list())),
+  })
 
   const app = new Elysia()
     .use(errorHandler(deps.logger))

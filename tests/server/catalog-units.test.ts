@@ -16,6 +16,7 @@ import { TtlCache } from '../../server/features/catalog/cache'
 import { recommendEngine } from '../../server/features/catalog/engine'
 import { cursorFromLink, HubFailure, retryAfterSeconds, type HubClient, type HubRepo } from '../../server/features/catalog/hub'
 import { mapLimited } from '../../server/features/catalog/limit'
+import { machineMemory, runningServersBytes } from '../../server/features/catalog/machine'
 import { chatTemplateOf, stripFrontMatter, templateValue, tokenizerFacts } from '../../server/features/catalog/repo-files'
 import { CatalogService } from '../../server/features/catalog/service'
 import { gemma3_12b, lmstudioQwen3Moe, llama32_3b, qwen3_8b } from '../fixtures/hub/repos'
@@ -249,5 +250,21 @@ describe('catalog service with a fake hub', () => {
     const hub = fakeHub([[repo('a/mlx'), { ...repo('b/other'), tags: ['gguf'] }]])
     const page = await new CatalogService({ hub, machine }).search({})
     expect(page.models.map((m) => m.id)).toEqual(['a/mlx'])
+  })
+})
+
+describe('machine memory', () => {
+  test('running servers count while they hold memory: starting, ready, stopping', () => {
+    expect(
+      runningServersBytes([
+        { state: 'ready', rssBytes: 5e9 },
+        { state: 'starting', rssBytes: 1e9 },
+        { state: 'stopping', rssBytes: null },
+        { state: 'stopped', rssBytes: 7e9 },
+        { state: 'failed', rssBytes: 2e9 },
+      ]),
+    ).toBe(6e9)
+    const read = machineMemory(() => ({ totalBytes: 64e9, usedBytes: 20e9 }), () => 6e9, 'darwin', 'arm64')
+    expect(read()).toEqual({ platform: 'darwin', arch: 'arm64', totalBytes: 64e9, availableBytes: 44e9, runningServersBytes: 6e9 })
   })
 })

@@ -1,5 +1,13 @@
 import type { SystemMemory } from '../../../shared/events'
 import type { MachineMemory } from '../../../shared/memory-fit'
+import type { ServerState } from '../../../shared/servers'
+
+const HOLDING_MEMORY: readonly ServerState[] = ['starting', 'ready', 'stopping']
+
+/** Resident memory of the model servers that are up (their last sampled process-tree RSS). */
+export function runningServersBytes(servers: readonly { state: ServerState; rssBytes: number | null }[]): number {
+  return servers.filter((server) => HOLDING_MEMORY.includes(server.state)).reduce((sum, server) => sum + (server.rssBytes ?? 0), 0)
+}
 
 /**
  * This machine as the memory fit sees it. `runningServersBytes` is supplied by whoever runs
