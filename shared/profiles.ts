@@ -167,7 +167,9 @@ function pathProblem(path: string, what: string): string | null {
 export function hostProblem(host: string): string | null {
   if (host === '') return 'Enter the address the server listens on, such as 127.0.0.1.'
   if (host.length > PROFILE_LIMITS.hostMaxLength) return 'That host name is too long.'
-  if (IPV4.test(host) || HOSTNAME.test(host)) return null
+  if (IPV4.test(host)) return null
+  // All digits and dots, yet not an IPv4 address (256.1.1.1): a typo, not a host name.
+  if (HOSTNAME.test(host) && !/^[\d.]+$/.test(host)) return null
   if (host.includes(':') && IPV6.test(host)) return null
   return `"${host}" is not an IP address or host name (for example 127.0.0.1, 0.0.0.0 or localhost).`
 }

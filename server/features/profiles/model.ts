@@ -45,7 +45,7 @@ export const profileCreate = t.Object({ name, model, ...fields }, { error: 'Send
 
 export const profilePatch = t.Object(
   { name: t.Optional(name), model: t.Optional(model), ...fields },
-  { error: 'Send the fields to change as a JSON object; null clears an optional field.' },
+  { minProperties: 1, error: 'Send the fields to change as a JSON object; null clears an optional field.' },
 )
 
 export const duplicateBody = t.Optional(t.Object({ name: t.Optional(name) }, { error: 'Send {} or {"name": "…"} for the copy.' }))
