@@ -3,9 +3,10 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
-const ROOT = join(__dirname, '..', '..')
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const BUN = join(ROOT, 'node_modules', '.bin', 'bun')
 
 function freePort(): Promise<number> {
