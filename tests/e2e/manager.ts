@@ -64,7 +64,6 @@ export async function startManager(extraEnv: Record<string, string> = {}) {
 }
 
 export const test = base.extend<{ manager: Manager }>({
-  // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixture's dependencies from this pattern.
   manager: async ({}, use) => {
     const started = await startManager()
     await use(started.manager)
