@@ -181,25 +181,29 @@ async function fetchRange(
 ): Promise<RangeState> {
   const connection = new AbortController()
   const signal = AbortSignal.any([ctx.signal, connection.signal])
-  let stallTimer: ReturnType<typeof setTimeout> | undefined
-  let rejectStall: (error: StallError) => void = () => undefined
-  const stalled = new Promise<never>((_, reject) => (rejectStall = reject))
-  stalled.catch(() => undefined)
-  const arm = () => {
-    clearTimeout(stallTimer)
-    stallTimer = setTimeout(() => {
-      const error = new StallError(`no data for ${ctx.options.stallTimeoutMs} ms`)
-      rejectStall(error)
-      connection.abort(error)
-    }, ctx.options.stallTimeoutMs)
+  let reader: ReadableStreamDefaultReader<Uint8Array> | null = null
+  // A watchdog, not a race per read: racing every read against one long-lived promise would keep
+  // every chunk reachable from it. Aborting the connection ends the pending read instead.
+  let lastByteAt = performance.now()
+  const stalled: { error: StallError | null } = { error: null }
+  const throwIfStalled = () => {
+    if (stalled.error !== null) throw stalled.error
   }
+  const watchdog = setInterval(
+    () => {
+      if (performance.now() - lastByteAt < ctx.options.stallTimeoutMs) return
+      stalled.error = new StallError(`no data for ${ctx.options.stallTimeoutMs} ms`)
+      connection.abort(stalled.error)
+      void reader?.cancel(stalled.error).catch(() => undefined)
+    },
+    Math.max(10, Math.min(1000, ctx.options.stallTimeoutMs / 4)),
+  )
   const partPath = ctx.paths.incomplete(file.blobId)
   let state: RangeState = { have: start, hash: startHash, hashed: start }
   let writer: FileWriter | null = null
-  let reader: ReadableStreamDefaultReader<Uint8Array> | null = null
   try {
-    arm()
-    const response = await Promise.race([ctx.hub.openFile(ctx.modelId, ctx.commit, file.path, start, signal), stalled])
+    const response = await ctx.hub.openFile(ctx.modelId, ctx.commit, file.path, start, signal)
+    throwIfStalled()
     if (response.status === 416) {
       // Nothing past `start`: either the partial file is already whole, or it is longer than the file.
       if (start !== file.size) {
@@ -230,8 +234,9 @@ async function fetchRange(
       throw diskFailure(error, ctx.paths.cacheDir)
     }
     for (;;) {
-      const chunk = await Promise.race([reader.read(), stalled])
-      arm()
+      const chunk = await reader.read()
+      throwIfStalled()
+      lastByteAt = performance.now()
       if (chunk.done) break
       let bytes = chunk.value
       if (skip > 0) {
@@ -258,14 +263,14 @@ async function fetchRange(
     return state
   } catch (error) {
     if (ctx.signal.aborted) throw ctx.signal.reason
-    if (error instanceof StallError || (connection.signal.aborted && connection.signal.reason instanceof StallError)) {
+    if (stalled.error !== null || error instanceof StallError) {
       throw new DownloadFailure('network-error', `The download of ${file.path} stalled (no data for ${ctx.options.stallTimeoutMs / 1000} s); reconnecting.`, true)
     }
     if (error instanceof DownloadFailure) throw error
     const code = (error as { code?: unknown } | null)?.code
     throw new DownloadFailure('network-error', `The connection dropped while fetching ${file.path} (${typeof code === 'string' ? code : error instanceof Error ? error.message : String(error)}).`, true)
   } finally {
-    clearTimeout(stallTimer)
+    clearInterval(watchdog)
     if (reader !== null) await reader.cancel().catch(() => undefined)
     connection.abort()
     if (writer !== null) await writer.close().catch(() => undefined)
