@@ -1,0 +1,175 @@
+import { afterEach, describe, expect, test } from 'bun:test'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { ServerStatus } from '../../shared/servers'
+import { eventually, isAlive, isState, servingApp, type ServingApp } from '../fixtures/engine/harness'
+
+const open: ServingApp[] = []
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((app) => app.close()))
+})
+
+async function setup(options: Parameters<typeof servingApp>[0] = {}) {
+  const app = await servingApp(options)
+  open.push(app)
+  return app
+}
+
+describe('failures while starting', () => {
+  test('a crash at start: failed with its exit code, the exception and the log tail', async () => {
+    const s = await setup()
+    const profile = await s.profile({ name: 'Broken', model: 'standin/crash-at-start' })
+    const response = await s.start(profile.id)
+    expect(response.status).toBe(200)
+    expect(response.body).toMatchObject({ state: 'failed', exitCode: 1, signal: null, pid: null, failure: { reason: 'exited' } })
+    const failure = response.body.failure
+    expect(failure?.message).toBe(
+      `"Broken" exited with code 1 before it was ready: FileNotFoundError: [Errno 2] No such file or directory: 'standin/crash-at-start/model.safetensors'`,
+    )
+    expect(failure?.logTail).toContain('Traceback (most recent call last):')
+    expect(failure?.logTail.some((line) => line.includes('starting mlx-openai-server'))).toBe(true)
+  })
+
+  test('exit code 0 with an error in the log is still a failure', async () => {
+    const s = await setup()
+    const profile = await s.profile({ name: 'Quiet', model: 'standin/exit0-with-error' })
+    const response = await s.start(profile.id)
+    expect(response.body).toMatchObject({ state: 'failed', exitCode: 0, failure: { reason: 'error-in-log' } })
+    expect(response.body.failure?.message).toBe('"Quiet" exited during startup with an error in its log: Failed to initialize MLX handler: Model type qwen9 not supported.')
+    expect(response.body.failure?.logTail).toContain('ERROR:    Application startup failed. Exiting.')
+  })
+
+  test('an option the engine rejects fails with the engine’s own words', async () => {
+    const s = await setup()
+    const profile = await s.profile({ name: 'Typo', model: 'mlx-community/Qwen3-4B-4bit', extraArgs: ['--max-concurency', '2'] })
+    const response = await s.start(profile.id)
+    expect(response.body).toMatchObject({ state: 'failed', exitCode: 2, failure: { reason: 'exited' } })
+    expect(response.body.failure?.message).toContain('Error: No such option: --max-concurency')
+  })
+
+  for (const engine of ['mlx-openai-server', 'mlx_lm.server'] as const) {
+    test(`${engine}: a server that never gets ready is stopped after the readiness timeout`, async () => {
+      const s = await setup({ timing: { readyTimeoutMs: 700 } })
+      const profile = await s.profile({ name: 'Stuck', model: 'standin/hang', engine })
+      const started = Date.now()
+      const response = await s.start(profile.id)
+      expect(Date.now() - started).toBeGreaterThanOrEqual(650)
+      expect(response.body).toMatchObject({ state: 'failed', pid: null, failure: { reason: 'readiness-timeout' } })
+      expect(response.body.failure?.message).toContain('"Stuck" did not pass its readiness check within 700 ms, so it was stopped.')
+      const log = readFileSync(join(s.app.home, 'logs', `profile-${profile.id}.log`), 'utf8')
+      expect(log).toContain('not ready after 700 ms; stopping it')
+    })
+  }
+
+  test('stopping a server that is still loading cancels the start', async () => {
+    const s = await setup()
+    const profile = await s.profile({ name: 'Slow', model: 'standin/load-5000ms' })
+    const started = await s.start(profile.id, false)
+    await Bun.sleep(100)
+    const begin = Date.now()
+    const stopped = await s.stop(profile.id)
+    expect(Date.now() - begin).toBeLessThan(1_500)
+    expect(stopped.body).toMatchObject({ state: 'stopped', failure: null })
+    expect(isAlive(started.body.pid ?? 0)).toBe(false)
+  })
+})
+
+describe('failures after ready', () => {
+  test('a crash: failed with the signal and the last words in the log', async () => {
+    const s = await setup({ env: { STANDIN_CRASH_AFTER_READY_MS: '200' } })
+    const profile = await s.profile({ name: 'Fragile', model: 'standin/crash-after-ready' })
+    const events = await s.events()
+    expect((await s.start(profile.id)).body.state).toBe('ready')
+    const failed = (await events.until(isState(profile.id, 'failed'))).data as ServerStatus
+    events.close()
+    expect(failed).toMatchObject({ signal: 'SIGKILL', exitCode: null, failure: { reason: 'crashed' }, nextRestartAt: null })
+    expect(failed.failure?.message).toContain('"Fragile" stopped unexpectedly: it was killed by SIGKILL: libc++abi: terminating')
+  })
+
+  test('dying in the middle of a streamed answer', async () => {
+    const s = await setup()
+    const profile = await s.profile({ name: 'Midway', model: 'standin/die-mid-stream' })
+    const ready = await s.start(profile.id)
+    const events = await s.events()
+    const response = await fetch(`${ready.body.baseUrl}/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'tell me a long story please' }], stream: true }),
+    })
+    const text = await response.text().catch(() => 'stream broke')
+    expect(text).not.toContain('[DONE]')
+    const failed = (await events.until(isState(profile.id, 'failed'))).data as ServerStatus
+    events.close()
+    expect(failed.failure?.reason).toBe('crashed')
+  })
+
+  test('restart after a crash with growing backoff, then give up', async () => {
+    const s = await setup({ env: { STANDIN_CRASH_AFTER_READY_MS: '150' }, timing: { restartBaseMs: 100, maxRestarts: 2 } })
+    const profile = await s.profile({ name: 'Phoenix', model: 'standin/crash-after-ready', restartOnCrash: true })
+    const events = await s.events()
+    await s.start(profile.id)
+    const pids = new Set<number>()
+    const waits: number[] = []
+    for (let crash = 0; crash < 3; crash++) {
+      const failed = (await events.until(isState(profile.id, 'failed'))).data as ServerStatus
+      expect(failed.restarts).toBe(crash)
+      if (crash < 2) {
+        expect(failed.failure?.message).toMatch(/Restarting in \d+ ms\.$/)
+        waits.push(Date.parse(failed.nextRestartAt ?? '') - Date.parse(failed.stoppedAt ?? ''))
+        const ready = (await events.until(isState(profile.id, 'ready'))).data as ServerStatus
+        pids.add(ready.pid ?? 0)
+      } else {
+        expect(failed.nextRestartAt).toBeNull()
+        expect(failed.failure?.message).toContain('It crashed 3 times in a row, so it is not restarted again')
+      }
+    }
+    events.close()
+    expect(pids.size).toBe(2)
+    expect(waits[1] ?? 0).toBeGreaterThan(waits[0] ?? 0)
+    await Bun.sleep(300)
+    expect((await s.status(profile.id)).state).toBe('failed')
+  })
+
+  test('stop cancels a pending restart', async () => {
+    const s = await setup({ env: { STANDIN_CRASH_AFTER_READY_MS: '100' }, timing: { restartBaseMs: 2_000 } })
+    const profile = await s.profile({ name: 'Phoenix', model: 'standin/crash-after-ready', restartOnCrash: true })
+    const events = await s.events()
+    await s.start(profile.id)
+    const failed = (await events.until(isState(profile.id, 'failed'))).data as ServerStatus
+    expect(failed.nextRestartAt).not.toBeNull()
+    const stopped = await s.stop(profile.id)
+    events.close()
+    expect(stopped.body).toMatchObject({ state: 'failed', nextRestartAt: null })
+  })
+})
+
+describe('stopping', () => {
+  test('SIGTERM first; SIGKILL when the grace period runs out', async () => {
+    const s = await setup({ timing: { stopGraceMs: 400 } })
+    const profile = await s.profile({ name: 'Stubborn', model: 'standin/ignore-sigterm' })
+    const ready = await s.start(profile.id)
+    const begin = Date.now()
+    const stopped = await s.stop(profile.id)
+    expect(Date.now() - begin).toBeGreaterThanOrEqual(400)
+    expect(stopped.body).toMatchObject({ state: 'stopped', signal: 'SIGKILL', failure: null })
+    expect(isAlive(ready.body.pid ?? 0)).toBe(false)
+    const log = readFileSync(join(s.app.home, 'logs', `profile-${profile.id}.log`), 'utf8')
+    expect(log).toContain('Received SIGTERM; still busy, not stopping.')
+    expect(log).toContain('still running after 400 ms: sent SIGKILL')
+  })
+
+  test('helper processes of the engine are stopped with it', async () => {
+    const s = await setup()
+    const profile = await s.profile({ name: 'Family', model: 'standin/with-child' })
+    const ready = await s.start(profile.id)
+    const pid = ready.body.pid ?? 0
+    const children = () =>
+      Bun.spawnSync(['pgrep', '-g', String(pid)])
+        .stdout.toString()
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+    expect(children().length).toBeGreaterThanOrEqual(2)
+    await s.stop(profile.id)
+    // Signalled with the group; the kernel may take a moment to reap it.
+    await eventually(() => children().length === 0, 2_000)
+  })
+})
