@@ -73,6 +73,17 @@ describe('events store', () => {
     expect(auth.isAdmin).toBe(true)
   })
 
+  it('confirms who is signed in whenever the stream opens, since earlier events never reach it', async () => {
+    const { auth, server, me } = await signedInAs(false)
+    // An admin made this account an admin while the page was loading, before the stream existed.
+    server.on('GET /api/auth/me', () => json({ ...me, isAdmin: true }))
+    useEventsStore().connect()
+    FakeEventSource.latest().open()
+    await settle()
+    expect(server.callsTo('GET /api/auth/me')).toHaveLength(1)
+    expect(auth.isAdmin).toBe(true)
+  })
+
   it('shows the offline state while the stream is down and clears it when it is back', async () => {
     const { auth } = await signedInAs(false)
     const events = useEventsStore()

@@ -59,9 +59,9 @@ export const useEventsStore = defineStore('events', () => {
       onEvent: dispatch,
       onOpen: () => {
         state.value = 'open'
-        // The stream is back, so the manager is reachable again: confirm who is signed in.
-        const auth = useAuthStore()
-        if (auth.offline) void auth.refresh()
+        // Changes made before this stream existed (say, an admin changed this account while the page
+        // loaded, or while the connection was down) were never sent on it: confirm who is signed in.
+        void useAuthStore().refresh()
       },
       onError: (why) => {
         if (why === 'reconnecting') {
