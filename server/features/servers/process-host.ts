@@ -31,6 +31,17 @@ function signal(target: number, name: NodeJS.Signals): boolean {
   }
 }
 
+/** An exited process nobody has reaped yet (its parent died and init is slow or absent) still answers signal 0. */
+function isZombie(pid: number): boolean {
+  if (process.platform !== 'linux') return false
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')
+  } catch {
+    return true
+  }
+}
+
 export const systemProcessHost: ProcessHost = {
   spawn(argv, { env, cwd, outputFd }) {
     // detached: a process group of its own, so signals reach its helpers too and a Ctrl-C in the
@@ -48,11 +59,11 @@ export const systemProcessHost: ProcessHost = {
   isAlive(pid) {
     try {
       process.kill(pid, 0)
-      return true
     } catch (error) {
       // EPERM: alive, but not ours to signal.
       return (error as NodeJS.ErrnoException).code === 'EPERM'
     }
+    return !isZombie(pid)
   },
   commandLine(pid) {
     if (process.platform === 'linux') {
