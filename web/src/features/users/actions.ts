@@ -49,7 +49,7 @@ export function describeAction(action: UserAction, user: PublicUser, self: boole
       return {
         title: 'Disable this account?',
         lines: [
-          `${who} is signed out at once and cannot sign in until an administrator enables the account again.`,
+          `${who} will be signed out at once and cannot sign in until an administrator enables the account again.`,
           ...(self ? ['This is your own account: you will be signed out.'] : []),
         ],
         confirm: 'Disable',
@@ -76,7 +76,7 @@ export function describeAction(action: UserAction, user: PublicUser, self: boole
       return {
         title: 'Remove administrator rights?',
         lines: [
-          `${who} keeps the account but can no longer manage users.`,
+          `${who} keeps the account but will no longer be able to manage users.`,
           ...(self ? ['This is your own account: you will lose access to this page.'] : []),
         ],
         confirm: 'Remove admin',
@@ -87,7 +87,7 @@ export function describeAction(action: UserAction, user: PublicUser, self: boole
       return {
         title: 'Set a new password',
         lines: [
-          `${who} is signed out everywhere and signs in again with the new password.`,
+          `${who} will be signed out everywhere and must sign in with the new password.`,
           'The manager sends no email: tell them the new password yourself.',
         ],
         confirm: 'Set password',
@@ -98,7 +98,7 @@ export function describeAction(action: UserAction, user: PublicUser, self: boole
       return user.status === 'pending'
         ? {
             title: 'Reject this request?',
-            lines: [`The account ${who} asked for is deleted. They can register again later.`],
+            lines: [`The account ${who} asked for will be deleted. They can register again later.`],
             confirm: 'Reject and delete',
             tone: 'error',
             done: `The request from ${who} was rejected.`,
@@ -106,7 +106,7 @@ export function describeAction(action: UserAction, user: PublicUser, self: boole
         : {
             title: 'Delete this account?',
             lines: [
-              `${who} is signed out and the account is removed. This cannot be undone.`,
+              `${who} will be signed out and the account removed. This cannot be undone.`,
               ...(self ? ['This is your own account: you will be signed out.'] : []),
             ],
             confirm: 'Delete',
