@@ -38,7 +38,14 @@ export const routes: RouteRecordRaw[] = [
     component: AppLayout,
     children: [
       { path: '', redirect: HOME },
-      { path: 'catalog', name: 'catalog', component: () => import('./features/catalog/CatalogView.vue'), meta: { title: 'Catalog' } },
+      {
+        // Model pages are children of the catalog so its navigation item stays lit on them.
+        path: 'catalog',
+        children: [
+          { path: '', name: 'catalog', component: () => import('./features/catalog/CatalogView.vue'), meta: { title: 'Catalog' } },
+          { path: ':org/:name', name: 'catalog-model', component: () => import('./features/catalog/ModelView.vue'), meta: { title: 'Catalog' } },
+        ],
+      },
       { path: 'models', name: 'models', component: () => import('./features/models/ModelsView.vue'), meta: { title: 'Models' } },
       { path: 'profiles', name: 'profiles', component: () => import('./features/profiles/ProfilesView.vue'), meta: { title: 'Profiles' } },
       { path: 'servers', name: 'servers', component: () => import('./features/servers/ServersView.vue'), meta: { title: 'Servers' } },

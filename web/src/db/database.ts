@@ -1,4 +1,6 @@
 import Dexie, { type Table } from 'dexie'
+import type { CatalogModel, ModelDetails } from '../../../shared/catalog'
+import type { MemoryBudget } from '../../../shared/memory-fit'
 import type { PublicUser } from '../../../shared/users'
 
 /** One row per preference, e.g. `{ key: 'theme', value: 'dark' }`. */
@@ -14,6 +16,48 @@ export interface SessionRow {
   savedAt: string
 }
 
+/** A search result seen online, kept so the catalog can be searched offline. */
+export interface CatalogModelRow {
+  id: string
+  model: CatalogModel
+  /** When the manager last returned this model. */
+  syncedAt: string
+  /** Position in the hub's trending list when last seen there; null when never listed by trend. */
+  trendingRank: number | null
+}
+
+/** A model page seen online. */
+export interface CatalogDetailsRow {
+  id: string
+  details: ModelDetails
+  syncedAt: string
+}
+
+/** Catalog facts that are not one model: this machine's memory budget, the last sync. */
+export interface CatalogMetaRow {
+  key: string
+  budget: MemoryBudget | null
+  syncedAt: string
+}
+
+/**
+ * Every saved model's searchable facts in one row of parallel columns, so an offline search reads
+ * one record instead of thousands (see features/catalog/local-search.ts for the columns).
+ */
+export interface CatalogIndexRow {
+  key: string
+  ids: string[]
+  families: string[]
+  bits: Int8Array
+  capabilities: Uint8Array
+  weightsBytes: Float64Array
+  kvCacheBytes: Float64Array
+  downloads: Float64Array
+  likes: Float64Array
+  modified: Float64Array
+  trendingRanks: Float64Array
+}
+
 export const DATABASE_NAME = 'mlx-manager'
 
 /**
@@ -24,12 +68,23 @@ export const DATABASE_NAME = 'mlx-manager'
 export class ManagerDatabase extends Dexie {
   settings!: Table<SettingRow, string>
   session!: Table<SessionRow, string>
+  catalogModels!: Table<CatalogModelRow, string>
+  catalogDetails!: Table<CatalogDetailsRow, string>
+  catalogMeta!: Table<CatalogMetaRow, string>
+  catalogIndex!: Table<CatalogIndexRow, string>
 
   constructor(name = DATABASE_NAME) {
     super(name)
     this.version(1).stores({
       settings: 'key',
       session: 'key',
+    })
+    // The offline catalog: search results and model pages seen, each with when it was synced.
+    this.version(2).stores({
+      catalogModels: 'id, syncedAt',
+      catalogDetails: 'id, syncedAt',
+      catalogMeta: 'key',
+      catalogIndex: 'key',
     })
   }
 }
