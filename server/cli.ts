@@ -1,12 +1,15 @@
 #!/usr/bin/env bun
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig, parsePort } from './config'
+import { defaultServiceIo, runServiceCommand, SERVICE_COMMANDS } from './service-install/cli'
 import { StartError, startManager } from './start'
 import pkg from '../package.json'
 
 const HELP = `MLX Manager ${pkg.version}: find, download, serve and chat with MLX models.
 
 Usage: mlx-manager [--port <n>] [--host <address>]
+       mlx-manager install-service [--port <n>] [--host <address>]   start at login (launchd or systemd)
+       mlx-manager uninstall-service
 
 Options:
   --port <n>        Port to listen on (default 8080, or PORT)
@@ -23,6 +26,9 @@ function fail(message: string): never {
 }
 
 function main(): void {
+  const [command, ...rest] = process.argv.slice(2)
+  const service = SERVICE_COMMANDS.find((name) => name === command)
+  if (service !== undefined) process.exit(runServiceCommand(service, rest, defaultServiceIo(pkg.version)))
   let values
   try {
     ;({ values } = parseArgs({
