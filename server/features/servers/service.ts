@@ -140,7 +140,8 @@ async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
 
 /** Probes often while a model is likely to come up soon, then back off. */
 function probeInterval(elapsedMs: number): number {
-  if (elapsedMs < 5_000) return 20
+  if (elapsedMs < 2_000) return 10
+  if (elapsedMs < 10_000) return 25
   if (elapsedMs < 60_000) return 100
   return 500
 }
