@@ -54,8 +54,8 @@ export default defineConfig({
         // The app shell: every built script, style, page, icon and font, so the app opens offline.
         globPatterns: ['**/*.{js,css,html,svg,png,ico,woff,woff2,webmanifest}'],
         navigateFallback: '/index.html',
-        // API and OpenAI-gateway paths always go to the network; they are never the app shell.
-        navigateFallbackDenylist: [/^\/api(\/|$)/, /^\/v1(\/|$)/],
+        // API, OpenAI-gateway and Prometheus paths always go to the network; they are never the app shell.
+        navigateFallbackDenylist: [/^\/api(\/|$)/, /^\/v1(\/|$)/, /^\/metrics(\/|$)/],
         cleanupOutdatedCaches: true,
       },
     }),

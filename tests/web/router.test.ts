@@ -71,11 +71,12 @@ describe('the app router', () => {
     await router.push('/users')
     const auth = useAuthStore(pinia)
 
+    // Generous waits: the first visit to a screen loads (and here, compiles) its chunk.
     auth.user = { ...admin, isAdmin: false }
-    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/catalog'))
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/catalog'), { timeout: 10_000 })
 
     auth.user = null
-    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/login'))
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/login'), { timeout: 10_000 })
     expect(router.currentRoute.value.query.redirect).toBe('/catalog')
   })
 })

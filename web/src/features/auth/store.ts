@@ -97,8 +97,13 @@ export const useAuthStore = defineStore('auth', () => {
   /** Lets other stores report a failed call; a lost session sends the person back to sign in. */
   async function handleFailure(error: unknown): Promise<void> {
     const apiError = toApiError(error)
-    if (apiError.isNetwork) offline.value = user.value !== null
+    if (apiError.isNetwork) markUnreachable()
     else if (SESSION_LOST.has(apiError.code)) await refresh()
+  }
+
+  /** The live stream dropped: what is on screen may be stale until the manager answers again. */
+  function markUnreachable(): void {
+    if (user.value !== null) offline.value = true
   }
 
   function clearNotice(): void {
@@ -117,6 +122,7 @@ export const useAuthStore = defineStore('auth', () => {
     signOut,
     applyAccountChange,
     handleFailure,
+    markUnreachable,
     clearNotice,
   }
 })

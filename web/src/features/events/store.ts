@@ -66,8 +66,7 @@ export const useEventsStore = defineStore('events', () => {
       onError: (why) => {
         if (why === 'reconnecting') {
           state.value = 'reconnecting'
-          const auth = useAuthStore()
-          if (auth.user !== null) auth.offline = true
+          useAuthStore().markUnreachable()
           return
         }
         if (connection === opened) connection = null
