@@ -54,6 +54,7 @@ export function createLogFiles(dir: string, keep = 3): LogFiles {
       closeSync(fd)
     },
     append(file, text) {
+      mkdirSync(dir, { recursive: true })
       appendFileSync(file, text)
     },
     size(file) {

@@ -15,8 +15,11 @@ export interface SpawnedProcess {
 export interface ProcessHost {
   /** Starts `argv` in its own process group with stdout and stderr written to `outputFd`. Throws when it cannot start. */
   spawn(argv: string[], options: { env: Record<string, string | undefined>; cwd: string; outputFd: number }): SpawnedProcess
-  /** Signals the whole process group led by `pid` (falling back to the process); false when nothing was there. */
-  signalGroup(pid: number, signal: NodeJS.Signals): boolean
+  /**
+   * Signals the whole process group led by `pid`, falling back to the process itself unless
+   * `groupOnly` (after the leader exited its pid may be reused; its group id cannot be while members live).
+   */
+  signalGroup(pid: number, signal: NodeJS.Signals, groupOnly?: boolean): boolean
   isAlive(pid: number): boolean
   /** The running command line of `pid`, or null when it cannot be read. */
   commandLine(pid: number): string[] | null
@@ -53,8 +56,8 @@ export const systemProcessHost: ProcessHost = {
     }))
     return { pid: child.pid, exited }
   },
-  signalGroup(pid, name) {
-    return signal(-pid, name) || signal(pid, name)
+  signalGroup(pid, name, groupOnly = false) {
+    return signal(-pid, name) || (!groupOnly && signal(pid, name))
   },
   isAlive(pid) {
     try {

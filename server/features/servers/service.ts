@@ -420,7 +420,7 @@ export class ServerSupervisor {
     run.readiness.abort()
     run.cancelWatch()
     // Helpers the engine started may outlive it; nothing of the group is wanted once the leader is gone.
-    this.deps.processes.signalGroup(run.pid, 'SIGKILL')
+    this.deps.processes.signalGroup(run.pid, 'SIGKILL', true)
     this.deps.logs.note(entry.profileId, describeExit(exit.code, exit.signal))
     this.deps.logs.endRun(entry.profileId)
     this.deps.pidFiles.remove(entry.profileId)
@@ -543,7 +543,7 @@ export class ServerSupervisor {
       await within(watch.exited, this.timing.killWaitMs)
     }
     watch.cancel()
-    processes.signalGroup(record.pid, 'SIGKILL')
+    processes.signalGroup(record.pid, 'SIGKILL', true)
     this.deps.pidFiles.remove(record.profileId)
     if (this.deps.profiles.find(record.profileId) !== null) {
       this.deps.logs.note(record.profileId, `stopped pid ${record.pid} left by a previous manager: ${why}`)
