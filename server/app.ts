@@ -18,6 +18,7 @@ import { AuthService } from './features/auth/service'
 import { sessionPlugin } from './features/auth/session'
 import { createSessionRepository } from './features/auth/sessions'
 import { LoginThrottle } from './features/auth/throttle'
+import { CLIENT_LOGIN_FAILURE_LIMIT } from '../shared/limits'
 import { EventBus } from './features/events/bus'
 import { eventRoutes } from './features/events'
 import { healthRoutes } from './features/health'
@@ -59,7 +60,7 @@ export function createApp(deps: AppDeps) {
   const users = createUserRepository(deps.db)
   const sessions = createSessionRepository(deps.db)
   const hasher = deps.hasher ?? argon2idHasher
-  const auth = new AuthService({ users, sessions, hasher, bus, throttle: new LoginThrottle(), now: deps.now })
+  const auth = new AuthService({ users, sessions, hasher, bus, throttle: new LoginThrottle(), clientThrottle: new LoginThrottle(Date.now, CLIENT_LOGIN_FAILURE_LIMIT), now: deps.now })
   const userAdmin = new UserAdminService({ users, sessions, hasher, bus })
   const memory = new MemorySampler(bus, deps.readMemory ?? (() => readSystemMemory()))
   const session = sessionPlugin(auth, deps.secret)

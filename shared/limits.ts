@@ -6,8 +6,10 @@ export const PASSWORD_MAX_LENGTH = 256
 export const EMAIL_MAX_LENGTH = 254
 /** No JSON body the API accepts comes near this; anything larger is refused before parsing. */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024
-/** Failed logins allowed for one email (or one address) inside the window before 429. */
+/** Failed logins allowed for one email inside the window before 429. */
 export const LOGIN_FAILURE_LIMIT = 5
+/** Failed logins allowed from one client address (any email) inside the window. */
+export const CLIENT_LOGIN_FAILURE_LIMIT = 20
 export const LOGIN_FAILURE_WINDOW_MS = 15 * 60 * 1000
 /** How long a session lasts without signing in again. */
 export const SESSION_TTL_SECONDS = 7 * 24 * 60 * 60

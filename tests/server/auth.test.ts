@@ -153,6 +153,19 @@ describe('login throttling', () => {
   })
 })
 
+describe('login throttling per client', () => {
+  test('many failures across different emails from one address are throttled too', async () => {
+    const app = createTestApp()
+    await app.signUp(ADMIN)
+    for (let i = 0; i < 20; i++) {
+      expect((await app.call('POST', '/api/auth/login', { body: { email: `guess${i}@example.com`, password: 'guess-password' } })).status).toBe(401)
+    }
+    const blocked = await app.json('POST', '/api/auth/login', { body: ADMIN })
+    expect(blocked.status).toBe(429)
+    expect(blocked.body).toMatchObject({ error: { code: 'too-many-attempts' } })
+  })
+})
+
 describe('password hashing', () => {
   test('the product stores Argon2id hashes, never the password', async () => {
     const { argon2idHasher } = await import('../../server/features/auth/passwords')

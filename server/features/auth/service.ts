@@ -15,7 +15,10 @@ export interface AuthDeps {
   users: UserRepository
   sessions: SessionRepository
   hasher: PasswordHasher
+  /** Failures per email: protects one account from guessing. */
   throttle: LoginThrottle
+  /** Failures per client address: looser, since people behind one address share it. */
+  clientThrottle: LoginThrottle
   bus: EventBus
   now?: () => Date
 }
@@ -74,8 +77,11 @@ export class AuthService {
 
   async login(input: Credentials, clientKey: string): Promise<SignedIn> {
     const email = normalizeEmail(input.email)
-    const keys = [`email:${email}`, `client:${clientKey}`]
-    const wait = Math.max(...keys.map((key) => this.deps.throttle.retryAfterSeconds(key)))
+    const limits: [LoginThrottle, string][] = [
+      [this.deps.throttle, email],
+      [this.deps.clientThrottle, clientKey],
+    ]
+    const wait = Math.max(...limits.map(([throttle, key]) => throttle.retryAfterSeconds(key)))
     if (wait > 0) {
       throw new AppError(429, 'too-many-attempts', `Too many failed sign-ins. Try again in ${wait} seconds.`, {
         'retry-after': String(wait),
@@ -84,10 +90,10 @@ export class AuthService {
     const user = this.deps.users.findByEmail(email)
     const matches = await this.deps.hasher.verify(input.password, user?.passwordHash ?? (await this.decoy()))
     if (user === null || !matches) {
-      keys.forEach((key) => this.deps.throttle.recordFailure(key))
+      limits.forEach(([throttle, key]) => throttle.recordFailure(key))
       throw new AppError(401, 'invalid-credentials', 'That email and password do not match an account.')
     }
-    keys.forEach((key) => this.deps.throttle.reset(key))
+    limits.forEach(([throttle, key]) => throttle.reset(key))
     const refused = statusError(user)
     if (refused !== null) throw refused
     return { user: toPublicUser(user), sessionId: this.openSession(user.id) }

@@ -10,17 +10,6 @@ export interface UserChange {
   isAdmin?: boolean
 }
 
-type PatchBody = NonNullable<Parameters<ReturnType<typeof api.users>['patch']>[0]>
-
-/**
- * The route schema's `status` does not survive into Eden's body type (it reads as `undefined`),
- * although the server accepts and validates it; this passes the checked change through unchanged.
- */
-function patchBody(change: UserChange): PatchBody {
-  const body: unknown = change
-  return body as PatchBody
-}
-
 /** Accounts as administrators see them, and the pending count that badges the Users item. */
 export const useUsersStore = defineStore('users', () => {
   const users = ref<PublicUser[]>([])
@@ -58,7 +47,7 @@ export const useUsersStore = defineStore('users', () => {
   }
 
   async function update(id: number, change: UserChange): Promise<PublicUser> {
-    const updated = await guarded(() => request(api.users({ id }).patch(patchBody(change))))
+    const updated = await guarded(() => request(api.users({ id }).patch(change)))
     replace(updated)
     return updated
   }
