@@ -4,6 +4,7 @@
  */
 import { treaty } from '@elysiajs/eden'
 import { isErrorEnvelope } from '../../../shared/errors'
+import { DOWNLOAD_STATUSES, type Download, type DownloadProgress } from '../../../shared/downloads'
 import { SERVER_EVENT_TYPES, type ServerEvent, type ServerEventType } from '../../../shared/events'
 import { USER_STATUSES, type UserStatus } from '../../../shared/users'
 import type { App } from '../../../server/app'
@@ -138,6 +139,18 @@ export function parseServerEvent(type: ServerEventType, raw: string): ServerEven
     case 'session.user':
       return isStatus(data.status) && typeof data.isAdmin === 'boolean'
         ? { type, data: { status: data.status, isAdmin: data.isAdmin } }
+        : null
+    case 'downloads.progress':
+      return typeof data.id === 'number' && typeof data.bytesDone === 'number' && Array.isArray(data.files)
+        ? { type, data: data as unknown as DownloadProgress }
+        : null
+    case 'downloads.state':
+      return typeof data.id === 'number' && (DOWNLOAD_STATUSES as readonly unknown[]).includes(data.status) && Array.isArray(data.files)
+        ? { type, data: data as unknown as Download }
+        : null
+    case 'models.changed':
+      return typeof data.modelId === 'string' && (data.reason === 'downloaded' || data.reason === 'deleted')
+        ? { type, data: { modelId: data.modelId, reason: data.reason } }
         : null
   }
   return null
