@@ -152,6 +152,15 @@ export function parseServerEvent(type: ServerEventType, raw: string): ServerEven
       return typeof data.modelId === 'string' && (data.reason === 'downloaded' || data.reason === 'deleted')
         ? { type, data: { modelId: data.modelId, reason: data.reason } }
         : null
+    // Profiles and servers: the manager sends the same shapes its routes answer with.
+    case 'profiles.changed':
+      return typeof data.id === 'number' && typeof data.name === 'string' ? ({ type, data } as ServerEvent) : null
+    case 'profiles.deleted':
+      return typeof data.id === 'number' ? { type, data: { id: data.id } } : null
+    case 'servers.state':
+      return typeof data.profileId === 'number' && typeof data.state === 'string' ? ({ type, data } as ServerEvent) : null
+    case 'servers.stats':
+      return typeof data.at === 'string' && Array.isArray(data.servers) ? ({ type, data } as ServerEvent) : null
   }
   return null
 }
@@ -166,6 +175,44 @@ export function openEvents(handlers: EventHandlers): EventConnection {
     })
   }
   source.addEventListener('open', () => handlers.onOpen?.())
+  source.addEventListener('error', () => {
+    handlers.onError?.(source.readyState === EVENT_SOURCE_CLOSED ? 'closed' : 'reconnecting')
+  })
+  return { close: () => source.close() }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A server's log: `tail` with the last lines, then `lines` as the engine writes them.
+
+export interface LogHandlers {
+  onTail: (lines: string[]) => void
+  onLines: (lines: string[]) => void
+  onError?: (state: 'reconnecting' | 'closed') => void
+}
+
+function logLines(raw: unknown): string[] | null {
+  if (typeof raw !== 'string') return null
+  try {
+    const data: unknown = JSON.parse(raw)
+    return isRecord(data) && Array.isArray(data.lines) ? data.lines.filter((line): line is string => typeof line === 'string') : null
+  } catch {
+    return null
+  }
+}
+
+/** Follows one server's log. A reconnect starts again with a fresh tail, so nothing is shown twice. */
+export function openServerLog(profileId: number, handlers: LogHandlers, tail?: number): EventConnection {
+  const url = new URL(`/api/servers/${profileId}/logs`, origin())
+  if (tail !== undefined) url.searchParams.set('tail', String(tail))
+  const source = new EventSource(url, { withCredentials: true })
+  source.addEventListener('tail', (message: MessageEvent<unknown>) => {
+    const lines = logLines(message.data)
+    if (lines !== null) handlers.onTail(lines)
+  })
+  source.addEventListener('lines', (message: MessageEvent<unknown>) => {
+    const lines = logLines(message.data)
+    if (lines !== null) handlers.onLines(lines)
+  })
   source.addEventListener('error', () => {
     handlers.onError?.(source.readyState === EVENT_SOURCE_CLOSED ? 'closed' : 'reconnecting')
   })

@@ -3,6 +3,10 @@ import { ref } from 'vue'
 import type { ServerEvent } from '../../../../shared/events'
 import { openEvents, type EventConnection } from '../../api/client'
 import { useAuthStore } from '../auth/store'
+import { useDownloadsStore } from '../downloads/store'
+import { useLibraryStore } from '../models/store'
+import { useProfilesStore } from '../profiles/store'
+import { useServersStore } from '../servers/store'
 import { useSystemStore } from '../system/store'
 import { useUsersStore } from '../users/store'
 
@@ -30,6 +34,30 @@ export const useEventsStore = defineStore('events', () => {
         break
       case 'session.user':
         void useAuthStore().applyAccountChange(event.data)
+        break
+      case 'downloads.progress':
+        useDownloadsStore().applyProgress(event.data)
+        break
+      case 'downloads.state':
+        useDownloadsStore().applyState(event.data)
+        // A download starting, pausing or stopping changes how its folder shows in the library.
+        useLibraryStore().changed()
+        break
+      case 'models.changed':
+        useLibraryStore().changed()
+        break
+      case 'profiles.changed':
+        useProfilesStore().upsert(event.data)
+        break
+      case 'profiles.deleted':
+        useProfilesStore().drop(event.data.id)
+        useServersStore().forget(event.data.id)
+        break
+      case 'servers.state':
+        useServersStore().applyState(event.data)
+        break
+      case 'servers.stats':
+        useServersStore().applyStats(event.data)
         break
     }
   }
@@ -62,6 +90,9 @@ export const useEventsStore = defineStore('events', () => {
         // Changes made before this stream existed (say, an admin changed this account while the page
         // loaded, or while the connection was down) were never sent on it: confirm who is signed in.
         void useAuthStore().refresh()
+        // Progress and library changes sent while the stream was down are lost: fetch the lists once.
+        void useDownloadsStore().catchUp()
+        void useLibraryStore().catchUp()
       },
       onError: (why) => {
         if (why === 'reconnecting') {

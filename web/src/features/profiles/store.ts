@@ -1,0 +1,129 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { LocalModel } from '../../../../shared/local-models'
+import type { EngineInfo, Profile, ProfileFields } from '../../../../shared/profiles'
+import { api, request, toApiError } from '../../api/client'
+import { useAuthStore } from '../auth/store'
+
+export type ProfileChange = { [K in keyof ProfileFields]?: ProfileFields[K] | null }
+
+function byName(a: Profile, b: Profile): number {
+  return a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }) || a.id - b.id
+}
+
+/** Saved server profiles, the engines that can run them, and the local models to pick from. */
+export const useProfilesStore = defineStore('profiles', () => {
+  const profiles = ref<Profile[]>([])
+  const engines = ref<EngineInfo[]>([])
+  const models = ref<LocalModel[]>([])
+  const loaded = ref(false)
+  const loading = ref(false)
+  const loadError = ref<string | null>(null)
+
+  const byId = computed(() => new Map(profiles.value.map((profile) => [profile.id, profile])))
+
+  async function guarded<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call()
+    } catch (error) {
+      const apiError = toApiError(error)
+      await useAuthStore().handleFailure(apiError)
+      throw apiError
+    }
+  }
+
+  async function load(): Promise<void> {
+    loading.value = true
+    try {
+      profiles.value = (await guarded(() => request(api.profiles.get()))).slice().sort(byName)
+      loaded.value = true
+      loadError.value = null
+    } catch (error) {
+      loadError.value = toApiError(error).message
+    } finally {
+      loading.value = false
+    }
+  }
+
+  /** Engines and local models only inform the editor; without them it still works. */
+  async function loadChoices(): Promise<void> {
+    const [engineList, modelList] = await Promise.allSettled([
+      guarded(() => request(api.engines.get())),
+      guarded(() => request(api.models.get())),
+    ])
+    if (engineList.status === 'fulfilled') engines.value = engineList.value
+    if (modelList.status === 'fulfilled') models.value = modelList.value
+  }
+
+  function engine(name: string): EngineInfo | undefined {
+    return engines.value.find((info) => info.name === name)
+  }
+
+  function upsert(profile: Profile): void {
+    const rest = profiles.value.filter((existing) => existing.id !== profile.id)
+    profiles.value = [...rest, profile].sort(byName)
+  }
+
+  function drop(id: number): void {
+    profiles.value = profiles.value.filter((profile) => profile.id !== id)
+  }
+
+  async function fetchOne(id: number): Promise<Profile> {
+    const profile = await guarded(() => request(api.profiles({ id }).get()))
+    upsert(profile)
+    return profile
+  }
+
+  async function create(fields: ProfileFields): Promise<Profile> {
+    const profile = await guarded(() => request(api.profiles.post(fields)))
+    upsert(profile)
+    return profile
+  }
+
+  /** Sends only what changed; null clears an optional field. */
+  async function update(id: number, change: ProfileChange): Promise<Profile> {
+    const profile = await guarded(() => request(api.profiles({ id }).patch(change)))
+    upsert(profile)
+    return profile
+  }
+
+  async function duplicate(id: number): Promise<Profile> {
+    const profile = await guarded(() => request(api.profiles({ id }).duplicate.post({})))
+    upsert(profile)
+    return profile
+  }
+
+  async function remove(id: number): Promise<void> {
+    await guarded(() => request(api.profiles({ id }).delete()))
+    drop(id)
+  }
+
+  async function suggestPort(host: string): Promise<number | null> {
+    try {
+      return (await guarded(() => request(api.profiles['suggest-port'].get({ query: { host } })))).port
+    } catch {
+      return null
+    }
+  }
+
+  return {
+    profiles,
+    engines,
+    models,
+    loaded,
+    loading,
+    loadError,
+    byId,
+    load,
+    loadChoices,
+    engine,
+    fetchOne,
+    create,
+    update,
+    duplicate,
+    remove,
+    suggestPort,
+    upsert,
+    drop,
+  }
+})

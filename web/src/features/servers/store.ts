@@ -1,0 +1,170 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { ServerStatsEvent, ServerStatus } from '../../../../shared/servers'
+import { api, openServerLog, request, toApiError, type EventConnection } from '../../api/client'
+import { useAuthStore } from '../auth/store'
+
+/** How many stats samples each server keeps for its sparkline (a few minutes at the manager's rate). */
+export const HISTORY_LENGTH = 60
+/** Lines the log view keeps; older ones scroll away. */
+export const LOG_KEEP_LINES = 2000
+
+export interface StatsSample {
+  at: number
+  cpuPercent: number
+  rssBytes: number
+}
+
+export type LogState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
+
+const RUNNING = new Set(['starting', 'ready', 'stopping'])
+
+export function isRunning(server: Pick<ServerStatus, 'state'>): boolean {
+  return RUNNING.has(server.state)
+}
+
+/** Every profile's server, kept current by `servers.state` and `servers.stats` events. */
+export const useServersStore = defineStore('servers', () => {
+  const servers = ref<ServerStatus[]>([])
+  const history = ref<Record<number, StatsSample[]>>({})
+  const loaded = ref(false)
+  const loading = ref(false)
+  const loadError = ref<string | null>(null)
+  /** Which servers have a start, stop or restart call in flight. */
+  const busy = ref<Record<number, 'start' | 'stop' | 'restart'>>({})
+
+  const byId = computed(() => new Map(servers.value.map((server) => [server.profileId, server])))
+  const running = computed(() => servers.value.filter(isRunning))
+  /** Resident memory the running servers hold together. */
+  const heldBytes = computed(() => running.value.reduce((sum, server) => sum + (server.rssBytes ?? 0), 0))
+
+  async function guarded<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call()
+    } catch (error) {
+      const apiError = toApiError(error)
+      await useAuthStore().handleFailure(apiError)
+      throw apiError
+    }
+  }
+
+  async function load(): Promise<void> {
+    loading.value = true
+    try {
+      servers.value = await guarded(() => request(api.servers.get()))
+      loaded.value = true
+      loadError.value = null
+    } catch (error) {
+      loadError.value = toApiError(error).message
+    } finally {
+      loading.value = false
+    }
+  }
+
+  function applyState(status: ServerStatus): void {
+    const index = servers.value.findIndex((server) => server.profileId === status.profileId)
+    if (index === -1) servers.value = [...servers.value, status]
+    else servers.value = servers.value.map((server, i) => (i === index ? status : server))
+    // A new run starts a new chart.
+    if (status.state === 'starting' || status.state === 'stopped' || status.state === 'failed') {
+      const { [status.profileId]: _, ...rest } = history.value
+      history.value = rest
+    }
+  }
+
+  function applyStats(event: ServerStatsEvent): void {
+    const at = Date.parse(event.at)
+    const next = { ...history.value }
+    for (const sample of event.servers) {
+      const server = byId.value.get(sample.profileId)
+      if (server !== undefined) {
+        applyState({ ...server, cpuPercent: sample.cpuPercent, rssBytes: sample.rssBytes })
+      }
+      next[sample.profileId] = [...(next[sample.profileId] ?? []), { at, cpuPercent: sample.cpuPercent, rssBytes: sample.rssBytes }].slice(
+        -HISTORY_LENGTH,
+      )
+    }
+    history.value = next
+  }
+
+  function forget(profileId: number): void {
+    servers.value = servers.value.filter((server) => server.profileId !== profileId)
+    const { [profileId]: _, ...rest } = history.value
+    history.value = rest
+  }
+
+  async function act(profileId: number, action: 'start' | 'stop' | 'restart'): Promise<ServerStatus> {
+    busy.value = { ...busy.value, [profileId]: action }
+    try {
+      const server = api.servers({ profileId })
+      const status = await guarded(() =>
+        request(action === 'start' ? server.start.post({}) : action === 'stop' ? server.stop.post({}) : server.restart.post({})),
+      )
+      applyState(status)
+      return status
+    } finally {
+      const { [profileId]: _, ...rest } = busy.value
+      busy.value = rest
+    }
+  }
+
+  const start = (profileId: number) => act(profileId, 'start')
+  const stop = (profileId: number) => act(profileId, 'stop')
+  const restart = (profileId: number) => act(profileId, 'restart')
+
+  // --- the open log (one at a time) -------------------------------------------------------------
+  const logProfileId = ref<number | null>(null)
+  const logLines = ref<string[]>([])
+  const logState = ref<LogState>('idle')
+  let logConnection: EventConnection | null = null
+
+  function openLog(profileId: number): void {
+    closeLog()
+    logProfileId.value = profileId
+    logLines.value = []
+    logState.value = 'connecting'
+    logConnection = openServerLog(profileId, {
+      onTail: (lines) => {
+        logLines.value = lines.slice(-LOG_KEEP_LINES)
+        logState.value = 'open'
+      },
+      onLines: (lines) => {
+        logLines.value = [...logLines.value, ...lines].slice(-LOG_KEEP_LINES)
+      },
+      onError: (why) => {
+        logState.value = why
+      },
+    })
+  }
+
+  function closeLog(): void {
+    logConnection?.close()
+    logConnection = null
+    logProfileId.value = null
+    logState.value = 'idle'
+  }
+
+  return {
+    servers,
+    history,
+    loaded,
+    loading,
+    loadError,
+    busy,
+    byId,
+    running,
+    heldBytes,
+    load,
+    applyState,
+    applyStats,
+    forget,
+    start,
+    stop,
+    restart,
+    logProfileId,
+    logLines,
+    logState,
+    openLog,
+    closeLog,
+  }
+})
