@@ -5,8 +5,6 @@ import { openEvents, type EventConnection } from '../../api/client'
 import { useAuthStore } from '../auth/store'
 import { useDownloadsStore } from '../downloads/store'
 import { useLibraryStore } from '../models/store'
-import { useProfilesStore } from '../profiles/store'
-import { useServersStore } from '../servers/store'
 import { useSystemStore } from '../system/store'
 import { useUsersStore } from '../users/store'
 
@@ -45,19 +43,6 @@ export const useEventsStore = defineStore('events', () => {
         break
       case 'models.changed':
         useLibraryStore().changed()
-        break
-      case 'profiles.changed':
-        useProfilesStore().upsert(event.data)
-        break
-      case 'profiles.deleted':
-        useProfilesStore().drop(event.data.id)
-        useServersStore().forget(event.data.id)
-        break
-      case 'servers.state':
-        useServersStore().applyState(event.data)
-        break
-      case 'servers.stats':
-        useServersStore().applyStats(event.data)
         break
     }
   }

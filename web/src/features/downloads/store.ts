@@ -1,0 +1,115 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import { ACTIVE_DOWNLOAD_STATUSES, type Download, type DownloadProgress } from '../../../../shared/downloads'
+import { api, request, toApiError } from '../../api/client'
+import { useAuthStore } from '../auth/store'
+
+const isActive = (download: Download) => ACTIVE_DOWNLOAD_STATUSES.includes(download.status)
+
+/** Active downloads first (oldest first, as the queue runs them), then finished ones, newest first. */
+export function orderDownloads(downloads: Download[]): Download[] {
+  return [...downloads].sort((a, b) => {
+    if (isActive(a) !== isActive(b)) return isActive(a) ? -1 : 1
+    return isActive(a) ? a.id - b.id : b.updatedAt.localeCompare(a.updatedAt) || b.id - a.id
+  })
+}
+
+/**
+ * Downloads as the manager runs them. The list is fetched once; from then on `downloads.state` and
+ * `downloads.progress` events keep it current, and a reconnect of the stream fetches it once again.
+ */
+export const useDownloadsStore = defineStore('downloads', () => {
+  const byId = ref(new Map<number, Download>())
+  const loaded = ref(false)
+  const loading = ref(false)
+  const loadError = ref<string | null>(null)
+
+  const downloads = computed(() => orderDownloads([...byId.value.values()]))
+  const active = computed(() => downloads.value.filter(isActive))
+
+  async function guarded<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call()
+    } catch (error) {
+      const apiError = toApiError(error)
+      await useAuthStore().handleFailure(apiError)
+      throw apiError
+    }
+  }
+
+  async function load(): Promise<void> {
+    loading.value = true
+    try {
+      const list = await guarded(() => request(api.downloads.get()))
+      byId.value = new Map(list.map((download) => [download.id, download]))
+      loaded.value = true
+      loadError.value = null
+    } catch (error) {
+      loadError.value = toApiError(error).message
+    } finally {
+      loading.value = false
+    }
+  }
+
+  /** After the live stream (re)opens: events sent while it was down are gone, so fetch once. */
+  async function catchUp(): Promise<void> {
+    if (loaded.value) await load()
+  }
+
+  function put(download: Download): Download {
+    const next = new Map(byId.value)
+    next.set(download.id, download)
+    byId.value = next
+    return download
+  }
+
+  /** A `downloads.state` event, or the answer to an action: the whole download, newest wins. */
+  function applyState(download: Download): void {
+    const known = byId.value.get(download.id)
+    if (known !== undefined && known.updatedAt > download.updatedAt) return
+    put(download)
+  }
+
+  /** A `downloads.progress` event: bytes, speed and the files in flight; other files keep what they had. */
+  function applyProgress(progress: DownloadProgress): void {
+    const known = byId.value.get(progress.id)
+    if (known === undefined) return
+    const moving = new Map(progress.files.map((file) => [file.path, file]))
+    const files = known.files.map((file) => {
+      const update = moving.get(file.path)
+      if (update !== undefined) return update
+      // A file no longer in flight has stopped moving; never show its old speed.
+      return file.speedBps === 0 ? file : { ...file, speedBps: 0 }
+    })
+    for (const file of progress.files) if (!known.files.some((k) => k.path === file.path)) files.push(file)
+    put({
+      ...known,
+      bytesDone: progress.bytesDone,
+      bytesTotal: progress.bytesTotal,
+      filesDone: progress.filesDone,
+      filesTotal: progress.filesTotal,
+      speedBps: progress.speedBps,
+      etaSeconds: progress.etaSeconds,
+      files,
+    })
+  }
+
+  async function start(modelId: string, revision?: string): Promise<Download> {
+    const body = revision === undefined || revision.trim() === '' ? { modelId } : { modelId, revision: revision.trim() }
+    return put(await guarded(() => request(api.downloads.post(body))))
+  }
+
+  const pause = async (id: number) => put(await guarded(() => request(api.downloads({ id }).pause.post())))
+  /** Resumes a paused download, or retries a failed one from where its files stopped. */
+  const resume = async (id: number) => put(await guarded(() => request(api.downloads({ id }).resume.post())))
+  /** Stops for good; the manager deletes the partial files. */
+  const cancel = async (id: number) => put(await guarded(() => request(api.downloads({ id }).cancel.post())))
+
+  function reset(): void {
+    byId.value = new Map()
+    loaded.value = false
+    loadError.value = null
+  }
+
+  return { downloads, active, loaded, loading, loadError, load, catchUp, applyState, applyProgress, start, pause, resume, cancel, reset }
+})
