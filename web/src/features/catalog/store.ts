@@ -1,0 +1,359 @@
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef } from 'vue'
+import { CATALOG_PAGE_SIZE, type CatalogModel, type CatalogPage, type ModelDetails } from '../../../../shared/catalog'
+import type { DownloadStatus } from '../../../../shared/downloads'
+import type { MemoryBudget } from '../../../../shared/memory-fit'
+import { api, request, toApiError, type ApiError } from '../../api/client'
+import { failureOf, useAuthStore, type Failure } from '../auth/store'
+import { contextSteps, defaultContextFor, fitAt, nearestStep, refit } from './fit'
+import { searchEntries } from './local-search'
+import { defaultQuery, queryKey, toSearchParams, type CatalogQuery } from './query'
+import { lastSynced, readBudget, readDetails, readIndex, readModels, readSummary, saveDetails, savePage } from './repository'
+
+/** Where what is on screen came from: the manager (and through it the hub), or this device's copy. */
+export type Source = 'hub' | 'device'
+
+export const NOT_SAVED_CODE = 'not-saved-offline'
+
+/** The browser says it has no network. The manager may still be on this machine, but the hub is not reachable. */
+function browserOffline(): boolean {
+  return typeof navigator !== 'undefined' && navigator.onLine === false
+}
+
+/** Failures that mean "the catalog cannot be asked right now", so this device's copy is shown instead. */
+function unreachable(error: ApiError): boolean {
+  return error.isNetwork || error.code === 'hub-unreachable'
+}
+
+const OFFLINE_SENTENCE = 'This device is offline.'
+
+/** Search, filters and model pages of the catalog; online through the manager, offline from IndexedDB. */
+export const useCatalogStore = defineStore('catalog', () => {
+  const auth = useAuthStore()
+
+  // --- The list -------------------------------------------------------------------------------
+  const query = ref<CatalogQuery>(defaultQuery())
+  const results = shallowRef<CatalogModel[]>([])
+  /** The query the results answer; null before the first search. */
+  const resultsKey = ref<string | null>(null)
+  const source = ref<Source>('hub')
+  const nextCursor = ref<string | null>(null)
+  /** Hub results examined for the list so far (online), or models saved on this device (offline). */
+  const scanned = ref(0)
+  const loading = ref(false)
+  const loadingMore = ref(false)
+  const error = ref<Failure | null>(null)
+  const moreError = ref<Failure | null>(null)
+  const budget = shallowRef<MemoryBudget | null>(null)
+  const contextTokens = ref<number | null>(null)
+  /** When the hub answered the list on screen. */
+  const fetchedAt = ref<string | null>(null)
+  /** Offline: when this device last saved anything from the catalog. */
+  const lastSyncedAt = ref<string | null>(null)
+  /** Offline: why the list comes from this device. */
+  const offlineReason = ref<string | null>(null)
+  /** Window scroll position of the list, restored when coming back from a model page. */
+  const scrollY = ref(0)
+  let deviceIds: string[] = []
+  let deviceOffset = 0
+  /** Hub position of the next page's first model, for trending ranks. */
+  let hubPosition = 0
+  let searchRun = 0
+
+  const hasMore = computed(() => (source.value === 'hub' ? nextCursor.value !== null : deviceOffset < deviceIds.length))
+  const offline = computed(() => source.value === 'device')
+
+  async function report(error: unknown): Promise<ApiError> {
+    const apiError = toApiError(error)
+    await auth.handleFailure(apiError)
+    return apiError
+  }
+
+  function persist(save: Promise<void>): void {
+    // The offline copy is a convenience: a full or blocked IndexedDB must not break browsing.
+    save.catch(() => undefined)
+  }
+
+  function trendingStart(asked: CatalogQuery, position: number): number | null {
+    // Only the whole trending list gives hub-wide positions; a text or author search ranks within itself.
+    return asked.sort === 'trending' && asked.q.trim() === '' && asked.author === null ? position : null
+  }
+
+  function takeHubPage(page: CatalogPage, asked: CatalogQuery, append: boolean): void {
+    const seen = new Set(append ? results.value.map((model) => model.id) : [])
+    results.value = append ? [...results.value, ...page.models.filter((model) => !seen.has(model.id))] : page.models
+    persist(savePage(page, trendingStart(asked, hubPosition)))
+    hubPosition += page.scanned
+    nextCursor.value = page.nextCursor
+    scanned.value = append ? scanned.value + page.scanned : page.scanned
+    budget.value = page.budget
+    contextTokens.value = page.contextTokens
+    fetchedAt.value = page.fetchedAt
+    source.value = 'hub'
+    offlineReason.value = null
+  }
+
+  async function searchDevice(run: number, asked: CatalogQuery, reason: string): Promise<void> {
+    const [entries, saved, synced] = await Promise.all([readIndex(), readBudget(), lastSynced()])
+    const budgetBytes = saved?.budget.budgetBytes ?? budget.value?.budgetBytes ?? null
+    const ids = searchEntries(entries, asked, budgetBytes)
+    const first = await readModels(ids.slice(0, CATALOG_PAGE_SIZE))
+    if (run !== searchRun) return
+    deviceIds = ids
+    deviceOffset = CATALOG_PAGE_SIZE
+    results.value = first.map((model) => refit(model, budgetBytes))
+    resultsKey.value = queryKey(asked)
+    budget.value = saved?.budget ?? budget.value
+    scanned.value = entries.length
+    nextCursor.value = null
+    lastSyncedAt.value = synced
+    offlineReason.value = reason
+    source.value = 'device'
+    error.value = null
+  }
+
+  /**
+   * The first page for the current query. `quiet` keeps the list on screen until the new one
+   * arrives (a refresh after coming back online), instead of showing the loading state.
+   */
+  async function search(options: { quiet?: boolean } = {}): Promise<void> {
+    const run = ++searchRun
+    const asked = query.value
+    if (!options.quiet) loading.value = true
+    moreError.value = null
+    try {
+      if (browserOffline()) return await searchDevice(run, asked, OFFLINE_SENTENCE)
+      const page = await request(api.catalog.search.get({ query: toSearchParams(asked, null) }))
+      if (run !== searchRun) return
+      hubPosition = 0
+      takeHubPage(page, asked, false)
+      resultsKey.value = queryKey(asked)
+      error.value = null
+    } catch (failure) {
+      const apiError = await report(failure)
+      if (run !== searchRun) return
+      if (unreachable(apiError)) return await searchDevice(run, asked, apiError.message)
+      // A quiet refresh that fails leaves the list as it was.
+      if (options.quiet && results.value.length > 0) return
+      error.value = failureOf(apiError)
+      results.value = []
+      resultsKey.value = queryKey(asked)
+      nextCursor.value = null
+    } finally {
+      if (run === searchRun) loading.value = false
+    }
+  }
+
+  /** The next page: the hub's cursor online, the next slice of matches offline. */
+  async function loadMore(): Promise<void> {
+    if (loading.value || loadingMore.value || !hasMore.value) return
+    const run = searchRun
+    const asked = query.value
+    loadingMore.value = true
+    moreError.value = null
+    try {
+      if (source.value === 'device') {
+        const saved = await readBudget()
+        const more = await readModels(deviceIds.slice(deviceOffset, deviceOffset + CATALOG_PAGE_SIZE))
+        if (run !== searchRun) return
+        deviceOffset += CATALOG_PAGE_SIZE
+        results.value = [...results.value, ...more.map((model) => refit(model, saved?.budget.budgetBytes ?? null))]
+        return
+      }
+      const page = await request(api.catalog.search.get({ query: toSearchParams(asked, nextCursor.value) }))
+      if (run !== searchRun) return
+      takeHubPage(page, asked, true)
+    } catch (failure) {
+      const apiError = await report(failure)
+      if (run === searchRun) moreError.value = failureOf(apiError)
+    } finally {
+      loadingMore.value = false
+    }
+  }
+
+  function setQuery(change: Partial<CatalogQuery>): Promise<void> {
+    query.value = { ...query.value, ...change }
+    return search()
+  }
+
+  /** Searches unless the list on screen already answers the current query (coming back from a model page). */
+  function ensureSearched(): Promise<void> {
+    if (resultsKey.value === queryKey(query.value) && error.value === null) return Promise.resolve()
+    return search()
+  }
+
+  /** Back online: replace this device's copy with the manager's answer, without a loading state. */
+  async function refreshQuietly(): Promise<void> {
+    if (source.value === 'device' || error.value !== null) await search({ quiet: true })
+    if (modelSource.value === 'device' && modelId.value !== null) await openModel(modelId.value, { quiet: true })
+  }
+
+  // --- The model page -------------------------------------------------------------------------
+  const modelId = ref<string | null>(null)
+  const details = shallowRef<ModelDetails | null>(null)
+  /** Offline, for a model that was listed but whose page was never opened: what the list knew. */
+  const summary = shallowRef<CatalogModel | null>(null)
+  const modelSource = ref<Source>('hub')
+  const modelSyncedAt = ref<string | null>(null)
+  const modelLoading = ref(false)
+  const modelError = ref<Failure | null>(null)
+  const modelOfflineReason = ref<string | null>(null)
+  const modelBudget = shallowRef<MemoryBudget | null>(null)
+  /** The context length on the fit slider. */
+  const context = ref(defaultContextFor(null))
+  const download = ref<{ id: number; status: DownloadStatus } | null>(null)
+  const downloadBusy = ref(false)
+  const downloadError = ref<Failure | null>(null)
+  let modelRun = 0
+
+  const model = computed<CatalogModel | null>(() => details.value ?? summary.value)
+  const steps = computed(() => contextSteps(model.value?.contextLength ?? null))
+  /** The budget the fit is measured against: the manager's latest, else what this device saved. */
+  const fitBudget = computed(() => modelBudget.value ?? budget.value)
+  const fit = computed(() => {
+    const current = model.value
+    const budgetBytes = fitBudget.value?.budgetBytes ?? current?.fit?.budgetBytes ?? null
+    return current === null || budgetBytes === null ? null : fitAt(current, context.value, budgetBytes)
+  })
+
+  function setContext(tokens: number): void {
+    context.value = nearestStep(steps.value, tokens)
+  }
+
+  function showDetails(next: ModelDetails, syncedAt: string | null, from: Source): void {
+    const fresh = details.value?.id !== next.id
+    details.value = next
+    summary.value = null
+    modelSyncedAt.value = syncedAt
+    modelSource.value = from
+    if (fresh) context.value = defaultContextFor(next.contextLength)
+  }
+
+  async function openFromDevice(id: string, run: number, reason: string): Promise<void> {
+    const [saved, listed, savedBudget] = await Promise.all([readDetails(id), readSummary(id), readBudget()])
+    if (run !== modelRun) return
+    modelBudget.value ??= savedBudget?.budget ?? null
+    modelOfflineReason.value = reason
+    if (saved !== null) {
+      showDetails(saved.details, saved.syncedAt, 'device')
+    } else if (listed !== null) {
+      details.value = null
+      summary.value = listed.model
+      modelSyncedAt.value = listed.syncedAt
+      modelSource.value = 'device'
+      context.value = defaultContextFor(listed.model.contextLength)
+    } else if (details.value === null) {
+      modelError.value = {
+        code: NOT_SAVED_CODE,
+        message: `${id} has not been saved on this device. Open it once while the manager and the hub are reachable to keep it for offline use.`,
+        retryAfterSeconds: null,
+      }
+    }
+  }
+
+  /** Shows this device's copy at once (if any), then the manager's answer. */
+  async function openModel(id: string, options: { quiet?: boolean } = {}): Promise<void> {
+    const run = ++modelRun
+    if (modelId.value !== id) {
+      details.value = null
+      summary.value = null
+      download.value = null
+      downloadError.value = null
+      modelSyncedAt.value = null
+    }
+    modelId.value = id
+    modelError.value = null
+    if (!options.quiet) modelLoading.value = true
+    try {
+      if (details.value === null) {
+        const saved = await readDetails(id)
+        if (run !== modelRun) return
+        if (saved !== null) showDetails(saved.details, saved.syncedAt, 'hub')
+      }
+      if (browserOffline()) return await openFromDevice(id, run, OFFLINE_SENTENCE)
+      const [org = '', name = ''] = id.split('/')
+      const [page, system] = await Promise.all([
+        request(api.catalog.models({ org })({ name }).get()),
+        // The budget adds the explanation under the fit; the page is still useful without it.
+        request(api.catalog.system.get()).catch(() => null),
+      ])
+      if (run !== modelRun) return
+      const syncedAt = new Date().toISOString()
+      if (system !== null) modelBudget.value = system
+      showDetails(page, syncedAt, 'hub')
+      modelOfflineReason.value = null
+      persist(saveDetails(page, syncedAt, system))
+    } catch (failure) {
+      const apiError = await report(failure)
+      if (run !== modelRun) return
+      if (unreachable(apiError)) return await openFromDevice(id, run, apiError.message)
+      if (!(options.quiet && details.value !== null)) {
+        details.value = null
+        modelError.value = failureOf(apiError)
+      }
+    } finally {
+      if (run === modelRun) modelLoading.value = false
+    }
+  }
+
+  /** Queues the model with the manager's downloads (`POST /api/downloads`). */
+  async function startDownload(): Promise<void> {
+    const id = modelId.value
+    if (id === null || downloadBusy.value) return
+    downloadBusy.value = true
+    downloadError.value = null
+    try {
+      const started = await request(api.downloads.post({ modelId: id }))
+      if (modelId.value === id) download.value = { id: started.id, status: started.status }
+    } catch (failure) {
+      const apiError = await report(failure)
+      if (modelId.value === id) downloadError.value = failureOf(apiError)
+    } finally {
+      downloadBusy.value = false
+    }
+  }
+
+  return {
+    query,
+    results,
+    source,
+    offline,
+    nextCursor,
+    hasMore,
+    scanned,
+    loading,
+    loadingMore,
+    error,
+    moreError,
+    budget,
+    contextTokens,
+    fetchedAt,
+    lastSyncedAt,
+    offlineReason,
+    scrollY,
+    search,
+    loadMore,
+    setQuery,
+    ensureSearched,
+    refreshQuietly,
+    modelId,
+    details,
+    summary,
+    model,
+    modelSource,
+    modelSyncedAt,
+    modelLoading,
+    modelError,
+    modelOfflineReason,
+    fitBudget,
+    context,
+    steps,
+    fit,
+    setContext,
+    openModel,
+    download,
+    downloadBusy,
+    downloadError,
+    startDownload,
+  }
+})
