@@ -1,8 +1,8 @@
-import { createHash, type Hash } from 'node:crypto'
 import type { DownloadFileStatus } from '../../../shared/downloads'
 import type { RepoPaths } from './cache-layout'
 import type { DownloadDisk, FileWriter } from './disk'
 import { DownloadFailure, diskFailure } from './failures'
+import { createStreamHasher, type StreamHasher } from './hashing'
 import type { HubClient } from './hub'
 import type { DownloadOptions } from './options'
 import type { SpeedMeter } from './speed'
@@ -35,13 +35,6 @@ export interface TransferContext {
   random?: () => number
 }
 
-/** The blob's checksum as it streams: sha256 for LFS files, the git blob oid (sha1 of a header and the bytes) otherwise. */
-function newHash(file: PlannedFile): Hash {
-  const hash = createHash(file.lfs ? 'sha256' : 'sha1')
-  if (!file.lfs) hash.update(`blob ${file.size}\0`)
-  return hash
-}
-
 class StallError extends Error {
   override name = 'StallError'
 }
@@ -55,9 +48,25 @@ export function retryDelay(attempt: number, options: DownloadOptions, random: ()
 /**
  * Fetches one file into `blobs/{id}.incomplete`, resuming with Range from whatever is on disk,
  * reconnecting after drops and stalls, starting over when the server ignores Range, and renaming
- * it into place only once its size and checksum match. Memory stays at one chunk at a time.
+ * it into place only once its size and checksum match. Memory stays bounded: a chunk at a time
+ * plus the disk writer's buffer.
  */
 export async function transferFile(file: PlannedFile, live: FileLive, ctx: TransferContext): Promise<void> {
+  // Every checksum started for this file (one per start-over) is closed, whatever happens.
+  const hashers: StreamHasher[] = []
+  const fresh = () => {
+    const hasher = createStreamHasher(file)
+    hashers.push(hasher)
+    return hasher
+  }
+  try {
+    await transferInto(file, live, ctx, fresh)
+  } finally {
+    for (const hasher of hashers) hasher.close()
+  }
+}
+
+async function transferInto(file: PlannedFile, live: FileLive, ctx: TransferContext, fresh: () => StreamHasher): Promise<void> {
   const { disk, options, signal } = ctx
   const random = ctx.random ?? Math.random
   const blobPath = ctx.paths.blob(file.blobId)
@@ -70,7 +79,7 @@ export async function transferFile(file: PlannedFile, live: FileLive, ctx: Trans
     return
   }
   let have = (await disk.size(partPath)) ?? 0
-  let hash: Hash | null = null
+  let hash: StreamHasher | null = null
   let hashed = 0
   let attempts = 0
   let corruptions = 0
@@ -86,6 +95,15 @@ export async function transferFile(file: PlannedFile, live: FileLive, ctx: Trans
     live.bytesDone = 0
   }
 
+  /** The disk is the truth: buffered bytes lost to a failed write must be fetched again, from the right offset. */
+  const resync = async () => {
+    const onDisk = (await disk.size(partPath)) ?? 0
+    if (onDisk === have) return
+    have = onDisk
+    hash = null
+    live.bytesDone = Math.min(have, file.size)
+  }
+
   for (;;) {
     signal.throwIfAborted()
     if (have > file.size) {
@@ -94,8 +112,8 @@ export async function transferFile(file: PlannedFile, live: FileLive, ctx: Trans
     }
     if (have === file.size) {
       live.status = 'verifying'
-      if (hash === null || hashed !== have) ({ hash, hashed } = await rebuildHash(file, partPath, have, disk))
-      const digest = hash.digest('hex')
+      if (hash === null || hashed !== have) ({ hash, hashed } = await rebuildHash(file, partPath, have, disk, fresh))
+      const digest = await hash.digest()
       hash = null
       if (digest === file.blobId) {
         try {
@@ -120,20 +138,22 @@ export async function transferFile(file: PlannedFile, live: FileLive, ctx: Trans
     live.status = 'downloading'
     const before = have
     try {
-      if (hash === null || hashed !== have) ({ hash, hashed } = await rebuildHash(file, partPath, have, disk))
+      if (hash === null || hashed !== have) ({ hash, hashed } = await rebuildHash(file, partPath, have, disk, fresh))
       const result = await fetchRange(file, have, ctx, (next) => {
         have = next.have
         hash = next.hash
         hashed = next.hashed
         live.bytesDone = Math.min(have, file.size)
-      }, hash, live)
+      }, hash, fresh, live)
       have = result.have
       hash = result.hash
       hashed = result.hashed
       live.bytesDone = Math.min(have, file.size)
       attempts = 0
+      await resync()
     } catch (error) {
       if (signal.aborted) throw signal.reason
+      await resync()
       if (!(error instanceof DownloadFailure) || !error.retryable) throw error
       // A connection that delivered bytes was making progress: its failure starts the count afresh.
       attempts = have > before ? 1 : attempts + 1
@@ -148,12 +168,12 @@ export async function transferFile(file: PlannedFile, live: FileLive, ctx: Trans
   }
 }
 
-async function rebuildHash(file: PlannedFile, partPath: string, have: number, disk: DownloadDisk) {
-  const hash = newHash(file)
+async function rebuildHash(file: PlannedFile, partPath: string, have: number, disk: DownloadDisk, fresh: () => StreamHasher) {
+  const hash = fresh()
   let hashed = 0
   if (have > 0) {
     for await (const chunk of disk.read(partPath, have)) {
-      hash.update(chunk)
+      await hash.update(chunk)
       hashed += chunk.length
     }
   }
@@ -163,7 +183,7 @@ async function rebuildHash(file: PlannedFile, partPath: string, have: number, di
 
 interface RangeState {
   have: number
-  hash: Hash
+  hash: StreamHasher
   hashed: number
 }
 
@@ -176,7 +196,8 @@ async function fetchRange(
   start: number,
   ctx: TransferContext,
   sync: (state: RangeState) => void,
-  startHash: Hash,
+  startHash: StreamHasher,
+  fresh: () => StreamHasher,
   live: FileLive,
 ): Promise<RangeState> {
   const connection = new AbortController()
@@ -208,7 +229,7 @@ async function fetchRange(
       // Nothing past `start`: either the partial file is already whole, or it is longer than the file.
       if (start !== file.size) {
         await ctx.disk.remove(partPath)
-        state = { have: 0, hash: newHash(file), hashed: 0 }
+        state = { have: 0, hash: fresh(), hashed: 0 }
         sync(state)
       }
       return state
@@ -217,7 +238,7 @@ async function fetchRange(
     if (response.status === 200 || response.start > start) {
       // The server ignored Range (or answered from elsewhere): the body is the whole file, so start over.
       if (start > 0 || response.status === 206) {
-        state = { have: 0, hash: newHash(file), hashed: 0 }
+        state = { have: 0, hash: fresh(), hashed: 0 }
         sync(state)
       }
       if (response.status === 206 && response.start > 0) {
@@ -250,12 +271,20 @@ async function fetchRange(
       } catch (error) {
         throw diskFailure(error, ctx.paths.cacheDir)
       }
-      state.hash.update(bytes)
+      const hashing = state.hash.update(bytes)
+      if (hashing !== undefined) await hashing
       state.have += bytes.length
       state.hashed = state.have
       live.bytesDone = Math.min(state.have, file.size)
       live.meter.add(bytes.length)
       if (state.have > file.size) break
+    }
+    const finished = writer
+    writer = null
+    try {
+      await finished.close()
+    } catch (error) {
+      throw diskFailure(error, ctx.paths.cacheDir)
     }
     if (state.have < file.size) {
       throw new DownloadFailure('network-error', `The connection closed after ${state.have} of ${file.size} bytes of ${file.path}.`, true)
