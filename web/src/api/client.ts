@@ -154,13 +154,13 @@ export function parseServerEvent(type: ServerEventType, raw: string): ServerEven
         : null
     // Profiles and servers: the manager sends the same shapes its routes answer with.
     case 'profiles.changed':
-      return typeof data.id === 'number' && typeof data.name === 'string' ? ({ type, data } as ServerEvent) : null
+      return typeof data.id === 'number' && typeof data.name === 'string' ? ({ type, data } as unknown as ServerEvent) : null
     case 'profiles.deleted':
       return typeof data.id === 'number' ? { type, data: { id: data.id } } : null
     case 'servers.state':
-      return typeof data.profileId === 'number' && typeof data.state === 'string' ? ({ type, data } as ServerEvent) : null
+      return typeof data.profileId === 'number' && typeof data.state === 'string' ? ({ type, data } as unknown as ServerEvent) : null
     case 'servers.stats':
-      return typeof data.at === 'string' && Array.isArray(data.servers) ? ({ type, data } as ServerEvent) : null
+      return typeof data.at === 'string' && Array.isArray(data.servers) ? ({ type, data } as unknown as ServerEvent) : null
   }
   return null
 }
