@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { downloadHarness, type Harness } from '../fixtures/faults/harness'
 import type { FaultRule } from '../fixtures/faults/proxy'
@@ -274,5 +275,47 @@ describe('the disk', () => {
     // The resume asked only for what was missing.
     const again = h.proxy.requests.find((r) => r.url.endsWith(partial?.startsWith(h.repo(MODEL).files.find((f) => f.path === 'model.safetensors')?.lfs?.oid ?? '-') ? 'model.safetensors' : 'tokenizer.json'))
     expect(again?.range).toBe(`bytes=${kept}-`)
+  })
+})
+
+describe('the cache is never written through a symlink', () => {
+  const setupPlanted = async () => {
+    harness = await downloadHarness({ repos: [testRepo(MODEL)] })
+    const outside = mkdtempSync(join(tmpdir(), 'mlx-manager-outside-'))
+    const root = join(harness.cacheDir, 'models--mlx-test--tiny')
+    mkdirSync(root, { recursive: true })
+    return { h: harness, outside, root }
+  }
+
+  test('a blobs folder that leads out of the cache is refused and nothing is written there', async () => {
+    const { h, outside, root } = await setupPlanted()
+    symlinkSync(outside, join(root, 'blobs'))
+    const { id } = await h.start(MODEL)
+    const failed = await h.waitFor(id, 'failed')
+    expect(failed.error?.code).toBe('unsafe-cache')
+    expect(readdirSync(outside)).toEqual([])
+  })
+
+  test('a snapshot folder that leads out of the cache is refused', async () => {
+    const { h, outside, root } = await setupPlanted()
+    const snapshot = join(root, 'snapshots', h.repo(MODEL).sha)
+    mkdirSync(snapshot, { recursive: true })
+    symlinkSync(outside, join(snapshot, 'nested'))
+    const { id } = await h.start(MODEL)
+    expect((await h.waitFor(id, 'failed')).error?.code).toBe('unsafe-cache')
+    expect(readdirSync(outside)).toEqual([])
+  })
+
+  test('a partial file replaced by a symlink is removed, not written through', async () => {
+    const { h, outside, root } = await setupPlanted()
+    const victim = join(outside, 'victim.txt')
+    writeFileSync(victim, 'keep me')
+    const oid = h.repo(MODEL).files.find((f) => f.path === 'model.safetensors')?.lfs?.oid ?? ''
+    mkdirSync(join(root, 'blobs'), { recursive: true })
+    symlinkSync(victim, join(root, 'blobs', `${oid}.incomplete`))
+    const { id } = await h.start(MODEL)
+    const done = await h.waitFor(id, 'completed')
+    expect(readFileSync(victim, 'utf8')).toBe('keep me')
+    expect(weights(h, done.commit).actual).toBe(oid)
   })
 })

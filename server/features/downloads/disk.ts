@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs'
-import { lstat, mkdir, open, readdir, rename, rm, statfs, symlink, unlink, writeFile } from 'node:fs/promises'
+import { constants, createReadStream } from 'node:fs'
+import { lstat, mkdir, open, readdir, realpath, rename, rm, statfs, symlink, unlink, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
 export interface FileWriter {
@@ -16,6 +16,9 @@ export interface DownloadDisk {
   /** The first `end` bytes of a file, in chunks, to rebuild a checksum after a restart. */
   read(path: string, end: number): AsyncIterable<Uint8Array>
   mkdir(path: string): Promise<void>
+  /** What is at `path` without following a symlink, or null. */
+  kind(path: string): Promise<'file' | 'dir' | 'symlink' | 'other' | null>
+  realpath(path: string): Promise<string>
   /** Names in a folder; empty when it does not exist. */
   list(dir: string): Promise<string[]>
   exists(path: string): Promise<boolean>
@@ -46,7 +49,9 @@ export const nodeDisk: DownloadDisk = {
   async openWriter(path, mode) {
     // Bun's FileSink batches chunks into large writes without a thread hop per chunk; at most
     // WRITE_BUFFER_BYTES sit in memory, and a kill loses only those (the file stays a clean prefix).
-    const handle = await open(path, mode === 'append' ? 'a' : 'w', 0o644)
+    // O_NOFOLLOW: a partial file replaced by a symlink is never written through.
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | (mode === 'append' ? constants.O_APPEND : constants.O_TRUNC)
+    const handle = await open(path, flags, 0o644)
     const sink = Bun.file(handle.fd).writer({ highWaterMark: WRITE_BUFFER_BYTES })
     return {
       async write(chunk) {
@@ -72,6 +77,16 @@ export const nodeDisk: DownloadDisk = {
   async mkdir(path) {
     await mkdir(path, { recursive: true })
   },
+  async kind(path) {
+    try {
+      const stats = await lstat(path)
+      return stats.isSymbolicLink() ? 'symlink' : stats.isDirectory() ? 'dir' : stats.isFile() ? 'file' : 'other'
+    } catch (error) {
+      if (isMissing(error)) return null
+      throw error
+    }
+  },
+  realpath: (path) => realpath(path),
   async list(dir) {
     try {
       return await readdir(dir)
@@ -103,7 +118,7 @@ export const nodeDisk: DownloadDisk = {
   },
   async writeText(path, text) {
     await mkdir(dirname(path), { recursive: true })
-    const temporary = `${path}.${process.pid}.tmp`
+    const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
     await writeFile(temporary, text)
     await rename(temporary, path)
   },

@@ -1,5 +1,5 @@
-import { dirname } from 'node:path'
-import { isCommitSha, RepoPaths } from './cache-layout'
+import { dirname, join } from 'node:path'
+import { isCommitSha, isInside, RepoPaths } from './cache-layout'
 import type { DownloadDisk } from './disk'
 import { DownloadFailure, diskFailure } from './failures'
 import type { HubClient } from './hub'
@@ -68,12 +68,16 @@ export class DownloadJob {
   private async prepare(paths: RepoPaths, commit: string): Promise<void> {
     const { disk, repo } = this.deps
     try {
-      if (!(await disk.exists(paths.root))) repo.markCreatedRepo(this.download.id)
-      await disk.mkdir(paths.blobsDir)
-      await disk.mkdir(paths.snapshotDir(commit))
+      await disk.mkdir(this.deps.cacheDir)
+      if ((await disk.kind(paths.root)) === null) repo.markCreatedRepo(this.download.id)
+      await this.realDir(paths.root, this.deps.cacheDir)
+      await this.realDir(paths.blobsDir, paths.root)
+      await this.realDir(dirname(paths.snapshotDir(commit)), paths.root)
+      await this.realDir(paths.snapshotDir(commit), paths.root)
       // An empty refs/ keeps other tools' cache scanners happy while the download runs.
-      await disk.mkdir(paths.refsDir)
+      await this.realDir(paths.refsDir, paths.root)
     } catch (error) {
+      if (error instanceof DownloadFailure) throw error
       throw diskFailure(error, this.deps.cacheDir)
     }
     for (const file of this.plan) {
@@ -83,6 +87,23 @@ export class DownloadJob {
         status: file.done ? 'done' : 'pending',
         meter: new SpeedMeter(this.deps.options.speedWindowMs),
       })
+    }
+  }
+
+  /**
+   * Creates a folder of the repo, refusing one that is (or leads through) a symlink out of
+   * `within`: whatever planted it, the download never writes through it.
+   */
+  private async realDir(path: string, within: string): Promise<void> {
+    const { disk } = this.deps
+    const kind = await disk.kind(path)
+    if (kind === null) await disk.mkdir(path)
+    const real = kind === null || kind === 'dir' ? await disk.realpath(path) : null
+    if (real === null || !isInside(await disk.realpath(within), real)) {
+      throw new DownloadFailure(
+        'unsafe-cache',
+        `${path} is a symlink or file where the cache needs a folder, and it leads out of the model cache. Nothing was written through it; remove it (or delete the model) and resume.`,
+      )
     }
   }
 
@@ -142,9 +163,13 @@ export class DownloadJob {
   private async linkFile(paths: RepoPaths, commit: string, file: StoredFile): Promise<void> {
     const target = paths.snapshotFile(commit, file.path)
     try {
-      await this.deps.disk.mkdir(dirname(target))
+      // Each folder on the way into the snapshot is checked, so a planted symlink cannot redirect the link.
+      const snapshot = paths.snapshotDir(commit)
+      const folders = file.path.split('/').slice(0, -1)
+      for (let depth = 1; depth <= folders.length; depth++) await this.realDir(join(snapshot, ...folders.slice(0, depth)), snapshot)
       await this.deps.disk.link(paths.linkTarget(file.path, file.blobId), target)
     } catch (error) {
+      if (error instanceof DownloadFailure) throw error
       throw diskFailure(error, this.deps.cacheDir)
     }
     this.deps.repo.markFileDone(this.download.id, file.path)

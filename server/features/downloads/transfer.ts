@@ -78,6 +78,8 @@ async function transferInto(file: PlannedFile, live: FileLive, ctx: TransferCont
     live.status = 'done'
     return
   }
+  // A partial "file" that is not a regular file (a planted symlink) is removed, never written through.
+  if ((await disk.size(partPath)) === null && (await disk.exists(partPath))) await disk.remove(partPath)
   let have = (await disk.size(partPath)) ?? 0
   let hash: StreamHasher | null = null
   let hashed = 0
