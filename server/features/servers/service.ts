@@ -1,5 +1,5 @@
-import type { EngineName, Profile } from '../../../shared/profiles'
-import type { ServerFailure, ServerState, ServerStatus } from '../../../shared/servers'
+import type { Profile } from '../../../shared/profiles'
+import type { ServerStatus } from '../../../shared/servers'
 import { AppError, badRequest, conflict } from '../../http/errors'
 import type { EventBus } from '../events/bus'
 import type { EngineAdapter } from '../engines/adapter'
@@ -10,7 +10,11 @@ import { describeExit, displayCommand, duration, findErrorLine } from './failure
 import type { ServerLogs } from './logs'
 import type { PidFiles, PidRecord } from './pid-files'
 import { sameCommand, watchForeignExit, type ExitInfo, type ProcessHost } from './process-host'
+import { newEntry, newRun, type Entry, type Run } from './run'
 import type { TreeStats } from './stats'
+import { DEFAULT_TIMING, delay, probeInterval, within, type SupervisorTiming } from './timing'
+
+export { DEFAULT_TIMING, type SupervisorTiming } from './timing'
 
 /** The profile calls the supervisor needs (the profile service provides them). */
 export interface ProfileSource {
@@ -22,38 +26,6 @@ export interface ProfileSource {
 
 export interface EngineResolver {
   resolve(profile: Profile): Promise<ResolvedEngine>
-}
-
-export interface SupervisorTiming {
-  /** How long a model may take to load before the start counts as failed. */
-  readyTimeoutMs: number
-  /** Between SIGTERM and SIGKILL. */
-  stopGraceMs: number
-  /** How long to wait for the exit after SIGKILL before giving up on the process. */
-  killWaitMs: number
-  statsIntervalMs: number
-  restartBaseMs: number
-  restartMaxMs: number
-  maxRestarts: number
-  /** A server up this long before a crash starts the restart count afresh. */
-  stableAfterMs: number
-  /** How often an adopted process (not our child) is checked for having exited. */
-  adoptedPollMs: number
-  /** How long an adoption health check may take. */
-  adoptProbeMs: number
-}
-
-export const DEFAULT_TIMING: SupervisorTiming = {
-  readyTimeoutMs: 10 * 60_000,
-  stopGraceMs: 10_000,
-  killWaitMs: 5_000,
-  statsIntervalMs: 2_000,
-  restartBaseMs: 1_000,
-  restartMaxMs: 60_000,
-  maxRestarts: 5,
-  stableAfterMs: 60_000,
-  adoptedPollMs: 250,
-  adoptProbeMs: 3_000,
 }
 
 export interface SupervisorDeps {
@@ -75,76 +47,6 @@ export interface SupervisorDeps {
 }
 
 const FAILURE_TAIL_LINES = 40
-
-/** One process the supervisor is responsible for, from spawn (or adoption) to exit. */
-interface Run {
-  pid: number
-  engine: EngineName
-  host: string
-  port: number
-  command: string[]
-  baseUrl: string
-  profileUpdatedAt: string
-  readiness: AbortController
-  stopRequested: boolean
-  /** Set when the manager ends it for a reason that is a failure (readiness timeout). */
-  failure: Omit<ServerFailure, 'logTail'> | null
-  stopping: Promise<void> | null
-  /** Resolves once the exit has been handled and the state published. */
-  done: Promise<void>
-  /** Resolves when the start is decided: ready, failed or stopped. */
-  settled: Promise<void>
-  settle: () => void
-  cancelWatch: () => void
-}
-
-interface Entry {
-  profileId: number
-  state: ServerState
-  run: Run | null
-  launching: Promise<void> | null
-  startedAt: string | null
-  readyAt: string | null
-  stoppedAt: string | null
-  exitCode: number | null
-  signal: string | null
-  failure: ServerFailure | null
-  cpuPercent: number | null
-  rssBytes: number | null
-  lastCommand: string[] | null
-  adopted: boolean
-  restarts: number
-  nextRestartAt: string | null
-  restartTimer: ReturnType<typeof setTimeout> | null
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    function done() {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    signal?.addEventListener('abort', done, { once: true })
-  })
-}
-
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
-  const result = await Promise.race([promise.then(() => true), timeout])
-  clearTimeout(timer)
-  return result
-}
-
-/** Probes often while a model is likely to come up soon, then back off. */
-function probeInterval(elapsedMs: number): number {
-  if (elapsedMs < 2_000) return 10
-  if (elapsedMs < 10_000) return 25
-  if (elapsedMs < 60_000) return 100
-  return 500
-}
 
 /**
  * Starts, watches and stops model servers. Every state change is published as `servers.state`;
@@ -319,7 +221,7 @@ export class ServerSupervisor {
     } finally {
       this.deps.logs.closeRunOutput(output)
     }
-    const run = this.newRun(spawned.pid, profile.engine, profile.host, profile.port, command, profile.updatedAt, () => undefined)
+    const run = newRun(spawned.pid, profile.engine, profile.host, profile.port, command, profile.updatedAt, () => undefined)
     Object.assign(entry, {
       run,
       state: 'starting',
@@ -340,28 +242,6 @@ export class ServerSupervisor {
     this.publish(entry)
     this.updateSampling()
     this.awaitReady(entry, run, resolved.adapter).catch((error: unknown) => this.deps.logger?.error(error))
-  }
-
-  private newRun(pid: number, engine: EngineName, host: string, port: number, command: string[], profileUpdatedAt: string, cancelWatch: () => void): Run {
-    let settle = () => undefined as void
-    const settled = new Promise<void>((resolve) => (settle = resolve))
-    return {
-      pid,
-      engine,
-      host,
-      port,
-      command,
-      baseUrl: reachableBaseUrl(host, port),
-      profileUpdatedAt,
-      readiness: new AbortController(),
-      stopRequested: false,
-      failure: null,
-      stopping: null,
-      done: Promise.resolve(),
-      settled,
-      settle,
-      cancelWatch,
-    }
   }
 
   private async awaitReady(entry: Entry, run: Run, adapter: EngineAdapter): Promise<void> {
@@ -511,7 +391,7 @@ export class ServerSupervisor {
     }
     const entry = this.entry(record.profileId)
     const watch = watchForeignExit(processes, record.pid, this.timing.adoptedPollMs)
-    const run = this.newRun(record.pid, record.engine, record.host, record.port, record.command, record.profileUpdatedAt, watch.cancel)
+    const run = newRun(record.pid, record.engine, record.host, record.port, record.command, record.profileUpdatedAt, watch.cancel)
     run.settle()
     Object.assign(entry, {
       run,
@@ -592,25 +472,7 @@ export class ServerSupervisor {
   private entry(profileId: number): Entry {
     let entry = this.entries.get(profileId)
     if (entry === undefined) {
-      entry = {
-        profileId,
-        state: 'stopped',
-        run: null,
-        launching: null,
-        startedAt: null,
-        readyAt: null,
-        stoppedAt: null,
-        exitCode: null,
-        signal: null,
-        failure: null,
-        cpuPercent: null,
-        rssBytes: null,
-        lastCommand: null,
-        adopted: false,
-        restarts: 0,
-        nextRestartAt: null,
-        restartTimer: null,
-      }
+      entry = newEntry(profileId)
       this.entries.set(profileId, entry)
     }
     return entry
