@@ -5,6 +5,8 @@ import { openEvents, type EventConnection } from '../../api/client'
 import { useAuthStore } from '../auth/store'
 import { useDownloadsStore } from '../downloads/store'
 import { useLibraryStore } from '../models/store'
+import { useProfilesStore } from '../profiles/store'
+import { useServersStore } from '../servers/store'
 import { useSystemStore } from '../system/store'
 import { useUsersStore } from '../users/store'
 
@@ -44,6 +46,19 @@ export const useEventsStore = defineStore('events', () => {
       case 'models.changed':
         useLibraryStore().changed()
         break
+      case 'profiles.changed':
+        useProfilesStore().upsert(event.data)
+        break
+      case 'profiles.deleted':
+        useProfilesStore().drop(event.data.id)
+        useServersStore().forget(event.data.id)
+        break
+      case 'servers.state':
+        useServersStore().applyState(event.data)
+        break
+      case 'servers.stats':
+        useServersStore().applyStats(event.data)
+        break
     }
   }
 
@@ -78,6 +93,11 @@ export const useEventsStore = defineStore('events', () => {
         // Progress and library changes sent while the stream was down are lost: fetch the lists once.
         void useDownloadsStore().catchUp()
         void useLibraryStore().catchUp()
+        // Server states too: a start that turned ready while the stream was down would look stuck.
+        const servers = useServersStore()
+        if (servers.loaded) void servers.load()
+        const profiles = useProfilesStore()
+        if (profiles.loaded) void profiles.load()
       },
       onError: (why) => {
         if (why === 'reconnecting') {
