@@ -54,13 +54,14 @@ export const useCatalogStore = defineStore('catalog', () => {
   const offlineReason = ref<string | null>(null)
   /** Window scroll position of the list, restored when coming back from a model page. */
   const scrollY = ref(0)
-  let deviceIds: string[] = []
-  let deviceOffset = 0
+  /** Offline: every saved match of the query in order, and how many are on screen. */
+  const deviceIds = shallowRef<string[]>([])
+  const deviceOffset = ref(0)
   /** Hub position of the next page's first model, for trending ranks. */
   let hubPosition = 0
   let searchRun = 0
 
-  const hasMore = computed(() => (source.value === 'hub' ? nextCursor.value !== null : deviceOffset < deviceIds.length))
+  const hasMore = computed(() => (source.value === 'hub' ? nextCursor.value !== null : deviceOffset.value < deviceIds.value.length))
   const offline = computed(() => source.value === 'device')
 
   async function report(error: unknown): Promise<ApiError> {
@@ -99,8 +100,8 @@ export const useCatalogStore = defineStore('catalog', () => {
     const ids = searchEntries(entries, asked, budgetBytes)
     const first = await readModels(ids.slice(0, CATALOG_PAGE_SIZE))
     if (run !== searchRun) return
-    deviceIds = ids
-    deviceOffset = CATALOG_PAGE_SIZE
+    deviceIds.value = ids
+    deviceOffset.value = CATALOG_PAGE_SIZE
     results.value = first.map((model) => refit(model, budgetBytes))
     resultsKey.value = queryKey(asked)
     budget.value = saved?.budget ?? budget.value
@@ -154,9 +155,9 @@ export const useCatalogStore = defineStore('catalog', () => {
     try {
       if (source.value === 'device') {
         const saved = await readBudget()
-        const more = await readModels(deviceIds.slice(deviceOffset, deviceOffset + CATALOG_PAGE_SIZE))
+        const more = await readModels(deviceIds.value.slice(deviceOffset.value, deviceOffset.value + CATALOG_PAGE_SIZE))
         if (run !== searchRun) return
-        deviceOffset += CATALOG_PAGE_SIZE
+        deviceOffset.value += CATALOG_PAGE_SIZE
         results.value = [...results.value, ...more.map((model) => refit(model, saved?.budget.budgetBytes ?? null))]
         return
       }

@@ -1,0 +1,250 @@
+import { flushPromises } from '@vue/test-utils'
+import { describe, expect, it, vi } from 'vitest'
+import { defineComponent, h } from 'vue'
+import { RouterView, createMemoryHistory, createRouter } from 'vue-router'
+import CatalogView from '../../web/src/features/catalog/CatalogView.vue'
+import ModelView from '../../web/src/features/catalog/ModelView.vue'
+import { saveDetails, savePage } from '../../web/src/features/catalog/repository'
+import { useCatalogStore } from '../../web/src/features/catalog/store'
+import { emptyFiltered, page1, page2, qwen3Details, system } from './catalog-data'
+import { byTestId, click, mountInApp, requireTestId } from './components/mount'
+import { failure, fakeServer, json } from './helpers'
+
+const Blank = defineComponent({ render: () => h('div') })
+
+async function show(path: string) {
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path: '/catalog', name: 'catalog', component: CatalogView },
+      { path: '/catalog/:org/:name', name: 'catalog-model', component: ModelView },
+      { path: '/models', name: 'models', component: Blank },
+    ],
+  })
+  await router.push(path)
+  await router.isReady()
+  mountInApp(RouterView, { plugins: [router] })
+  await settle()
+  return router
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 6; i++) {
+    await flushPromises()
+    await new Promise((resolve) => setTimeout(resolve, 0))
+  }
+}
+
+function manager() {
+  return fakeServer({
+    'GET /api/catalog/search': () => json(page1()),
+    'GET /api/catalog/models/mlx-community/Qwen3-8B-4bit': () => json(qwen3Details()),
+    'GET /api/catalog/system': () => json(system()),
+    'POST /api/downloads': () => json({ id: 3, modelId: 'mlx-community/Qwen3-8B-4bit', status: 'queued' }, 202),
+  })
+}
+
+function rows(): HTMLElement[] {
+  return [...document.querySelectorAll<HTMLElement>('[data-testid="catalog-result"]')]
+}
+
+function row(id: string): HTMLElement {
+  const found = rows().find((element) => element.dataset.modelId === id)
+  if (found === undefined) throw new Error(`No result for ${id}.`)
+  return found
+}
+
+const text = (id: string, root?: ParentNode) => requireTestId(id, root).textContent?.replace(/\s+/g, ' ').trim() ?? ''
+/** The texts of an element's children, e.g. each fact of a result row. */
+const parts = (id: string, root?: ParentNode) => [...requireTestId(id, root).children].map((child) => child.textContent?.trim() ?? '')
+
+async function pressEnter(id: string, value: string): Promise<void> {
+  const input = requireTestId(id) as HTMLInputElement
+  input.value = value
+  input.dispatchEvent(new Event('input', { bubbles: true }))
+  input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }))
+  await settle()
+}
+
+describe('catalog screen', () => {
+  it('lists each model with its facts, capabilities, stats and fit', async () => {
+    manager()
+    await show('/catalog')
+    expect(rows()).toHaveLength(20)
+    const qwen = row('mlx-community/Qwen3-8B-4bit')
+    expect(text('result-name', qwen)).toBe('Qwen3-8B-4bit')
+    expect(parts('result-facts', qwen)).toEqual(['Qwen', '4-bit', '8.2B', '4.3 GB', '40K ctx'])
+    expect(parts('result-capabilities', qwen)).toEqual(['Text', 'Tools', 'Reasoning'])
+    expect(qwen.textContent).toContain('98k')
+    expect(requireTestId('fit-badge', qwen).dataset.state).toBe('fits')
+    expect(requireTestId('fit-badge', row('mlx-community/Qwen2.5-72B-Instruct-2bit')).textContent).toContain('Will not fit')
+    expect(requireTestId('fit-badge', row('lmstudio-community/Qwen3-30B-A3B-MLX-4bit')).textContent).toContain('Tight')
+    expect(text('catalog-summary')).toBe('20+ models · 20 hub results scanned')
+    expect(requireTestId('catalog-result-link', qwen).getAttribute('href')).toBe('/catalog/mlx-community/Qwen3-8B-4bit')
+  })
+
+  it('says which values are guessed from the repo name', async () => {
+    manager()
+    await show('/catalog')
+    const guessed = row('mlx-community/Meta-Llama-3.1-8B-Instruct-4bit')
+    expect(text('result-guessed', guessed)).toBe('guessed from name')
+    expect(requireTestId('result-bits', guessed).classList.contains('guessed')).toBe(true)
+    expect(byTestId('result-guessed', row('mlx-community/Qwen3-8B-4bit'))).toBeNull()
+  })
+
+  it('puts the fit’s numbers in the badge for hover and screen readers', async () => {
+    manager()
+    await show('/catalog')
+    const label = requireTestId('fit-badge', row('mlx-community/Qwen3-8B-4bit')).getAttribute('aria-label')
+    expect(label).toBe('Fits: needs 5.4 GB of the 19.5 GB this machine can give a model (28%).')
+  })
+
+  it('loads the next page when asked and then says the list ended', async () => {
+    const server = manager()
+    server.on('GET /api/catalog/search', () => json(server.calls.filter((call) => call.path === '/api/catalog/search').length === 1 ? page1() : { ...page2(), nextCursor: null }))
+    await show('/catalog')
+    await click('catalog-load-more')
+    await settle()
+    expect(rows()).toHaveLength(40)
+    expect(byTestId('catalog-end')?.textContent).toBe('End of the results')
+  })
+
+  it('searches on Enter and on the sort and author choices', async () => {
+    const server = manager()
+    await show('/catalog')
+    await pressEnter('catalog-search', 'qwen3')
+    await click('author-lmstudio-community')
+    const urls = server.fetch.mock.calls.map(([input]) => new URL(String(input instanceof Request ? input.url : input)))
+    const last = Object.fromEntries(urls.at(-1)?.searchParams ?? [])
+    expect(last).toEqual({ sort: 'downloads', q: 'qwen3', author: 'lmstudio-community' })
+    expect(useCatalogStore().query.author).toBe('lmstudio-community')
+  })
+
+  it('filters from the drawer and offers to clear them', async () => {
+    const server = manager()
+    await show('/catalog')
+    await click('catalog-filters-open')
+    await click('filter-capability-vision')
+    await click('filter-bits-4')
+    const last = server.fetch.mock.calls.at(-1)?.[0]
+    const sent = new URL(String(last instanceof Request ? last.url : last)).searchParams
+    expect(Object.fromEntries(sent)).toEqual({ sort: 'downloads', bits: '4', capability: 'vision' })
+    expect(requireTestId('filters-clear').textContent).toContain('Clear 2')
+  })
+
+  it('never shows a blank list: an empty filtered search says what was scanned and how to widen it', async () => {
+    const server = manager()
+    server.on('GET /api/catalog/search', () => json(emptyFiltered()))
+    const store = useCatalogStore()
+    store.query = { ...store.query, capability: ['vision'], bits: [2] }
+    await show('/catalog')
+    expect(text('catalog-empty-scanned')).toBe('46 hub results were scanned and none matched. Try to loosen or clear the filters.')
+    server.on('GET /api/catalog/search', () => json(page1()))
+    await click('catalog-clear-filters')
+    await settle()
+    expect(store.query.capability).toEqual([])
+    expect(rows()).toHaveLength(20)
+  })
+
+  it('shows the rate limit with its wait, then retries', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    try {
+      const server = manager()
+      server.on('GET /api/catalog/search', () =>
+        failure(429, 'hub-rate-limited', 'The HuggingFace Hub is limiting requests from this machine; try again in 3 s.', { 'retry-after': '3' }),
+      )
+      await show('/catalog')
+      expect(text('catalog-error-message')).toContain('try again in 3 s')
+      expect(text('catalog-error-wait')).toBe('You can try again in 3 s.')
+      expect(requireTestId('catalog-retry').hasAttribute('disabled')).toBe(true)
+      vi.advanceTimersByTime(3000)
+      await settle()
+      expect(requireTestId('catalog-retry').hasAttribute('disabled')).toBe(false)
+      server.on('GET /api/catalog/search', () => json(page1()))
+      await click('catalog-retry')
+      await settle()
+      expect(byTestId('catalog-error')).toBeNull()
+      expect(rows()).toHaveLength(20)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('offline, says so with the last sync and still searches what was saved', async () => {
+    await savePage(page1())
+    await savePage(page2())
+    manager()
+    vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false)
+    await show('/catalog')
+    expect(text('catalog-offline-title')).toMatch(/^Offline — showing models saved on this device, last synced .+\.$/)
+    expect(text('catalog-summary')).toBe('20+ models of 40 saved on this device')
+    await pressEnter('catalog-search', 'gemma')
+    expect(rows().length).toBeGreaterThan(2)
+    expect(rows().every((element) => element.dataset.modelId?.toLowerCase().includes('gemma'))).toBe(true)
+  })
+})
+
+describe('model page', () => {
+  it('shows files, sizes, quantization, architecture, capabilities, engine options and the model card', async () => {
+    manager()
+    await show('/catalog/mlx-community/Qwen3-8B-4bit')
+    expect(text('model-name')).toBe('Qwen3-8B-4bit')
+    expect(document.querySelectorAll('[data-testid="model-file"]')).toHaveLength(qwen3Details().files.length)
+    expect(text('model-download-size')).toBe('4.3 GB of weights in 1 file · 4.3 GB in all')
+    expect(text('spec-parameters')).toBe('8.2B')
+    expect(text('spec-quantization')).toBe('4-bit, group size 64')
+    expect(text('spec-context')).toBe('40K (40,960 tokens)')
+    expect(text('spec-layers')).toBe('36')
+    expect(text('spec-kv-heads')).toBe('8')
+    expect(text('spec-head-dim')).toBe('128')
+    expect(text('spec-license')).toBe('apache-2.0')
+    expect(text('spec-access')).toBe('Public')
+    expect(parts('spec-capabilities')).toEqual(['Text', 'Tools', 'Reasoning'])
+    expect(text('engine-name')).toBe('mlx-openai-server')
+    expect(requireTestId('engine-command').dataset.command).toContain('--tool-call-parser qwen3 --reasoning-parser qwen3')
+    // How the card's HTML looks after sanitising is checked in a real browser (tests/e2e/catalog.spec.ts).
+    expect(text('model-readme')).toContain('was converted to MLX format from Qwen/Qwen3-8B')
+  })
+
+  it('recomputes the fit and the command line as the context changes', async () => {
+    manager()
+    await show('/catalog/mlx-community/Qwen3-8B-4bit')
+    expect(text('fit-context')).toBe('8K tokens')
+    expect(text('fit-kv')).toBe('1.1 GB')
+    useCatalogStore().setContext(40960)
+    await settle()
+    expect(text('fit-context')).toBe('40K tokens')
+    // 2 × 36 layers × 8 KV heads × 128 × 2 bytes × 40,960 tokens = 6,039,797,760 bytes.
+    expect(text('fit-kv')).toBe('5.6 GB')
+    expect(text('fit-total')).toContain('9.9 GB')
+    expect(requireTestId('engine-command').dataset.command).toContain('--context-length 40960')
+  })
+
+  it('starts a download and says it is queued', async () => {
+    const server = manager()
+    await show('/catalog/mlx-community/Qwen3-8B-4bit')
+    await click('model-download')
+    await settle()
+    expect(server.callsTo('POST /api/downloads')).toHaveLength(1)
+    expect(text('model-download-state')).toBe('Download queued · follow it under Models')
+  })
+
+  it('opens from this device offline, says so, and cannot download', async () => {
+    await saveDetails(qwen3Details(), '2026-03-01T10:00:00.000Z', system())
+    manager()
+    vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false)
+    await show('/catalog/mlx-community/Qwen3-8B-4bit')
+    expect(text('catalog-offline-title')).toMatch(/^Offline — showing this model as saved on this device, last synced/)
+    expect(text('model-name')).toBe('Qwen3-8B-4bit')
+    expect(requireTestId('model-download').hasAttribute('disabled')).toBe(true)
+  })
+
+  it('shows the server’s message and a retry for a model that is not there', async () => {
+    const server = manager()
+    server.on('GET /api/catalog/models/mlx-community/gone', () => failure(404, 'model-not-found', 'There is no model mlx-community/gone on the hub.'))
+    await show('/catalog/mlx-community/gone')
+    expect(requireTestId('model-error').dataset.code).toBe('model-not-found')
+    expect(text('catalog-error-message')).toBe('There is no model mlx-community/gone on the hub.')
+    expect(byTestId('catalog-retry')).not.toBeNull()
+  })
+})
