@@ -1,0 +1,178 @@
+import { flushPromises } from '@vue/test-utils'
+import { describe, expect, it } from 'vitest'
+import type { Download, DownloadProgress } from '../../shared/downloads'
+import DownloadsPanel from '../../web/src/features/downloads/DownloadsPanel.vue'
+import { formatBytes, formatEta, formatSpeed, percentOf } from '../../web/src/features/downloads/format'
+import { useDownloadsStore } from '../../web/src/features/downloads/store'
+import { useEventsStore } from '../../web/src/features/events/store'
+import { byTestId, click, mountInApp, requireTestId } from './components/mount'
+import { failure, fakeServer, FakeEventSource, json, useFakeEventSource } from './helpers'
+
+function makeDownload(overrides: Partial<Download> = {}): Download {
+  return {
+    id: 1,
+    modelId: 'mlx-community/Qwen3-4B-4bit',
+    revision: 'main',
+    commit: 'a'.repeat(40),
+    status: 'downloading',
+    bytesDone: 1024 * 1024,
+    bytesTotal: 4 * 1024 * 1024,
+    filesDone: 1,
+    filesTotal: 3,
+    speedBps: 512 * 1024,
+    etaSeconds: 6,
+    error: null,
+    files: [
+      { path: 'config.json', sizeBytes: 1000, bytesDone: 1000, status: 'done', speedBps: 0 },
+      { path: 'model.safetensors', sizeBytes: 4 * 1024 * 1024 - 1000, bytesDone: 1024 * 1024 - 1000, status: 'downloading', speedBps: 512 * 1024 },
+    ],
+    createdAt: '2026-01-01T10:00:00.000Z',
+    updatedAt: '2026-01-01T10:00:01.000Z',
+    completedAt: null,
+    ...overrides,
+  }
+}
+
+function progress(overrides: Partial<DownloadProgress> = {}): DownloadProgress {
+  return {
+    id: 1,
+    modelId: 'mlx-community/Qwen3-4B-4bit',
+    bytesDone: 2 * 1024 * 1024,
+    bytesTotal: 4 * 1024 * 1024,
+    filesDone: 1,
+    filesTotal: 3,
+    speedBps: 1024 * 1024,
+    etaSeconds: 2,
+    files: [{ path: 'model.safetensors', sizeBytes: 4 * 1024 * 1024 - 1000, bytesDone: 2 * 1024 * 1024 - 1000, status: 'downloading', speedBps: 1024 * 1024 }],
+    ...overrides,
+  }
+}
+
+describe('download formatting', () => {
+  it('formats bytes, speed, ETA and percent', () => {
+    expect(formatBytes(512)).toBe('512 B')
+    expect(formatBytes(3.5 * 1024 * 1024)).toBe('3.50 MB')
+    expect(formatBytes(40 * 1024 ** 3)).toBe('40.0 GB')
+    expect(formatSpeed(0)).toBe('0 B/s')
+    expect(formatSpeed(-5)).toBe('0 B/s')
+    expect(formatSpeed(2 * 1024 * 1024)).toBe('2.00 MB/s')
+    expect(formatEta(null)).toBe('—')
+    expect(formatEta(42)).toBe('42 s')
+    expect(formatEta(150)).toBe('3 min')
+    expect(formatEta(3900)).toBe('1 h 05 min')
+    expect(percentOf(999, 1000)).toBe(99)
+    expect(percentOf(5, 0)).toBe(0)
+  })
+})
+
+describe('downloads store', () => {
+  it('loads the list and calls the right endpoint for each action', async () => {
+    const server = fakeServer({
+      'GET /api/downloads': () => json([makeDownload()]),
+      'POST /api/downloads': ({ body }) => json(makeDownload({ id: 2, modelId: (body as { modelId: string }).modelId, status: 'queued' }), 202),
+      'POST /api/downloads/1/pause': () => json(makeDownload({ status: 'paused', speedBps: 0, updatedAt: '2026-01-01T10:00:02.000Z' })),
+      'POST /api/downloads/1/resume': () => json(makeDownload({ status: 'queued', updatedAt: '2026-01-01T10:00:03.000Z' })),
+      'POST /api/downloads/1/cancel': () => json(makeDownload({ status: 'cancelled', updatedAt: '2026-01-01T10:00:04.000Z' })),
+    })
+    const store = useDownloadsStore()
+    await store.load()
+    expect(store.downloads.map((d) => d.id)).toEqual([1])
+    await store.start('mlx-community/Llama-3.2-3B-Instruct-4bit')
+    expect(server.callsTo('POST /api/downloads')[0]?.body).toEqual({ modelId: 'mlx-community/Llama-3.2-3B-Instruct-4bit' })
+    await store.pause(1)
+    expect(store.downloads.find((d) => d.id === 1)?.status).toBe('paused')
+    await store.resume(1)
+    await store.cancel(1)
+    expect(server.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
+      'GET /api/downloads',
+      'POST /api/downloads',
+      'POST /api/downloads/1/pause',
+      'POST /api/downloads/1/resume',
+      'POST /api/downloads/1/cancel',
+    ])
+    // Active ones first.
+    expect(store.downloads.map((d) => d.status)).toEqual(['queued', 'cancelled'])
+  })
+
+  it('takes progress and state from the event stream, and shows 0 B/s for files that stopped', async () => {
+    useFakeEventSource()
+    fakeServer({ 'GET /api/downloads': () => json([makeDownload()]), 'GET /api/models': () => json([]), 'GET /api/auth/me': () => failure(401, 'not-signed-in', 'Sign in.') })
+    const store = useDownloadsStore()
+    await store.load()
+    useEventsStore().connect()
+    const source = FakeEventSource.latest()
+    source.emit('downloads.progress', progress())
+    expect(store.downloads[0]?.bytesDone).toBe(2 * 1024 * 1024)
+    expect(store.downloads[0]?.speedBps).toBe(1024 * 1024)
+    // Stalled: the manager sends one more progress with no speed and no file in flight.
+    source.emit('downloads.progress', progress({ speedBps: 0, etaSeconds: null, files: [] }))
+    expect(store.downloads[0]?.speedBps).toBe(0)
+    expect(store.downloads[0]?.files.every((f) => f.speedBps === 0)).toBe(true)
+    source.emit('downloads.state', makeDownload({ status: 'failed', error: { code: 'disk-full', message: 'The disk is full.' }, updatedAt: '2026-01-01T10:00:09.000Z' }))
+    expect(store.downloads[0]?.status).toBe('failed')
+    // An older state never overwrites a newer one.
+    source.emit('downloads.state', makeDownload({ status: 'downloading' }))
+    expect(store.downloads[0]?.status).toBe('failed')
+  })
+
+  it('reloads the list once when the stream reopens', async () => {
+    useFakeEventSource()
+    const server = fakeServer({ 'GET /api/downloads': () => json([makeDownload()]), 'GET /api/models': () => json([]), 'GET /api/auth/me': () => failure(401, 'not-signed-in', 'Sign in.') })
+    await useDownloadsStore().load()
+    useEventsStore().connect()
+    FakeEventSource.latest().open()
+    await flushPromises()
+    expect(server.callsTo('GET /api/downloads')).toHaveLength(2)
+    expect(server.callsTo('GET /api/models')).toHaveLength(0)
+  })
+})
+
+describe('downloads panel', () => {
+  it('shows bytes, percent, speed and ETA, and a stalled download as 0 B/s', async () => {
+    fakeServer({ 'GET /api/downloads': () => json([makeDownload()]) })
+    const store = useDownloadsStore()
+    await store.load()
+    mountInApp(DownloadsPanel)
+    await flushPromises()
+    expect(requireTestId('download-bytes').textContent).toBe('1.00 MB of 4.00 MB')
+    expect(requireTestId('download-percent').textContent).toBe('25 %')
+    expect(requireTestId('download-speed').textContent).toBe('512.0 KB/s')
+    expect(requireTestId('download-eta').textContent).toBe('6 s left')
+    store.applyProgress(progress({ speedBps: 0, etaSeconds: null, files: [] }))
+    await flushPromises()
+    expect(requireTestId('download-speed').textContent).toBe('0 B/s')
+    expect(requireTestId('download-eta').textContent).toContain('stalled')
+    await click('download-files-toggle')
+    expect(document.querySelectorAll('[data-testid="download-file"]')).toHaveLength(2)
+  })
+
+  it('asks before cancelling, and cancels only after the confirmation', async () => {
+    const server = fakeServer({
+      'GET /api/downloads': () => json([makeDownload()]),
+      'POST /api/downloads/1/cancel': () => json(makeDownload({ status: 'cancelled', updatedAt: '2026-01-01T10:00:04.000Z' })),
+    })
+    await useDownloadsStore().load()
+    mountInApp(DownloadsPanel)
+    await flushPromises()
+    await click('download-cancel')
+    expect(requireTestId('confirm-dialog').textContent).toContain('deleted')
+    expect(server.callsTo('POST /api/downloads/1/cancel')).toHaveLength(0)
+    await click('confirm-ok')
+    expect(server.callsTo('POST /api/downloads/1/cancel')).toHaveLength(1)
+    expect(requireTestId('download-status').textContent?.trim()).toBe('Cancelled')
+  })
+
+  it('shows why a download failed and retries it', async () => {
+    const server = fakeServer({
+      'GET /api/downloads': () => json([makeDownload({ status: 'failed', speedBps: 0, error: { code: 'hf-token-required', message: 'This repo is gated: add a HuggingFace token.' } })]),
+      'POST /api/downloads/1/resume': () => json(makeDownload({ status: 'queued', updatedAt: '2026-01-01T10:00:05.000Z' })),
+    })
+    await useDownloadsStore().load()
+    mountInApp(DownloadsPanel)
+    await flushPromises()
+    expect(requireTestId('download-error').textContent).toContain('gated')
+    await click('download-retry')
+    expect(server.callsTo('POST /api/downloads/1/resume')).toHaveLength(1)
+    expect(byTestId('download-error')).toBeNull()
+  })
+})
