@@ -25,6 +25,7 @@ import { healthRoutes } from './features/health'
 import { modelRoutes } from './features/models'
 import { nodeCacheReader } from './features/models/cache-reader'
 import { createModelUsageRepository } from './features/models/repository'
+import { recordModelUseOnReady, servingModelUsage } from './features/models/serving-usage'
 import { LocalModelService } from './features/models/service'
 import { createServing, type ServingDeps } from './features/servers/setup'
 import { systemRoutes } from './features/system'
@@ -82,6 +83,8 @@ export function createApp(deps: AppDeps) {
     usageRecords: createModelUsageRepository(deps.db),
   })
   const serving = createServing({ config: deps.config, db: deps.db, bus, logger: deps.logger, ...deps.serving })
+  models.useModelUsage(servingModelUsage(serving))
+  recordModelUseOnReady(bus, serving, models)
   const catalog = new CatalogService({
     hub: createCatalogHub({ endpoint: deps.config.hfEndpoint, token: deps.config.hfToken, fetch: deps.hubFetch }),
     machine: machineMemory(deps.readMemory ?? (() => readSystemMemory()), () => runningServersBytes(serving.supervisor.list())),
