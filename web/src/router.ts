@@ -47,8 +47,33 @@ export const routes: RouteRecordRaw[] = [
         ],
       },
       { path: 'models', name: 'models', component: () => import('./features/models/ModelsView.vue'), meta: { title: 'Models' } },
-      { path: 'profiles', name: 'profiles', component: () => import('./features/profiles/ProfilesView.vue'), meta: { title: 'Profiles' } },
-      { path: 'servers', name: 'servers', component: () => import('./features/servers/ServersView.vue'), meta: { title: 'Servers' } },
+      {
+        path: 'profiles',
+        children: [
+          { path: '', name: 'profiles', component: () => import('./features/profiles/ProfilesView.vue'), meta: { title: 'Profiles' } },
+          { path: 'new', name: 'profile-new', component: () => import('./features/profiles/ProfileEditor.vue'), meta: { title: 'New profile' } },
+          {
+            path: ':id(\\d+)',
+            name: 'profile-edit',
+            component: () => import('./features/profiles/ProfileEditor.vue'),
+            props: true,
+            meta: { title: 'Profiles' },
+          },
+        ],
+      },
+      {
+        path: 'servers',
+        children: [
+          { path: '', name: 'servers', component: () => import('./features/servers/ServersView.vue'), meta: { title: 'Servers' } },
+          {
+            path: ':profileId(\\d+)/logs',
+            name: 'server-logs',
+            component: () => import('./features/servers/LogView.vue'),
+            props: true,
+            meta: { title: 'Server log' },
+          },
+        ],
+      },
       { path: 'chat', name: 'chat', component: () => import('./features/chat/ChatView.vue'), meta: { title: 'Chat' } },
       {
         path: 'users',
