@@ -5,7 +5,13 @@ import type { EngineInfo, Profile, ProfileFields } from '../../../../shared/prof
 import { api, request, toApiError } from '../../api/client'
 import { useAuthStore } from '../auth/store'
 
-export type ProfileChange = { [K in keyof ProfileFields]?: ProfileFields[K] | null }
+/** PATCH body: only what changes; optional fields take null to clear. */
+export type ProfileChange = Partial<ProfileFields>
+
+// The route schemas build the engine and model-type unions from arrays, which Eden types as undefined;
+// the shared types are the contract (and the server checks every value), so the body is passed as those.
+type CreateBody = Parameters<typeof api.profiles.post>[0]
+type PatchBody = Parameters<ReturnType<typeof api.profiles>['patch']>[0]
 
 function byName(a: Profile, b: Profile): number {
   return a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }) || a.id - b.id
@@ -75,14 +81,14 @@ export const useProfilesStore = defineStore('profiles', () => {
   }
 
   async function create(fields: ProfileFields): Promise<Profile> {
-    const profile = await guarded(() => request(api.profiles.post(fields)))
+    const profile = await guarded(() => request(api.profiles.post(fields as unknown as CreateBody)))
     upsert(profile)
     return profile
   }
 
   /** Sends only what changed; null clears an optional field. */
   async function update(id: number, change: ProfileChange): Promise<Profile> {
-    const profile = await guarded(() => request(api.profiles({ id }).patch(change)))
+    const profile = await guarded(() => request(api.profiles({ id }).patch(change as unknown as PatchBody)))
     upsert(profile)
     return profile
   }

@@ -1,0 +1,64 @@
+import { join } from 'node:path'
+import { test as base } from '@playwright/test'
+import { LoginPage } from './pages/login-page'
+import { ProfilesPage } from './pages/profiles-page'
+import { ServersPage } from './pages/servers-page'
+import { Shell } from './pages/shell'
+import { expect, startManager, type Manager } from './manager'
+
+const ENGINE_PATH = join(import.meta.dirname, '..', 'fixtures', 'engine')
+
+// A manager whose engines are the stand-ins, loading in a fraction of a second.
+const test = base.extend<{ manager: Manager }>({
+  manager: async ({}, use) => {
+    const started = await startManager({ MLX_MANAGER_ENGINE_PATH: ENGINE_PATH, STANDIN_LOAD_MS: '300' })
+    await use(started.manager)
+    await started.stop()
+  },
+  baseURL: async ({ manager }, use) => {
+    await use(manager.url)
+  },
+})
+
+test('create a profile, start its server, watch it live, read its log, stop it', async ({ page }) => {
+  const login = new LoginPage(page)
+  await login.open()
+  await login.register('admin@example.com', 'admin-password-1')
+  await new Shell(page).expectSignedIn()
+
+  const profiles = new ProfilesPage(page)
+  await profiles.openNew()
+  // The editor checks fields before anything is sent, with the shared rules.
+  await profiles.fill({ name: 'Stand-in Qwen', model: 'not a repo id' })
+  await profiles.save()
+  await expect(profiles.feedback('model')).toContainText('neither a repo id')
+  await profiles.fill({ model: 'mlx-community/Qwen3-4B-4bit' })
+  // A free port is suggested on arrival.
+  await expect(profiles.field('port')).toHaveValue(/^\d{4,5}$/)
+  await profiles.save()
+  await expect(page).toHaveURL(/\/profiles$/)
+  await expect(profiles.row('Stand-in Qwen')).toBeVisible()
+  await expect(profiles.row('Stand-in Qwen').getByTestId('server-state')).toHaveAttribute('data-state', 'stopped')
+
+  const servers = new ServersPage(page)
+  await servers.open()
+  await servers.stoppedRow('Stand-in Qwen').getByTestId('server-start').click()
+  const tile = servers.tile('Stand-in Qwen')
+  await servers.expectState('Stand-in Qwen', 'ready')
+  await expect(tile.getByTestId('server-pid')).toHaveText(/^\d+$/)
+  // Gauges come from servers.stats events; a second sample draws the sparkline.
+  await expect(tile.getByTestId('gauge-memory-value')).toHaveText(/\d+(\.\d)? (MB|GB)/, { timeout: 15_000 })
+  await expect(tile.getByTestId('gauge-cpu-value')).toHaveText(/%$/)
+  await expect(tile.getByTestId('sparkline').first()).not.toHaveAttribute('data-samples', /^[01]$/, { timeout: 20_000 })
+  await expect(tile.getByTestId('server-chat')).toHaveAttribute('href', /\/chat\?profile=\d+/)
+
+  await tile.getByTestId('server-logs').click()
+  await expect(page).toHaveURL(/\/servers\/\d+\/logs$/)
+  await expect(servers.logLines()).not.toBeEmpty()
+  await expect(page.getByTestId('log-status')).toHaveAttribute('data-state', 'open')
+  await page.getByRole('link', { name: '← Servers' }).click()
+
+  await servers.tile('Stand-in Qwen').getByTestId('server-stop').click()
+  await expect(servers.stoppedRow('Stand-in Qwen').getByTestId('server-state')).toHaveAttribute('data-state', 'stopped')
+  await expect(page.getByTestId('servers-held')).toHaveText('0 MB')
+})

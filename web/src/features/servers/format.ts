@@ -1,0 +1,54 @@
+import type { ServerState, ServerStatus } from '../../../../shared/servers'
+
+export const STATE_LABELS: Record<ServerState, { label: string; type: 'default' | 'info' | 'success' | 'warning' | 'error' }> = {
+  starting: { label: 'Starting', type: 'info' },
+  ready: { label: 'Ready', type: 'success' },
+  stopping: { label: 'Stopping', type: 'warning' },
+  stopped: { label: 'Stopped', type: 'default' },
+  failed: { label: 'Failed', type: 'error' },
+}
+
+/** 75 s → "1m 15s", 2 h → "2h 0m". */
+export function duration(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000))
+  if (seconds < 60) return `${seconds}s`
+  const minutes = Math.floor(seconds / 60)
+  if (minutes < 60) return `${minutes}m ${seconds % 60}s`
+  const hours = Math.floor(minutes / 60)
+  if (hours < 24) return `${hours}h ${minutes % 60}m`
+  return `${Math.floor(hours / 24)}d ${hours % 24}h`
+}
+
+/** Memory in the unit that reads best: "512 MB", "3.4 GB". */
+export function bytes(value: number): string {
+  const mib = value / 1024 ** 2
+  if (mib < 1024) return `${Math.round(mib)} MB`
+  return `${(mib / 1024).toFixed(1)} GB`
+}
+
+/** 100 = one core; shown as is, since a server may use several. */
+export function cpu(percent: number): string {
+  return `${percent < 10 ? percent.toFixed(1) : Math.round(percent)}%`
+}
+
+/** How long the server has been up (from ready) or loading (from start). */
+export function since(iso: string | null, now: number): string | null {
+  if (iso === null) return null
+  return duration(now - Date.parse(iso))
+}
+
+export function exitText(server: Pick<ServerStatus, 'exitCode' | 'signal'>): string | null {
+  if (server.exitCode !== null) return `exit code ${server.exitCode}`
+  if (server.signal !== null) return `killed by ${server.signal}`
+  return null
+}
+
+/** Points for an SVG polyline in a width × height box; the top is the larger of the data's peak and `floor`. */
+export function sparkPoints(values: number[], width: number, height: number, floor = 0): string {
+  if (values.length === 0) return ''
+  const top = Math.max(floor, ...values) || 1
+  const step = values.length === 1 ? 0 : width / (values.length - 1)
+  return values
+    .map((value, index) => `${(values.length === 1 ? width : index * step).toFixed(1)},${(height - (value / top) * (height - 2) - 1).toFixed(1)}`)
+    .join(' ')
+}
