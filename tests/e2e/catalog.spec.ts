@@ -1,0 +1,202 @@
+import { test as base, expect, type Page } from '@playwright/test'
+import { spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startManager, type Manager } from './manager'
+import { CatalogPage } from './pages/catalog-page'
+import { LoginPage } from './pages/login-page'
+import { Shell } from './pages/shell'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const BUN = join(ROOT, 'node_modules', '.bin', 'bun')
+const admin = { email: 'admin@example.com', password: 'admin-password-1' }
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * The local HuggingFace Hub (tests/fixtures/hub). It runs on Bun, and Playwright runs on Node, so
+ * it is started as its own process with its CLI.
+ */
+async function startHub(fault: HubFault | null): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort()
+  let output = ''
+  const args = ['tests/fixtures/hub/cli.ts', '--port', String(port), ...(fault === null ? [] : ['--fault', fault])]
+  const child = spawn(BUN, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`The hub fixture exited early:\n${output}`)
+    try {
+      // Any answer means it listens (a faulty hub answers 429 or 503 on purpose).
+      await fetch(`${url}/api/models?limit=1`)
+      break
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`The hub fixture did not answer in 20 s:\n${output}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return {
+    url,
+    stop: async () => {
+      if (child.exitCode !== null) return
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+/** The hub fixture's CLI faults: every request fails that way. */
+type HubFault = 'rate-limit' | 'outage'
+
+/** Each test gets its own hub and a fresh manager pointed at it. */
+const test = base.extend<{ hubFault: HubFault | null; hub: string; manager: Manager }>({
+  hubFault: [null, { option: true }],
+  hub: async ({ hubFault }, use) => {
+    const hub = await startHub(hubFault)
+    await use(hub.url)
+    await hub.stop()
+  },
+  manager: async ({ hub }, use) => {
+    const started = await startManager({ HF_ENDPOINT: hub })
+    await use(started.manager)
+    await started.stop()
+  },
+  baseURL: async ({ manager }, use) => {
+    await use(manager.url)
+  },
+})
+
+async function registerAdmin(page: Page): Promise<void> {
+  const login = new LoginPage(page)
+  await login.open()
+  await login.register(admin.email, admin.password)
+  await new Shell(page).expectSignedIn()
+}
+
+test('search, filter, open a model, then do both again offline after a reload', async ({ page, context }) => {
+  await registerAdmin(page)
+  const catalog = new CatalogPage(page)
+  await catalog.open()
+  await expect(catalog.results()).toHaveCount(20)
+  await expect(catalog.result('mlx-community/Qwen3-8B-4bit').getByTestId('fit-badge')).toHaveAttribute('data-state', 'fits')
+
+  await catalog.search('qwen3')
+  const found = await catalog.resultIds()
+  expect(found.length).toBeGreaterThan(3)
+  expect(found.every((id) => id.toLowerCase().includes('qwen3'))).toBe(true)
+
+  await catalog.toggleFilter('filter-bits-4')
+  const fourBit = await catalog.resultIds()
+  expect(fourBit).toContain('mlx-community/Qwen3-8B-4bit')
+  for (const facts of await catalog.results().getByTestId('result-bits').allTextContents()) expect(facts).toBe('4-bit')
+
+  await catalog.openModel('mlx-community/Qwen3-8B-4bit')
+  await expect(page.getByTestId('spec-kv-heads')).toHaveText('8')
+  await expect(page.getByTestId('model-download-size')).toContainText('4.3 GB of weights')
+  await expect(page.getByTestId('engine-command')).toHaveAttribute('data-command', /--reasoning-parser qwen3/)
+  await expect(page.getByTestId('fit-kv')).toHaveText('1.1 GB')
+  // The slider recomputes the fit in the page: one step right is 16K tokens.
+  await page.getByTestId('fit-slider').getByRole('slider').focus()
+  await page.keyboard.press('ArrowRight')
+  await expect(page.getByTestId('fit-context')).toHaveText('16K tokens')
+  await expect(page.getByTestId('fit-kv')).toHaveText('2.3 GB')
+
+  // The service worker controls the page from the next load on; only then can it open offline.
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined))
+  await page.reload()
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true)
+  await context.setOffline(true)
+  await page.goto('/catalog')
+
+  await expect(catalog.offlineNotice()).toContainText(/Offline — showing models saved on this device, last synced/)
+  await catalog.expectResults()
+  await catalog.search('qwen3 8b')
+  const offlineIds = await catalog.resultIds()
+  expect(offlineIds).toContain('mlx-community/Qwen3-8B-4bit')
+  expect(offlineIds.every((id) => /qwen3/i.test(id) && /8b/i.test(id))).toBe(true)
+  await catalog.toggleFilter('filter-capability-reasoning')
+  expect(await catalog.resultIds()).toContain('mlx-community/Qwen3-8B-4bit')
+
+  await catalog.openModel('mlx-community/Qwen3-8B-4bit')
+  await expect(page.getByTestId('catalog-offline')).toContainText('this model as saved on this device')
+  await expect(page.getByTestId('spec-layers')).toHaveText('36')
+  await expect(page.getByTestId('model-download')).toBeDisabled()
+
+  // A model page opens offline on a reload too.
+  await page.reload()
+  await expect(page.getByTestId('model-name')).toHaveText('Qwen3-8B-4bit')
+  await expect(page.getByTestId('model-readme')).toContainText('converted to MLX format')
+
+  // Back online, the page refreshes from the manager by itself.
+  await context.setOffline(false)
+  await expect(page.getByTestId('catalog-offline')).toHaveCount(0)
+  await expect(page.getByTestId('model-download')).toBeEnabled()
+})
+
+test('model cards are sanitised: no script, handler or javascript: link survives', async ({ page }) => {
+  const dialogs: string[] = []
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message())
+    void dialog.dismiss()
+  })
+  await registerAdmin(page)
+  const catalog = new CatalogPage(page)
+  await catalog.open()
+  await catalog.search('Qwen2.5-7B-Instruct-4bit')
+  await catalog.openModel('mlx-community/Qwen2.5-7B-Instruct-4bit')
+  const card = page.getByTestId('model-readme')
+  await expect(card.locator('table')).toHaveCount(1)
+  await expect(card.locator('details summary')).toHaveText('Benchmarks')
+  await expect(card.locator('script')).toHaveCount(0)
+  await expect(card.locator('[onerror]')).toHaveCount(0)
+  await expect(card.locator('a[href^="javascript:"]')).toHaveCount(0)
+  for (const href of await card.locator('a[href]').evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''))) {
+    expect(href).toMatch(/^(https?:|mailto:|#)/)
+  }
+  expect(dialogs).toEqual([])
+})
+
+test.describe('with a hub that rate-limits every request', () => {
+  test.use({ hubFault: 'rate-limit' })
+
+  test('the catalog shows the hub’s wait and a retry, never an empty list', async ({ page }) => {
+    await registerAdmin(page)
+    await page.goto('/catalog')
+    const error = page.getByTestId('catalog-error')
+    await expect(error).toHaveAttribute('data-code', 'hub-rate-limited')
+    await expect(error).toContainText('try again in 30 s')
+    await expect(page.getByTestId('catalog-retry')).toBeDisabled()
+    await expect(page.getByTestId('catalog-retry')).toContainText(/Retry in \d+ s/)
+    await expect(page.getByTestId('catalog-empty')).toHaveCount(0)
+    await expect(page.getByTestId('catalog-result')).toHaveCount(0)
+  })
+})
+
+test.describe('with a hub that is down', () => {
+  test.use({ hubFault: 'outage' })
+
+  test('the catalog says what failed and offers a retry', async ({ page }) => {
+    await registerAdmin(page)
+    await page.goto('/catalog')
+    // The manager's sentence, this device's (empty) copy instead of a blank page, and a way to try again.
+    await expect(page.getByTestId('catalog-offline')).toContainText('Could not reach the HuggingFace Hub')
+    await expect(page.getByTestId('catalog-empty')).toContainText('Nothing saved on this device yet')
+    await page.getByTestId('catalog-offline-retry').click()
+    await expect(page.getByTestId('catalog-offline')).toContainText('Could not reach the HuggingFace Hub')
+  })
+})
