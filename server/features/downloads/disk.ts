@@ -32,7 +32,6 @@ export interface DownloadDisk {
   freeBytes(path: string): Promise<number>
 }
 
-const WRITE_BUFFER_BYTES = 512 * 1024
 
 const isMissing = (error: unknown) => (error as { code?: unknown } | null)?.code === 'ENOENT'
 
@@ -47,12 +46,12 @@ export const nodeDisk: DownloadDisk = {
     }
   },
   async openWriter(path, mode) {
-    // Bun's FileSink batches chunks into large writes without a thread hop per chunk; at most
-    // WRITE_BUFFER_BYTES sit in memory, and a kill loses only those (the file stays a clean prefix).
+    // Bun's FileSink writes each chunk straight from the main thread: no copy into a buffer and no
+    // thread hop per chunk (measured faster than both), and nothing is held back for a kill to lose.
     // O_NOFOLLOW: a partial file replaced by a symlink is never written through.
     const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | (mode === 'append' ? constants.O_APPEND : constants.O_TRUNC)
     const handle = await open(path, flags, 0o644)
-    const sink = Bun.file(handle.fd).writer({ highWaterMark: WRITE_BUFFER_BYTES })
+    const sink = Bun.file(handle.fd).writer({ highWaterMark: 0 })
     return {
       async write(chunk) {
         const written = sink.write(chunk)
