@@ -172,3 +172,13 @@ describe('deleting a model', () => {
     expect((await h.app.json('DELETE', `/api/models/${MODEL}`)).status).toBe(401)
   })
 })
+
+describe('a failed download in the library', () => {
+  test('shows as partial with the download to resume', async () => {
+    harness = await downloadHarness({ repos: [testRepo(MODEL)], options: { maxChecksumFailures: 1, fileConcurrency: 1 }, rules: [{ kind: 'corrupt', match: 'tokenizer.json' }] })
+    const h = harness
+    const { id } = await h.start(MODEL)
+    expect((await h.waitFor(id, 'failed')).error?.code).toBe('checksum-mismatch')
+    expect((await list(h)).body.find((m) => m.id === MODEL)).toMatchObject({ state: 'partial', downloadId: id })
+  })
+})

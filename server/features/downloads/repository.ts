@@ -86,6 +86,10 @@ export function createDownloadRepository(db: Database) {
         .get(modelId)
       return row === null ? null : toDownload(row)
     },
+    latestForModel(modelId: string): StoredDownload | null {
+      const row = db.query<DownloadRow, [string]>('SELECT * FROM downloads WHERE model_id = ? ORDER BY id DESC LIMIT 1').get(modelId)
+      return row === null ? null : toDownload(row)
+    },
     /** Oldest queued first: the queue is first come, first served. */
     queued(): StoredDownload[] {
       return db.query<DownloadRow, []>("SELECT * FROM downloads WHERE status = 'queued' ORDER BY id").all().map(toDownload)

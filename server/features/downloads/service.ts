@@ -101,6 +101,10 @@ export class DownloadService {
     return this.deps.repo.activeForModel(modelId)
   }
 
+  latestFor(modelId: string): StoredDownload | null {
+    return this.deps.repo.latestForModel(modelId)
+  }
+
   async create(input: NewDownload, userId: number | null): Promise<Download> {
     const modelId = input.modelId.trim()
     if (!isValidModelId(modelId)) {

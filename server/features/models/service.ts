@@ -12,6 +12,8 @@ import { join } from 'node:path'
 /** What the library needs from the download manager. */
 export interface ActiveDownloads {
   activeFor(modelId: string): { id: number; status: string } | null
+  /** The newest download of the model whatever its status, to tell a failed one's leftovers from a finished model. */
+  latestFor(modelId: string): { id: number; status: string; commit: string | null } | null
 }
 
 export interface LocalModelDeps {
@@ -48,10 +50,18 @@ export class LocalModelService {
     const scanned = await scanCache(this.deps.cacheDir, this.deps.reader)
     return scanned
       .map(({ partialOnDisk, ...model }): LocalModel => {
-        const download = this.deps.downloads.activeFor(model.id)
+        let download = this.deps.downloads.activeFor(model.id)
         let state: LocalModelState = partialOnDisk ? 'partial' : 'complete'
         if (download !== null && download.status !== 'paused') state = 'downloading'
         else if (download !== null) state = 'partial'
+        else {
+          // A download that failed part way leaves a snapshot with only some files: partial, and resumable.
+          const latest = this.deps.downloads.latestFor(model.id)
+          if (latest?.status === 'failed' && latest.commit === model.revision) {
+            state = 'partial'
+            download = latest
+          }
+        }
         const recorded = this.deps.usageRecords.lastUsedAt(model.id)
         const lastUsedAt = [model.lastUsedAt, recorded].filter((v): v is string => v !== null).sort().at(-1) ?? null
         return { ...model, state, lastUsedAt, downloadId: download?.id ?? null }
