@@ -4,6 +4,9 @@ import type { SystemMemory } from '../shared/events'
 import type { Config } from './config'
 import { authRoutes } from './features/auth'
 import { catalogRoutes } from './features/catalog'
+import { chatRoutes } from './features/chat'
+import { ChatService } from './features/chat/service'
+import { httpUpstream, type ChatUpstream } from './features/chat/upstream'
 import { createHubClient as createCatalogHub } from './features/catalog/hub'
 import { machineMemory, runningServersBytes } from './features/catalog/machine'
 import { CatalogService } from './features/catalog/service'
@@ -22,6 +25,9 @@ import { CLIENT_LOGIN_FAILURE_LIMIT } from '../shared/limits'
 import { EventBus } from './features/events/bus'
 import { eventRoutes } from './features/events'
 import { healthRoutes } from './features/health'
+import { metricsRoutes } from './features/metrics'
+import { createMetricsRepository } from './features/metrics/repository'
+import { MetricsService } from './features/metrics/service'
 import { modelRoutes } from './features/models'
 import { nodeCacheReader } from './features/models/cache-reader'
 import { createModelUsageRepository } from './features/models/repository'
@@ -53,6 +59,8 @@ export interface AppDeps {
   downloadDisk?: DownloadDisk
   /** Profiles and model servers: the engines' environment, supervisor timing and OS seams. */
   serving?: Partial<Omit<ServingDeps, 'config' | 'db' | 'bus'>>
+  /** Chat: the engine call and how long a silent engine is waited for. */
+  chat?: { upstream?: ChatUpstream; idleTimeoutMs?: number }
 }
 
 /** Wires services to their adapters and mounts every feature's routes. */
@@ -85,6 +93,15 @@ export function createApp(deps: AppDeps) {
   const serving = createServing({ config: deps.config, db: deps.db, bus, logger: deps.logger, ...deps.serving })
   models.useModelUsage(servingModelUsage(serving))
   recordModelUseOnReady(bus, serving, models)
+  const metrics = new MetricsService({ repo: createMetricsRepository(deps.db), bus })
+  const chat = new ChatService({
+    profiles: serving.profiles,
+    servers: serving.supervisor,
+    upstream: deps.chat?.upstream ?? httpUpstream,
+    metrics,
+    now: deps.now,
+    idleTimeoutMs: deps.chat?.idleTimeoutMs,
+  })
   const catalog = new CatalogService({
     hub: createCatalogHub({ endpoint: deps.config.hfEndpoint, token: deps.config.hfToken, fetch: deps.hubFetch }),
     machine: machineMemory(deps.readMemory ?? (() => readSystemMemory()), () => runningServersBytes(serving.supervisor.list())),
@@ -101,9 +118,11 @@ export function createApp(deps: AppDeps) {
     .use(modelRoutes(models, session))
     .use(catalogRoutes(catalog, session))
     .use(serving.routes(session, deps.heartbeatMs))
+    .use(chatRoutes(chat, session))
+    .use(metricsRoutes(metrics, session))
     .use(webRoutes(deps.config.webDist))
 
-  return { app, bus, memory, downloads, models, serving }
+  return { app, bus, memory, downloads, models, serving, metrics }
 }
 
 export type App = ReturnType<typeof createApp>['app']

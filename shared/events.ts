@@ -1,3 +1,4 @@
+import type { ServerChatMetrics } from './chat'
 import type { Download, DownloadProgress } from './downloads'
 import type { Profile } from './profiles'
 import type { ServerStatsEvent, ServerStatus } from './servers'
@@ -29,10 +30,12 @@ export interface ServerEventMap {
   'servers.state': ServerStatus
   /** CPU and memory of every running server's process tree, every few seconds while any runs. */
   'servers.stats': ServerStatsEvent
+  /** A chat reply finished (or failed) on a server: that server's updated chat figures. */
+  'chat.metrics': ServerChatMetrics
 }
 
 export type ServerEventType = keyof ServerEventMap
-export const SERVER_EVENT_TYPES: readonly ServerEventType[] = ['users.pending', 'session.user', 'system.memory', 'downloads.progress', 'downloads.state', 'models.changed', 'profiles.changed', 'profiles.deleted', 'servers.state', 'servers.stats']
+export const SERVER_EVENT_TYPES: readonly ServerEventType[] = ['users.pending', 'session.user', 'system.memory', 'downloads.progress', 'downloads.state', 'models.changed', 'profiles.changed', 'profiles.deleted', 'servers.state', 'servers.stats', 'chat.metrics']
 
 export type ServerEvent = {
   [K in ServerEventType]: { type: K; data: ServerEventMap[K] }

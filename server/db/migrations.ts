@@ -87,4 +87,21 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX profiles_port ON profiles(port);
   `,
+  // Chat: what the proxy measured for each request, summarised per server.
+  `
+  CREATE TABLE chat_requests (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    profile_id INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ttft_ms REAL,
+    prompt_tokens INTEGER,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    tokens_per_second REAL,
+    total_ms REAL NOT NULL,
+    error_code TEXT,
+    error_message TEXT
+  );
+  CREATE INDEX chat_requests_profile ON chat_requests(profile_id, id);
+  `,
 ]

@@ -1,0 +1,231 @@
+import type { ChatEvent, ChatMessage, ChatMetrics, ChatRequest } from '../../../shared/chat'
+import type { Profile } from '../../../shared/profiles'
+import type { ServerStatus } from '../../../shared/servers'
+import { AppError, badRequest, conflict } from '../../http/errors'
+import type { ChatRequestRecord } from '../metrics/repository'
+import { ThinkSplitter } from './think'
+import { engineErrorMessage, sseData, type ChatUpstream } from './upstream'
+
+export interface ChatServiceDeps {
+  profiles: { get(id: number): Profile }
+  servers: { get(profileId: number): ServerStatus }
+  upstream: ChatUpstream
+  metrics: { record(record: ChatRequestRecord): void }
+  now?: () => Date
+  /** Milliseconds for durations (performance.now in production). */
+  clock?: () => number
+  /** An engine silent this long mid-reply is given up on, so a stream never hangs. */
+  idleTimeoutMs?: number
+}
+
+/** A request checked against the profile and its server, ready to send upstream. */
+export interface ChatPlan {
+  profile: Profile
+  url: string
+  body: Record<string, unknown>
+}
+
+type Failure = { code: string; message: string }
+
+/** Model types that do not chat. */
+const NOT_CHAT = new Set(['embeddings', 'whisper', 'image-generation', 'image-edit'])
+
+interface UpstreamChunk {
+  error?: unknown
+  usage?: { prompt_tokens?: number; completion_tokens?: number } | null
+  choices?: {
+    finish_reason?: string | null
+    delta?: {
+      content?: string | null
+      reasoning_content?: string | null
+      reasoning?: string | null
+      tool_calls?: { index?: number; id?: string; function?: { name?: string; arguments?: string } }[] | null
+    }
+  }[]
+}
+
+const hasImage = (messages: ChatMessage[]) => messages.some((m) => Array.isArray(m.content) && m.content.some((part) => part.type === 'image_url'))
+
+/** Proxies chat to a profile's running engine as typed events, measuring it on the way. */
+export class ChatService {
+  private readonly now: () => Date
+  private readonly clock: () => number
+  private readonly idleTimeoutMs: number
+
+  constructor(private readonly deps: ChatServiceDeps) {
+    this.now = deps.now ?? (() => new Date())
+    this.clock = deps.clock ?? (() => performance.now())
+    this.idleTimeoutMs = deps.idleTimeoutMs ?? 120_000
+  }
+
+  /** Everything that can be refused is refused here, before the event stream opens. */
+  open(request: ChatRequest): ChatPlan {
+    const profile = this.deps.profiles.get(request.profileId)
+    if (NOT_CHAT.has(profile.modelType)) {
+      throw badRequest('not-a-chat-model', `${profile.name} serves a ${profile.modelType} model, which does not chat. Pick a language model profile.`)
+    }
+    if (hasImage(request.messages) && profile.engine !== 'custom' && profile.modelType !== 'multimodal') {
+      throw badRequest('images-not-supported', `${profile.name} is not set up for images: its model type is ${profile.modelType}. Use a multimodal profile, or send text only.`)
+    }
+    const status = this.deps.servers.get(profile.id)
+    if (status.state === 'starting') {
+      throw new AppError(409, 'server-starting', `${profile.name} is still loading its model. Try again in a few seconds.`, { 'retry-after': '2' })
+    }
+    if (status.state !== 'ready') {
+      throw conflict('server-not-running', `The server for ${profile.name} is not running (${status.state}). Start it on the Servers screen, then send again.`)
+    }
+    const systemPrompt = request.systemPrompt ?? profile.systemPrompt ?? ''
+    const messages = systemPrompt === '' || request.messages.some((m) => m.role === 'system')
+      ? request.messages
+      : [{ role: 'system', content: systemPrompt }, ...request.messages]
+    const optional = {
+      temperature: request.temperature ?? profile.temperature,
+      top_p: request.topP ?? profile.topP,
+      max_tokens: request.maxTokens ?? profile.maxTokens,
+      stop: request.stop ?? null,
+      tools: request.tools ?? null,
+    }
+    const body: Record<string, unknown> = { model: profile.model, messages, stream: true, stream_options: { include_usage: true } }
+    for (const [key, value] of Object.entries(optional)) if (value !== null) body[key] = value
+    return { profile, url: `${status.baseUrl.replace(/\/$/, '')}/chat/completions`, body }
+  }
+
+  /** The reply as events; ends with `done` or `error`. Stopping the iteration or `signal` aborts the engine request. */
+  async *reply(plan: ChatPlan, signal: AbortSignal): AsyncGenerator<ChatEvent> {
+    const startedAt = this.now().toISOString()
+    const started = this.clock()
+    const idle = new AbortController()
+    const upstreamSignal = AbortSignal.any([signal, idle.signal])
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const arm = () => {
+      clearTimeout(timer)
+      timer = setTimeout(() => idle.abort(), this.idleTimeoutMs)
+    }
+    let first: number | null = null
+    let last: number | null = null
+    let chunks = 0
+    let usage: UpstreamChunk['usage'] = null
+    let finishReason: string | null = null
+    let failure: Failure | null = null
+    let completed = false
+    const fail = (code: string, message: string): ChatEvent => {
+      failure = { code, message }
+      return { type: 'error', data: failure }
+    }
+    const name = plan.profile.name
+
+    try {
+      arm()
+      let response: Response
+      try {
+        response = await this.deps.upstream.open(plan.url, plan.body, upstreamSignal)
+      } catch (error) {
+        if (signal.aborted) return
+        yield fail('engine-unreachable', `${name} could not be reached: ${error instanceof Error ? error.message : String(error)}. Check its state on the Servers screen.`)
+        return
+      }
+      if (!response.ok || response.body === null) {
+        const text = await response.text().catch(() => '')
+        yield fail('engine-error', `${name} answered ${response.status}: ${engineErrorMessage(text)}`)
+        return
+      }
+      const splitter = new ThinkSplitter()
+      let sawDone = false
+      try {
+        for await (const data of sseData(response.body)) {
+          arm()
+          if (data === '[DONE]') {
+            sawDone = true
+            break
+          }
+          let chunk: UpstreamChunk
+          try {
+            chunk = JSON.parse(data) as UpstreamChunk
+          } catch {
+            continue
+          }
+          if (chunk.error !== undefined && chunk.error !== null) {
+            yield fail('engine-error', `${name} reported an error: ${engineErrorMessage(data)}`)
+            return
+          }
+          if (chunk.usage) usage = chunk.usage
+          const choice = chunk.choices?.[0]
+          if (choice === undefined) continue
+          if (choice.finish_reason) finishReason = choice.finish_reason
+          const events: ChatEvent[] = []
+          const delta = choice.delta ?? {}
+          for (const reasoning of [delta.reasoning_content, delta.reasoning]) {
+            if (typeof reasoning === 'string' && reasoning !== '') events.push({ type: 'reasoning', data: { text: reasoning } })
+          }
+          if (typeof delta.content === 'string' && delta.content !== '') {
+            for (const piece of splitter.push(delta.content)) events.push({ type: piece.kind, data: { text: piece.text } })
+          }
+          for (const call of delta.tool_calls ?? []) {
+            events.push({
+              type: 'tool_call',
+              data: { index: call.index ?? 0, id: call.id, name: call.function?.name, arguments: call.function?.arguments },
+            })
+          }
+          if (events.length > 0) {
+            last = this.clock()
+            first ??= last
+            chunks++
+          }
+          yield* events
+        }
+      } catch (error) {
+        if (signal.aborted) return
+        if (idle.signal.aborted) {
+          yield fail('engine-timeout', `${name} sent nothing for ${Math.round(this.idleTimeoutMs / 1000)} s, so the reply was abandoned.`)
+        } else {
+          const detail = error instanceof Error ? error.message : String(error)
+          yield fail('engine-disconnected', `${name} stopped answering mid-reply (${detail}). It may have crashed; see its log on the Servers screen.`)
+        }
+        return
+      }
+      for (const piece of splitter.flush()) yield { type: piece.kind, data: { text: piece.text } }
+      if (!sawDone && finishReason === null) {
+        yield fail('engine-disconnected', `${name} ended the reply before finishing. It may have crashed; see its log on the Servers screen.`)
+        return
+      }
+      yield { type: 'metrics', data: this.measure(started, first, last, chunks, usage) }
+      completed = true
+      yield { type: 'done', data: { finishReason } }
+    } finally {
+      clearTimeout(timer)
+      // Stopped early (client gone, consumer returned): let the engine stop generating too.
+      idle.abort()
+      const metrics = this.measure(started, first, last, chunks, usage)
+      const outcome: Failure | null = failure ?? (completed ? null : { code: 'cancelled', message: 'The client stopped the reply.' })
+      this.deps.metrics.record({
+        profileId: plan.profile.id,
+        model: plan.profile.model,
+        startedAt,
+        timeToFirstTokenMs: metrics.timeToFirstTokenMs,
+        promptTokens: metrics.promptTokens,
+        completionTokens: metrics.completionTokens,
+        tokensPerSecond: metrics.generationTokensPerSecond,
+        totalMs: metrics.totalMs,
+        errorCode: outcome?.code ?? null,
+        errorMessage: outcome?.message ?? null,
+      })
+    }
+  }
+
+  private measure(started: number, first: number | null, last: number | null, chunks: number, usage: UpstreamChunk['usage']): ChatMetrics {
+    const round = (value: number) => Math.round(value * 100) / 100
+    const completionTokens = usage?.completion_tokens ?? chunks
+    const promptTokens = usage?.prompt_tokens ?? null
+    const ttft = first === null ? null : first - started
+    const span = first !== null && last !== null ? last - first : 0
+    return {
+      timeToFirstTokenMs: ttft === null ? null : round(ttft),
+      promptTokens,
+      completionTokens,
+      // Tokens after the first arrive over first→last; the first one's cost is in the time to first token.
+      generationTokensPerSecond: completionTokens > 1 && span > 0 ? round(((completionTokens - 1) * 1000) / span) : null,
+      promptTokensPerSecond: promptTokens !== null && ttft !== null && ttft > 0 ? round((promptTokens * 1000) / ttft) : null,
+      totalMs: round(this.clock() - started),
+    }
+  }
+}

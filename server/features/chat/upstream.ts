@@ -1,0 +1,68 @@
+/** The one network call chat makes: a streaming completion request to an engine. */
+export interface ChatUpstream {
+  open(url: string, body: unknown, signal: AbortSignal): Promise<Response>
+}
+
+export const httpUpstream: ChatUpstream = {
+  open: (url, body, signal) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify(body),
+      signal,
+    }),
+}
+
+/** The `data:` payloads of an SSE body, one per event, as they arrive. */
+export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder()
+  const reader = body.getReader()
+  try {
+    yield* frames(reader, decoder)
+  } finally {
+    // Stopped early: release the connection rather than leave it half read.
+    void reader.cancel().catch(() => undefined)
+  }
+}
+
+async function* frames(reader: ReadableStreamDefaultReader<Uint8Array>, decoder: TextDecoder): AsyncGenerator<string> {
+  let buffer = ''
+  let data: string[] = []
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    buffer += decoder.decode(value, { stream: true })
+    let end
+    while ((end = buffer.indexOf('\n')) !== -1) {
+      const line = buffer.slice(0, end).replace(/\r$/, '')
+      buffer = buffer.slice(end + 1)
+      if (line === '') {
+        if (data.length > 0) yield data.join('\n')
+        data = []
+      } else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''))
+    }
+  }
+  if (data.length > 0) yield data.join('\n')
+}
+
+/** The engine's own words from an error body, whichever shape its framework uses. */
+export function engineErrorMessage(text: string): string {
+  try {
+    const body: unknown = JSON.parse(text)
+    if (typeof body === 'object' && body !== null) {
+      const { error, detail, message } = body as { error?: unknown; detail?: unknown; message?: unknown }
+      if (typeof error === 'string') return error
+      if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
+        return (error as { message: string }).message
+      }
+      if (typeof detail === 'string') return detail
+      if (Array.isArray(detail)) {
+        return detail.map((item: { msg?: unknown }) => (typeof item.msg === 'string' ? item.msg : JSON.stringify(item))).join('; ')
+      }
+      if (typeof message === 'string') return message
+    }
+  } catch {
+    // Not JSON: the text itself is the message.
+  }
+  return text.trim().slice(0, 2000) || 'no details'
+}
