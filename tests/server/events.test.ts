@@ -72,9 +72,11 @@ describe('/api/events', () => {
     const stream = await openStream(app, token ?? '')
     await stream.events.next(2)
     expect(app.bus.subscriberCount).toBe(before + 1)
+    expect(app.bus.clientCount).toBe(1)
     stream.close()
     await Bun.sleep(20)
     expect(app.bus.subscriberCount).toBe(before)
+    expect(app.bus.clientCount).toBe(0)
   })
 
   test('pings keep an idle stream alive', async () => {

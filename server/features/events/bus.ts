@@ -13,17 +13,28 @@ type Listener = (delivery: Delivery) => void
 /** In-process fan-out of live state to every open `/api/events` stream. */
 export class EventBus {
   private readonly listeners = new Set<Listener>()
+  private readonly clientListeners = new Set<Listener>()
 
   publish(event: ServerEvent, audience: Audience = { kind: 'all' }): void {
     for (const listener of this.listeners) listener({ event, audience })
   }
 
-  subscribe(listener: Listener): () => void {
+  /** `client` marks a listener that is an open `/api/events` stream, as opposed to the app's own bookkeeping. */
+  subscribe(listener: Listener, options: { client?: boolean } = {}): () => void {
     this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+    if (options.client === true) this.clientListeners.add(listener)
+    return () => {
+      this.listeners.delete(listener)
+      this.clientListeners.delete(listener)
+    }
   }
 
   get subscriberCount(): number {
     return this.listeners.size
+  }
+
+  /** Open client streams: work done only for viewers (like sampling memory) can pause at zero. */
+  get clientCount(): number {
+    return this.clientListeners.size
   }
 }

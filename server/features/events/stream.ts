@@ -35,7 +35,7 @@ export async function* eventStream(options: {
       ending = true
     } else if (verdict) queue.push(delivery.event)
     notify()
-  })
+  }, { client: true })
   const heartbeat = setInterval(() => {
     queue.push({ type: 'ping', data: {} })
     notify()

@@ -22,7 +22,7 @@ export class MemorySampler {
 
   start(): void {
     this.timer ??= setInterval(() => {
-      if (this.bus.subscriberCount === 0) return
+      if (this.bus.clientCount === 0) return
       this.latest = this.read()
       this.bus.publish({ type: 'system.memory', data: this.latest })
     }, this.intervalMs)
