@@ -66,3 +66,27 @@ describe('shared validation', () => {
     }
   })
 })
+
+describe('memory sampler', () => {
+  test('samples only while a client stream listens', async () => {
+    const { EventBus } = await import('../../server/features/events/bus')
+    const { MemorySampler } = await import('../../server/features/system/sampler')
+    const bus = new EventBus()
+    let reads = 0
+    const sampler = new MemorySampler(bus, () => ({ totalBytes: 2, usedBytes: ++reads }), 5)
+    const internal: unknown[] = []
+    bus.subscribe(({ event }) => internal.push(event))
+    sampler.start()
+    await Bun.sleep(40)
+    expect(reads).toBe(0)
+    const seen: unknown[] = []
+    const unsubscribe = bus.subscribe(({ event }) => seen.push(event), { client: true })
+    await Bun.sleep(40)
+    expect(seen.length).toBeGreaterThan(0)
+    unsubscribe()
+    const afterClose = reads
+    await Bun.sleep(40)
+    expect(reads).toBe(afterClose)
+    sampler.stop()
+  })
+})
