@@ -132,7 +132,7 @@ export class ChatService {
       const splitter = new ThinkSplitter()
       let sawDone = false
       try {
-        for await (const data of sseData(response.body)) {
+        for await (const data of sseData(response.body, upstreamSignal)) {
           arm()
           if (data === '[DONE]') {
             sawDone = true

@@ -13,19 +13,25 @@ export const httpUpstream: ChatUpstream = {
     }),
 }
 
-/** The `data:` payloads of an SSE body, one per event, as they arrive. */
-export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+/**
+ * The `data:` payloads of an SSE body, one per event, as they arrive. `signal` ends a pending
+ * read at once (with its reason thrown), whether or not the body itself honours it.
+ */
+export async function* sseData(body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<string> {
   const decoder = new TextDecoder()
   const reader = body.getReader()
+  const cancel = () => void reader.cancel().catch(() => undefined)
+  signal?.addEventListener('abort', cancel, { once: true })
   try {
-    yield* frames(reader, decoder)
+    yield* frames(reader, decoder, signal)
   } finally {
+    signal?.removeEventListener('abort', cancel)
     // Stopped early: release the connection rather than leave it half read.
-    void reader.cancel().catch(() => undefined)
+    cancel()
   }
 }
 
-async function* frames(reader: ReadableStreamDefaultReader<Uint8Array>, decoder: TextDecoder): AsyncGenerator<string> {
+async function* frames(reader: ReadableStreamDefaultReader<Uint8Array>, decoder: TextDecoder, signal?: AbortSignal): AsyncGenerator<string> {
   let buffer = ''
   let data: string[] = []
   for (;;) {
@@ -42,6 +48,7 @@ async function* frames(reader: ReadableStreamDefaultReader<Uint8Array>, decoder:
       } else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''))
     }
   }
+  signal?.throwIfAborted()
   if (data.length > 0) yield data.join('\n')
 }
 
