@@ -3,6 +3,7 @@ import { computed, ref } from 'vue'
 import type { ServerStatsEvent, ServerStatus } from '../../../../shared/servers'
 import { api, openServerLog, request, toApiError, type EventConnection } from '../../api/client'
 import { useAuthStore } from '../auth/store'
+import { isStaleStatus } from './freshness'
 
 /** How many stats samples each server keeps for its sparkline (a few minutes at the manager's rate). */
 export const HISTORY_LENGTH = 60
@@ -63,6 +64,7 @@ export const useServersStore = defineStore('servers', () => {
 
   function applyState(status: ServerStatus): void {
     const index = servers.value.findIndex((server) => server.profileId === status.profileId)
+    if (isStaleStatus(status, servers.value[index])) return
     if (index === -1) servers.value = [...servers.value, status]
     else servers.value = servers.value.map((server, i) => (i === index ? status : server))
     // A new run starts a new chart.
