@@ -1,5 +1,6 @@
 import { homedir } from 'node:os'
-import { isAbsolute, join, resolve } from 'node:path'
+import { isAbsolute, join } from 'node:path'
+import { projectRoot } from './paths'
 
 /** Everything the manager reads from its environment, read once at start. */
 export interface Config {
@@ -23,7 +24,6 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>
 
-const PROJECT_ROOT = resolve(import.meta.dir, '..')
 
 export function parsePort(raw: string, source: string): number {
   const port = Number(raw)
@@ -78,7 +78,7 @@ export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
       .split(':')
       .filter((dir) => dir !== '')
       .map((dir) => absoluteDir(dir, 'MLX_MANAGER_ENGINE_PATH')),
-    webDist: webDistRaw === undefined ? join(PROJECT_ROOT, 'web', 'dist') : absoluteDir(webDistRaw, 'MLX_MANAGER_WEB_DIST'),
+    webDist: webDistRaw === undefined ? join(projectRoot(), 'web', 'dist') : absoluteDir(webDistRaw, 'MLX_MANAGER_WEB_DIST'),
     version,
   }
 }

@@ -1,6 +1,7 @@
 import { homedir, userInfo } from 'node:os'
 import { parseArgs } from 'node:util'
-import { resolve } from 'node:path'
+import { join } from 'node:path'
+import { projectRoot } from '../paths'
 import { ConfigError, loadConfig, parsePort } from '../config'
 import { installService, ServiceError, spawnRunner, uninstallService, type CommandRunner, type ServiceReport } from './index'
 
@@ -77,7 +78,7 @@ export function runServiceCommand(command: (typeof SERVICE_COMMANDS)[number], ar
       home: io.home,
       config: loadConfig(env, io.version),
       env,
-      program: [process.execPath, resolve(import.meta.dir, '..', 'cli.ts')],
+      program: [process.execPath, join(projectRoot(), 'server', 'cli.ts')],
       uid: io.uid,
       run: io.run,
       noStart: values['no-start'] === true,
