@@ -8,9 +8,12 @@ const BUN = process.execPath
 const RATE = 500
 const SECONDS = 5
 
+/** What `npm start` runs: the bundled server with its bytecode cache, or the source when not built. */
+const MANAGER_ENTRY = existsSync(join(ROOT, 'dist', 'server', 'cli.js')) ? 'dist/server/cli.js' : 'server/cli.ts'
+
 async function startManager() {
   const port = await freePort()
-  const started = await timeToFirst200([BUN, 'server/cli.ts', '--port', String(port)], `http://127.0.0.1:${port}/api/health`, {
+  const started = await timeToFirst200([BUN, MANAGER_ENTRY, '--port', String(port)], `http://127.0.0.1:${port}/api/health`, {
     MLX_MANAGER_HOME: tempHome(),
   })
   return { ...started, base: `http://127.0.0.1:${port}` }
@@ -84,7 +87,7 @@ function initialJs() {
   row('initial JS (gzipped)', fmt.kb(gzipped), fmt.kb(budget), fmt.ratio(gzipped / budget), '<= 200 KB', gzipped <= budget)
 }
 
-console.log('Foundation benchmarks (baseline: a bare Bun.serve answering JSON, measured in this run)')
+console.log(`Foundation benchmarks for ${MANAGER_ENTRY} (baseline: a bare Bun.serve answering JSON, measured in this run)`)
 await coldStart()
 await idleRssAndAuthLoad()
 initialJs()

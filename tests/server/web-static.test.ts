@@ -37,7 +37,7 @@ describe('serving the web app', () => {
 
   test('deep links fall back to index.html so the app can route them', async () => {
     const app = appWithBuiltWeb()
-    for (const path of ['/users', '/catalog/mlx-community/Qwen3-8B-4bit', '/login?next=%2Fusers']) {
+    for (const path of ['/users', '/catalog/mlx-community/Qwen3-8B-4bit', '/catalog/mlx-community/Qwen2.5-VL-7B-Instruct-4bit', '/login?next=%2Fusers']) {
       const response = await app.call('GET', path)
       expect(response.status).toBe(200)
       expect(await response.text()).toContain('<title>MLX Manager</title>')
@@ -47,7 +47,7 @@ describe('serving the web app', () => {
 
   test('missing files and API paths are 404s, not the app shell', async () => {
     const app = appWithBuiltWeb()
-    for (const path of ['/assets/missing.js', '/api/unknown', '/v1/models-not-yet']) {
+    for (const path of ['/assets/missing.js', '/missing.css', '/icons/none.png', '/api/unknown', '/v1/models-not-yet']) {
       const response = await app.call('GET', path)
       expect(response.status).toBe(404)
       expect(await response.json()).toMatchObject({ error: { code: 'not-found' } })

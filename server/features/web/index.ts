@@ -3,6 +3,9 @@ import { existsSync, statSync } from 'node:fs'
 import { extname, join, normalize, sep } from 'node:path'
 import { notFound } from '../../http/errors'
 
+/** Extensions of files the build emits; other dotted paths are routes of the app. */
+const ASSET_EXTENSIONS = new Set(['.js', '.mjs', '.css', '.map', '.json', '.webmanifest', '.png', '.svg', '.ico', '.jpg', '.jpeg', '.webp', '.woff', '.woff2', '.txt', '.html'])
+
 /** Files that must be checked on every load so a new version is noticed at once. */
 const ALWAYS_REVALIDATE = new Set(['/index.html', '/sw.js', '/manifest.webmanifest', '/registerSW.js'])
 
@@ -46,7 +49,8 @@ export function webRoutes(root: string) {
     const file = resolveStaticFile(root, path)
     if (file !== null) return fileResponse(file, path === '/' ? '/index.html' : path)
     const index = join(root, 'index.html')
-    if (extname(path) !== '' && path !== '/index.html') throw notFound('not-found', `No file ${path} in the web app.`)
+    // A missing asset is a 404; anything else (model names have dots: /catalog/org/Qwen2.5-7B) is an app route.
+    if (ASSET_EXTENSIONS.has(extname(path).toLowerCase())) throw notFound('not-found', `No file ${path} in the web app.`)
     if (!existsSync(index)) return new Response(NOT_BUILT, { status: 503, headers: { 'content-type': 'text/html' } })
     return fileResponse(index, '/index.html')
   })
