@@ -3,7 +3,7 @@
 // Baseline, in the same run: a bare Bun SSE endpoint pushing a stamped event to the same browser.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
+import { chromium, type Browser } from 'playwright-core'
 import type { ServerStatus } from '../shared/servers'
 import { fmt, freePort, percentile, ROOT, row, tempHome, timeToFirst200 } from './lib'
 
@@ -19,7 +19,7 @@ async function json<T>(url: string, init: RequestInit): Promise<T> {
   return (await response.json()) as T
 }
 
-async function managerLatencies(browser: import('playwright-core').Browser): Promise<number[]> {
+async function managerLatencies(browser: Browser): Promise<number[]> {
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
   const { child } = await timeToFirst200([process.execPath, ENTRY, '--port', String(port)], `${base}/api/health`, {
@@ -67,7 +67,7 @@ async function managerLatencies(browser: import('playwright-core').Browser): Pro
   }
 }
 
-async function baselineLatencies(browser: import('playwright-core').Browser): Promise<number[]> {
+async function baselineLatencies(browser: Browser): Promise<number[]> {
   let push: ((line: string) => void) | null = null
   const server = Bun.serve({
     port: 0,
