@@ -68,7 +68,8 @@ async function managerLatencies(browser: Browser): Promise<number[]> {
 }
 
 async function baselineLatencies(browser: Browser): Promise<number[]> {
-  let push: ((line: string) => void) | null = null
+  // Held in an object so the stream's start callback can fill it in.
+  const channel: { push: ((line: string) => void) | null } = { push: null }
   const server = Bun.serve({
     port: 0,
     hostname: '127.0.0.1',
@@ -76,7 +77,7 @@ async function baselineLatencies(browser: Browser): Promise<number[]> {
       if (new URL(request.url).pathname !== '/events') return new Response('<p>baseline</p>', { headers: { 'content-type': 'text/html' } })
       const stream = new ReadableStream<string>({
         start(controller) {
-          push = (line) => controller.enqueue(line)
+          channel.push = (line) => controller.enqueue(line)
           controller.enqueue('event: ready\ndata: {}\n\n')
         },
       })
@@ -93,7 +94,7 @@ async function baselineLatencies(browser: Browser): Promise<number[]> {
     return new Promise((resolve) => source.addEventListener('ready', resolve, { once: true }))
   })
   for (let i = 0; i < ROUNDS * 3; i++) {
-    push?.(`event: stamp\ndata: ${Date.now()}\n\n`)
+    channel.push?.(`event: stamp\ndata: ${Date.now()}\n\n`)
     await Bun.sleep(100)
   }
   const lags = await page.evaluate(() => (window as unknown as { lags: number[] }).lags)
