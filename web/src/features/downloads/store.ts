@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { ACTIVE_DOWNLOAD_STATUSES, type Download, type DownloadProgress } from '../../../../shared/downloads'
 import { api, request, toApiError } from '../../api/client'
-import { useAuthStore } from '../auth/store'
+import { guarded } from '../auth/guarded'
 
 const isActive = (download: Download) => ACTIVE_DOWNLOAD_STATUSES.includes(download.status)
 
@@ -26,16 +26,6 @@ export const useDownloadsStore = defineStore('downloads', () => {
 
   const downloads = computed(() => orderDownloads([...byId.value.values()]))
   const active = computed(() => downloads.value.filter(isActive))
-
-  async function guarded<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call()
-    } catch (error) {
-      const apiError = toApiError(error)
-      await useAuthStore().handleFailure(apiError)
-      throw apiError
-    }
-  }
 
   async function load(): Promise<void> {
     loading.value = true

@@ -3,7 +3,7 @@ import { ref } from 'vue'
 import type { LocalModel } from '../../../../shared/local-models'
 import { isValidModelId } from '../../../../shared/model-id'
 import { api, ApiError, request, toApiError } from '../../api/client'
-import { useAuthStore } from '../auth/store'
+import { guarded } from '../auth/guarded'
 
 /** Download state changes arrive in bursts (queued → downloading); one reload covers them. */
 export const LIBRARY_RELOAD_DELAY_MS = 300
@@ -18,16 +18,6 @@ export const useLibraryStore = defineStore('library', () => {
   const loading = ref(false)
   const loadError = ref<string | null>(null)
   let pending: ReturnType<typeof setTimeout> | null = null
-
-  async function guarded<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call()
-    } catch (error) {
-      const apiError = toApiError(error)
-      await useAuthStore().handleFailure(apiError)
-      throw apiError
-    }
-  }
 
   async function load(): Promise<void> {
     loading.value = true

@@ -3,7 +3,7 @@ import { computed, ref } from 'vue'
 import type { LocalModel } from '../../../../shared/local-models'
 import type { EngineInfo, Profile, ProfileFields } from '../../../../shared/profiles'
 import { api, request, toApiError } from '../../api/client'
-import { useAuthStore } from '../auth/store'
+import { guarded } from '../auth/guarded'
 
 /** PATCH body: only what changes; optional fields take null to clear. */
 export type ProfileChange = Partial<ProfileFields>
@@ -27,16 +27,6 @@ export const useProfilesStore = defineStore('profiles', () => {
   const loadError = ref<string | null>(null)
 
   const byId = computed(() => new Map(profiles.value.map((profile) => [profile.id, profile])))
-
-  async function guarded<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call()
-    } catch (error) {
-      const apiError = toApiError(error)
-      await useAuthStore().handleFailure(apiError)
-      throw apiError
-    }
-  }
 
   async function load(): Promise<void> {
     loading.value = true

@@ -2,8 +2,8 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { ServerStatsEvent, ServerStatus } from '../../../../shared/servers'
 import { api, openServerLog, request, toApiError, type EventConnection } from '../../api/client'
-import { useAuthStore } from '../auth/store'
 import { isStaleStatus } from './freshness'
+import { guarded } from '../auth/guarded'
 
 /** How many stats samples each server keeps for its sparkline (a few minutes at the manager's rate). */
 export const HISTORY_LENGTH = 60
@@ -38,16 +38,6 @@ export const useServersStore = defineStore('servers', () => {
   const running = computed(() => servers.value.filter(isRunning))
   /** Resident memory the running servers hold together. */
   const heldBytes = computed(() => running.value.reduce((sum, server) => sum + (server.rssBytes ?? 0), 0))
-
-  async function guarded<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call()
-    } catch (error) {
-      const apiError = toApiError(error)
-      await useAuthStore().handleFailure(apiError)
-      throw apiError
-    }
-  }
 
   async function load(): Promise<void> {
     loading.value = true

@@ -2,8 +2,8 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { PublicUser, UserStatus } from '../../../../shared/users'
 import { api, request, toApiError } from '../../api/client'
-import { useAuthStore } from '../auth/store'
 import { sortUsers } from './order'
+import { guarded } from '../auth/guarded'
 
 export interface UserChange {
   status?: UserStatus
@@ -18,16 +18,6 @@ export const useUsersStore = defineStore('users', () => {
   const loadError = ref<string | null>(null)
   /** Accounts waiting for approval; set by the `users.pending` event, never polled. */
   const pendingCount = ref(0)
-
-  async function guarded<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call()
-    } catch (error) {
-      const apiError = toApiError(error)
-      await useAuthStore().handleFailure(apiError)
-      throw apiError
-    }
-  }
 
   async function load(): Promise<void> {
     loading.value = true
