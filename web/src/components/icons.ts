@@ -4,7 +4,7 @@ import { h, type FunctionalComponent, type VNode } from 'vue'
  * The app's line icons (24×24 grid, 1.75 stroke, round ends), drawn for MLX Manager.
  * Each takes the current text colour, so it follows light and dark themes.
  */
-type Shape = ['path', string] | ['circle', number, number, number] | ['rect', number, number, number, number, number]
+export type Shape = ['path', string] | ['circle', number, number, number] | ['rect', number, number, number, number, number]
 
 function draw(shape: Shape): VNode {
   switch (shape[0]) {
@@ -17,7 +17,8 @@ function draw(shape: Shape): VNode {
   }
 }
 
-function icon(name: string, shapes: Shape[]): FunctionalComponent {
+/** Makes an icon component from shapes on the 24×24 grid; features use it for icons of their own. */
+export function icon(name: string, shapes: Shape[]): FunctionalComponent {
   const component: FunctionalComponent = () =>
     h(
       'svg',

@@ -1,30 +1,9 @@
-import { h, type FunctionalComponent } from 'vue'
+import type { FunctionalComponent } from 'vue'
+import { icon as shapeIcon } from '../../components/icons'
 
-/**
- * Line icons the catalog needs, drawn on the same 24×24 grid and stroke as the app's own
- * (components/icons.ts), in the current text colour.
- */
+/** Line icons the catalog needs, drawn with the app's own icon maker (same grid, stroke and colour). */
 function icon(name: string, paths: string[]): FunctionalComponent {
-  const component: FunctionalComponent = () =>
-    h(
-      'svg',
-      {
-        xmlns: 'http://www.w3.org/2000/svg',
-        viewBox: '0 0 24 24',
-        width: '1em',
-        height: '1em',
-        fill: 'none',
-        stroke: 'currentColor',
-        'stroke-width': 1.75,
-        'stroke-linecap': 'round',
-        'stroke-linejoin': 'round',
-        'aria-hidden': 'true',
-        class: `icon icon-${name}`,
-      },
-      paths.map((d) => h('path', { d })),
-    )
-  component.displayName = `Icon${name}`
-  return component
+  return shapeIcon(name, paths.map((d) => ['path', d]))
 }
 
 export const IconSearch = icon('search', ['M10.5 4a6.5 6.5 0 1 1 0 13 6.5 6.5 0 0 1 0-13Z', 'M15.5 15.5 20 20'])
