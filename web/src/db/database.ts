@@ -2,6 +2,7 @@ import Dexie, { type Table } from 'dexie'
 import type { CatalogModel, ModelDetails } from '../../../shared/catalog'
 import type { MemoryBudget } from '../../../shared/memory-fit'
 import type { PublicUser } from '../../../shared/users'
+import type { ConversationRow, MessageRow } from '../features/chat/types'
 
 /** One row per preference, e.g. `{ key: 'theme', value: 'dark' }`. */
 export interface SettingRow {
@@ -72,6 +73,8 @@ export class ManagerDatabase extends Dexie {
   catalogDetails!: Table<CatalogDetailsRow, string>
   catalogMeta!: Table<CatalogMetaRow, string>
   catalogIndex!: Table<CatalogIndexRow, string>
+  conversations!: Table<ConversationRow, string>
+  messages!: Table<MessageRow, string>
 
   constructor(name = DATABASE_NAME) {
     super(name)
@@ -85,6 +88,13 @@ export class ManagerDatabase extends Dexie {
       catalogDetails: 'id, syncedAt',
       catalogMeta: 'key',
       catalogIndex: 'key',
+    })
+    // Chat history. `*terms` is the full-text index (one entry per word of a conversation).
+    // Messages are reached only through [conversationId+seq]: it also answers "all of one
+    // conversation", so a separate conversationId index would only cost writes.
+    this.version(3).stores({
+      conversations: 'id, updatedAt, pinned, *terms',
+      messages: 'id, [conversationId+seq]',
     })
   }
 }

@@ -1,0 +1,244 @@
+import Dexie from 'dexie'
+import type { ManagerDatabase } from '../../db/database'
+import { matchesQuery, queryTerms, snippet, termsOf, type Snippet } from './search'
+import { DEFAULT_PARAMETERS, type ChatParameters, type ConversationRow, type MessageRow } from './types'
+
+/**
+ * Chat history on this device. Every function takes the database first, so tests and the benchmark
+ * can pass a fresh one; the chat store passes the app's `db`. What leaves this file is a
+ * `Conversation`: the row without its `terms`, which are index entries no screen needs.
+ */
+
+export type Conversation = Omit<ConversationRow, 'terms'>
+
+export interface NewConversation {
+  title?: string
+  pinned?: 0 | 1
+  profileId?: number | null
+  profileName?: string | null
+  model?: string | null
+  parameters?: ChatParameters
+}
+
+export type ConversationPatch = Partial<Pick<ConversationRow, 'title' | 'pinned' | 'profileId' | 'profileName' | 'model' | 'parameters'>>
+
+export interface SearchHit {
+  conversation: Conversation
+  /** From the first matching message, or from the title; null only when the match was not found within the scan limit. */
+  snippet: Snippet | null
+  /** The message the snippet comes from (to scroll to it); null when it comes from the title. */
+  messageId: string | null
+  seq: number | null
+}
+
+/** Index entries one conversation may hold; every save rewrites them all, so they are bounded. */
+export const MAX_CONVERSATION_TERMS = 20_000
+/** Messages read per search hit looking for the one to quote, so one huge conversation cannot stall a search. */
+export const SNIPPET_SCAN_LIMIT = 2000
+
+export function withoutTerms(row: ConversationRow): Conversation {
+  const { terms: _terms, ...conversation } = row
+  return conversation
+}
+
+/**
+ * What search sees of a message: its text and its attachments' names. Reasoning is left out on
+ * purpose: thinking text restates the question at length and would make most searches match it.
+ */
+export function messageText(message: Pick<MessageRow, 'content' | 'attachments'>): string {
+  return message.attachments.length === 0 ? message.content : `${message.content}\n${message.attachments.map((a) => a.name).join('\n')}`
+}
+
+/** `terms` plus any of `more` it lacks, in order of first appearance, up to the cap. */
+export function mergeTerms(terms: readonly string[], more: readonly string[]): string[] {
+  const merged = new Set(terms)
+  for (const term of more) {
+    if (merged.size >= MAX_CONVERSATION_TERMS) break
+    merged.add(term)
+  }
+  return [...merged]
+}
+
+/** The full index entries of a conversation, built from scratch (import, truncation, rename). */
+export function conversationTerms(title: string, messages: Iterable<Pick<MessageRow, 'content' | 'attachments'>>): string[] {
+  let terms = termsOf(title)
+  for (const message of messages) terms = mergeTerms(terms, termsOf(messageText(message)))
+  return terms
+}
+
+const later = (a: string, b: string): string => (Date.parse(b) > Date.parse(a) ? b : a)
+
+/** One conversation's messages in seq order, from `fromSeq` (inclusive) to `toSeq` (exclusive). */
+function messagesOf(db: ManagerDatabase, conversationId: string, fromSeq: number = -Infinity, toSeq?: number) {
+  return db.messages.where('[conversationId+seq]').between([conversationId, fromSeq], [conversationId, toSeq ?? Dexie.maxKey], true, false)
+}
+
+/**
+ * Every conversation, most recently active first. Pinned ones are not moved to the top here:
+ * `groupConversations` (groups.ts) puts them in their own group, which is where the UI shows them.
+ */
+export async function listConversations(db: ManagerDatabase): Promise<Conversation[]> {
+  const rows = await db.conversations.orderBy('updatedAt').reverse().toArray()
+  return rows.map(withoutTerms)
+}
+
+export async function getConversation(db: ManagerDatabase, id: string): Promise<Conversation | null> {
+  const row = await db.conversations.get(id)
+  return row === undefined ? null : withoutTerms(row)
+}
+
+export async function createConversation(db: ManagerDatabase, init: NewConversation = {}, now: Date = new Date()): Promise<Conversation> {
+  const at = now.toISOString()
+  // An empty title means "not named yet"; the UI shows its own placeholder, which is not indexed.
+  const title = init.title ?? ''
+  const row: ConversationRow = {
+    id: crypto.randomUUID(),
+    title,
+    createdAt: at,
+    updatedAt: at,
+    pinned: init.pinned ?? 0,
+    profileId: init.profileId ?? null,
+    profileName: init.profileName ?? null,
+    model: init.model ?? null,
+    parameters: { ...DEFAULT_PARAMETERS, ...init.parameters },
+    messageCount: 0,
+    terms: termsOf(title),
+  }
+  await db.conversations.add(row)
+  return withoutTerms(row)
+}
+
+/**
+ * Renames, pins, or changes what a conversation talks to. `updatedAt` is left alone: it is the last
+ * message's time, and renaming or pinning should not move a conversation in the sidebar. A new title
+ * rebuilds the index entries from every message, since the old title's words may appear nowhere else.
+ */
+export async function updateConversation(db: ManagerDatabase, id: string, patch: ConversationPatch): Promise<Conversation | null> {
+  return db.transaction('rw', db.conversations, db.messages, async () => {
+    const row = await db.conversations.get(id)
+    if (row === undefined) return null
+    const next: ConversationRow = { ...row, ...patch }
+    if (patch.title !== undefined && patch.title !== row.title) next.terms = conversationTerms(next.title, await messagesOf(db, id).toArray())
+    await db.conversations.put(next)
+    return withoutTerms(next)
+  })
+}
+
+/** The conversation and all its messages, together or not at all. */
+export async function deleteConversation(db: ManagerDatabase, id: string): Promise<void> {
+  await db.transaction('rw', db.conversations, db.messages, async () => {
+    await messagesOf(db, id).delete()
+    await db.conversations.delete(id)
+  })
+}
+
+/**
+ * The newest `limit` messages before `beforeSeq` (all of them when it is unset), oldest first. Only
+ * that window is read, backwards through [conversationId+seq], so a long conversation opens as fast
+ * as a short one and scrolling up asks for the next window with the first loaded seq.
+ */
+export async function loadMessages(db: ManagerDatabase, conversationId: string, window: { beforeSeq?: number; limit: number }): Promise<MessageRow[]> {
+  if (!Number.isInteger(window.limit) || window.limit < 1) throw new RangeError(`limit must be a positive whole number, not ${window.limit}`)
+  const rows = await messagesOf(db, conversationId, -Infinity, window.beforeSeq).reverse().limit(window.limit).toArray()
+  return rows.reverse()
+}
+
+/** Every message of a conversation in order: for export and rebuilding its index, never for showing it. */
+export function allMessages(db: ManagerDatabase, conversationId: string): Promise<MessageRow[]> {
+  return messagesOf(db, conversationId).toArray()
+}
+
+export function countMessages(db: ManagerDatabase, conversationId: string): Promise<number> {
+  return messagesOf(db, conversationId).count()
+}
+
+/**
+ * Adds or replaces a message (a streamed answer is saved again as it grows) and, in the same
+ * transaction, moves the conversation's `updatedAt` forward, counts a new message, and adds the
+ * message's words to the conversation's index entries. Words a replaced version had and the new
+ * one lacks stay until `deleteMessagesFrom` or a rename rebuilds them: harmless, and it keeps a
+ * save from reading the rest of the conversation.
+ */
+export async function saveMessage(db: ManagerDatabase, message: MessageRow): Promise<Conversation> {
+  return db.transaction('rw', db.conversations, db.messages, async () => {
+    const row = await db.conversations.get(message.conversationId)
+    if (row === undefined) throw new Error('This conversation is no longer on this device (it may have been deleted in another tab), so the message was not saved.')
+    const isNew = (await db.messages.where('id').equals(message.id).count()) === 0
+    await db.messages.put(message)
+    const next: ConversationRow = {
+      ...row,
+      updatedAt: later(row.updatedAt, message.createdAt),
+      messageCount: row.messageCount + (isNew ? 1 : 0),
+      terms: mergeTerms(row.terms, termsOf(messageText(message))),
+    }
+    await db.conversations.put(next)
+    return withoutTerms(next)
+  })
+}
+
+/**
+ * Removes the messages from `seq` on (editing a question and sending it again, or regenerating an
+ * answer) and rebuilds the conversation's index entries from what remains, so a word that only the
+ * removed messages had no longer finds it. `updatedAt` stays: the next saved message moves it.
+ */
+export async function deleteMessagesFrom(db: ManagerDatabase, conversationId: string, seq: number): Promise<Conversation | null> {
+  return db.transaction('rw', db.conversations, db.messages, async () => {
+    const row = await db.conversations.get(conversationId)
+    if (row === undefined) return null
+    await messagesOf(db, conversationId, seq).delete()
+    const remaining = await messagesOf(db, conversationId).toArray()
+    const next: ConversationRow = { ...row, messageCount: remaining.length, terms: conversationTerms(row.title, remaining) }
+    await db.conversations.put(next)
+    return withoutTerms(next)
+  })
+}
+
+/** Ids of conversations having, for every word, an index entry starting with it. */
+async function matchingIds(db: ManagerDatabase, words: readonly string[]): Promise<Set<string>> {
+  // A conversation appears once per matching entry ("cafe" and "cafeteria" for "caf"): dedupe.
+  const perWord = await Promise.all(words.map(async (word) => new Set(await db.conversations.where('terms').startsWith(word).primaryKeys())))
+  perWord.sort((a, b) => a.size - b.size)
+  const [smallest, ...others] = perWord
+  if (smallest === undefined) return new Set()
+  return new Set([...smallest].filter((id) => others.every((set) => set.has(id))))
+}
+
+/** The `limit` newest of `ids`, without reading the rows of the others. */
+async function newestOf(db: ManagerDatabase, ids: Set<string>, limit: number): Promise<ConversationRow[]> {
+  if (ids.size <= limit) {
+    const rows = (await db.conversations.bulkGet([...ids])).filter((row): row is ConversationRow => row !== undefined)
+    return rows.sort((a, b) => Date.parse(b.updatedAt) - Date.parse(a.updatedAt))
+  }
+  // Many matches (a common word): walk the updatedAt index, which holds keys only, newest first.
+  const order = await db.conversations.orderBy('updatedAt').reverse().primaryKeys()
+  const chosen = order.filter((id) => ids.has(id)).slice(0, limit)
+  return (await db.conversations.bulkGet(chosen)).filter((row): row is ConversationRow => row !== undefined)
+}
+
+/** Quotes the title when it has every word, else the first message with any of them (reading no further). */
+async function hitOf(db: ManagerDatabase, row: ConversationRow, query: string, words: readonly string[]): Promise<SearchHit> {
+  const conversation = withoutTerms(row)
+  const { title } = row
+  if (words.every((word) => matchesQuery(title, [word]))) return { conversation, snippet: snippet(title, query), messageId: null, seq: null }
+  let seen = 0
+  const message = await messagesOf(db, conversation.id)
+    .until(() => ++seen > SNIPPET_SCAN_LIMIT)
+    .filter((m) => matchesQuery(messageText(m), words))
+    .first()
+  if (message !== undefined) return { conversation, snippet: snippet(messageText(message), query), messageId: message.id, seq: message.seq }
+  return { conversation, snippet: snippet(title, query), messageId: null, seq: null }
+}
+
+/**
+ * Conversations where every word of `query` starts a word of the title or of some message
+ * (diacritics and case ignored), newest first, at most `limit`, each with an excerpt to show.
+ * A query without words (empty, or only one-letter words) finds nothing.
+ */
+export async function searchConversations(db: ManagerDatabase, query: string, limit = 50): Promise<SearchHit[]> {
+  const words = queryTerms(query)
+  if (words.length === 0 || limit < 1) return []
+  return db.transaction('r', db.conversations, db.messages, async () => {
+    const rows = await newestOf(db, await matchingIds(db, words), limit)
+    return Promise.all(rows.map((row) => hitOf(db, row, query, words)))
+  })
+}
