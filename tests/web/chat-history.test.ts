@@ -181,6 +181,9 @@ describe('search', () => {
     expect(await found('')).toEqual([])
     expect(await found('   a ')).toEqual([])
     expect(await found('spag', 1)).toEqual(['Rust lifetimes'])
+    // Two-letter words match whole words only: "ab" is not a prefix search for "about".
+    expect(await found('ab')).toEqual([])
+    expect(await found('de')).toEqual(['Travel'])
   })
 
   it('quotes the first matching message, or the title when it has every word', async () => {
@@ -207,6 +210,7 @@ describe('search', () => {
     const match = cut?.matches[0]
     expect(match === undefined ? '' : cut?.text.slice(match.start, match.end)).toBe('needle')
     expect(snippet('nothing to see', 'needle')).toBeNull()
+    expect(snippet('a kayak, ka', 'ka')?.matches).toEqual([{ start: 9, end: 11 }])
     expect(snippet('anything', '')).toBeNull()
     // Matches keep their place in the original text even when folding changes lengths (ﬁ → fi).
     const ligature = snippet('the ﬁnal ﬁle', 'file')

@@ -1,6 +1,6 @@
 import Dexie from 'dexie'
 import type { ManagerDatabase } from '../../db/database'
-import { matchesQuery, queryTerms, snippet, termsOf, type Snippet } from './search'
+import { isWholeWord, matchesQuery, queryTerms, snippet, termsOf, type Snippet } from './search'
 import { DEFAULT_PARAMETERS, type ChatParameters, type ConversationRow, type MessageRow } from './types'
 
 /**
@@ -196,7 +196,12 @@ export async function deleteMessagesFrom(db: ManagerDatabase, conversationId: st
 /** Ids of conversations having, for every word, an index entry starting with it. */
 async function matchingIds(db: ManagerDatabase, words: readonly string[]): Promise<Set<string>> {
   // A conversation appears once per matching entry ("cafe" and "cafeteria" for "caf"): dedupe.
-  const perWord = await Promise.all(words.map(async (word) => new Set(await db.conversations.where('terms').startsWith(word).primaryKeys())))
+  const perWord = await Promise.all(
+    words.map(async (word) => {
+      const entries = isWholeWord(word) ? db.conversations.where('terms').equals(word) : db.conversations.where('terms').startsWith(word)
+      return new Set(await entries.primaryKeys())
+    }),
+  )
   perWord.sort((a, b) => a.size - b.size)
   const [smallest, ...others] = perWord
   if (smallest === undefined) return new Set()
@@ -215,16 +220,22 @@ async function newestOf(db: ManagerDatabase, ids: Set<string>, limit: number): P
   return (await db.conversations.bulkGet(chosen)).filter((row): row is ConversationRow => row !== undefined)
 }
 
-/** Quotes the title when it has every word, else the first message with any of them (reading no further). */
+/** Quotes the title when it has every word, else the first message with any of them (reading no further than that). */
 async function hitOf(db: ManagerDatabase, row: ConversationRow, query: string, words: readonly string[]): Promise<SearchHit> {
   const conversation = withoutTerms(row)
   const { title } = row
   if (words.every((word) => matchesQuery(title, [word]))) return { conversation, snippet: snippet(title, query), messageId: null, seq: null }
-  let seen = 0
-  const message = await messagesOf(db, conversation.id)
-    .until(() => ++seen > SNIPPET_SCAN_LIMIT)
-    .filter((m) => matchesQuery(messageText(m), words))
-    .first()
+  // Small batches, one request each: a filtered cursor would cost a round trip per message, and the
+  // first message or two usually match.
+  let message: MessageRow | undefined
+  for (let from = -Infinity, read = 0, size = 4; message === undefined && read < SNIPPET_SCAN_LIMIT; size = 32) {
+    const batch = await messagesOf(db, row.id, from).limit(size).toArray()
+    message = batch.find((m) => matchesQuery(messageText(m), words))
+    const last = batch[batch.length - 1]
+    if (last === undefined || batch.length < size) break
+    read += batch.length
+    from = last.seq + 1
+  }
   if (message !== undefined) return { conversation, snippet: snippet(messageText(message), query), messageId: message.id, seq: message.seq }
   return { conversation, snippet: snippet(title, query), messageId: null, seq: null }
 }
@@ -232,7 +243,8 @@ async function hitOf(db: ManagerDatabase, row: ConversationRow, query: string, w
 /**
  * Conversations where every word of `query` starts a word of the title or of some message
  * (diacritics and case ignored), newest first, at most `limit`, each with an excerpt to show.
- * A query without words (empty, or only one-letter words) finds nothing.
+ * Two-letter words match whole words only (see `isWholeWord`). A query without words (empty, or
+ * only one-letter words) finds nothing.
  */
 export async function searchConversations(db: ManagerDatabase, query: string, limit = 50): Promise<SearchHit[]> {
   const words = queryTerms(query)

@@ -48,6 +48,11 @@ export interface Snippet {
 
 /** The folded text with, for each of its code units, the original span it came from. */
 function foldWithMap(text: string): { folded: string; from: number[]; to: number[] } {
+  // Plain ASCII (most chats) folds to the same length: positions map one to one.
+  if (/^[\x00-\x7f]*$/.test(text)) {
+    const identity = Array.from({ length: text.length }, (_, i) => i)
+    return { folded: text.toLowerCase(), from: identity, to: identity.map((i) => i + 1) }
+  }
   let folded = ''
   const from: number[] = []
   const to: number[] = []
@@ -72,12 +77,21 @@ function followsWordChar(text: string, at: number): boolean {
   return IS_WORD_CHAR.test(String.fromCodePoint(text.codePointAt(start) ?? 0))
 }
 
-/** Where each query word starts a word of the folded text: the same rule as prefix-matching the index. */
+/**
+ * Whether a query word matches whole words only. Two-letter words do: as prefixes they would match
+ * a large share of the index (every word starting "ka"), which is slow and not what anyone wants.
+ */
+export const isWholeWord = (word: string): boolean => word.length < MIN_PREFIX_LENGTH
+export const MIN_PREFIX_LENGTH = 3
+
+/** Where each query word starts a word of the folded text: the same rule as matching the index. */
 function findMatches(folded: string, words: readonly string[]): Array<[number, number]> {
   const spans: Array<[number, number]> = []
   for (const word of words) {
     for (let at = folded.indexOf(word); at !== -1; at = folded.indexOf(word, at + 1)) {
-      if (!followsWordChar(folded, at)) spans.push([at, at + word.length])
+      if (followsWordChar(folded, at)) continue
+      if (isWholeWord(word) && IS_WORD_CHAR.test(String.fromCodePoint(folded.codePointAt(at + word.length) ?? 32))) continue
+      spans.push([at, at + word.length])
     }
   }
   spans.sort((a, b) => a[0] - b[0] || b[1] - a[1])
