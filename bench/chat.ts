@@ -1,6 +1,12 @@
 // Chat proxy figures: with 20 concurrent streams from the stand-in engine, the time to first token
 // and the token rate a client sees through POST /api/chat against the same engine asked directly.
-// Direct and proxied rounds alternate in one run, so both see the same machine load.
+// Same client, same concurrency; the paths take turns round by round in one run, so all see the
+// same machine load. A third path, a bare pass-through proxy (fetch and return the engine's body,
+// nothing else) in the manager's process, shows what the extra process hop costs by itself.
+// BENCH_CHAT_PROBE=1 splits the proxied time into phases (the probes wrap both bodies, so that
+// run's totals are a little higher); BENCH_CHAT_MANAGER_FLAGS passes flags (e.g. --cpu-prof-md)
+// to the manager's process.
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createApp } from '../server/app'
 import { loadConfig } from '../server/config'
@@ -10,29 +16,38 @@ import { FAST_TIMING, standinEnv } from '../tests/fixtures/engine/harness'
 import { fmt, freePort, row, tempHome } from './lib'
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 20)
-const ROUNDS = 5
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+const PROBE = process.env.BENCH_CHAT_PROBE === '1'
 const TOKENS_PER_SECOND = 100
 const TOKENS = 100
 const MESSAGES = [{ role: 'user', content: 'Tell me a story.' }]
-
-interface EngineChunk {
-  choices: { delta?: { content?: string | null } }[]
-}
+/** A wall clock both processes share (to well under a millisecond), counted from the run's start. */
+const EPOCH = Number(process.env.BENCH_EPOCH ?? Date.now())
+const wall = () => performance.timeOrigin + performance.now() - EPOCH
 
 interface Sample {
+  sentAt: number
+  firstAt: number
   ttftMs: number
   tokensPerSecond: number
   tokens: number
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
+/** CPU time (user + system, ms) a process has used so far, from /proc; NaN where there is none. */
+function cpuMs(pid: number): number {
+  const path = `/proc/${pid}/stat`
+  if (!existsSync(path)) return Number.NaN
+  const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? []
+  // utime and stime, in clock ticks of 10 ms on Linux.
+  return (Number(fields[11]) + Number(fields[12])) * 10
 }
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
+const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length
 
 /** Reads one streamed reply, timing the first and last pieces of text that `isText` recognises. */
 async function measure(request: () => Promise<Response>, isText: (data: string) => boolean): Promise<Sample> {
-  const started = performance.now()
+  const sentAt = wall()
   const response = await request()
   if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status}: ${await response.text()}`)
   let first = Number.NaN
@@ -40,23 +55,63 @@ async function measure(request: () => Promise<Response>, isText: (data: string) 
   let tokens = 0
   for await (const data of sseData(response.body)) {
     if (!isText(data)) continue
-    last = performance.now()
+    last = wall()
     if (tokens === 0) first = last
     tokens++
   }
-  return { ttftMs: first - started, tokensPerSecond: ((tokens - 1) * 1000) / (last - first), tokens }
+  return { sentAt, firstAt: first, ttftMs: first - sentAt, tokensPerSecond: ((tokens - 1) * 1000) / (last - first), tokens }
 }
 
 interface Setup {
   base: string
+  bare: string
   token: string
   profileId: number
   model: string
   engineUrl: string
 }
 
-/** Sums of arrival and engine-call times: their difference over the count is the mean time spent inside the manager. */
-const inside = { arrived: 0, asked: 0, count: 0 }
+/** Mean wall-clock moments of the proxied requests' phases, as the manager saw them. */
+interface Phases {
+  arrived: number
+  asked: number
+  engineToken: number
+  sentToken: number
+}
+
+/** Per phase, every moment it happened; the phase lengths are differences of their means. */
+const seen: Record<keyof Phases, number[]> = { arrived: [], asked: [], engineToken: [], sentToken: [] }
+
+/** Passes a body through, noting when the first chunk containing `marker` goes by. */
+function noteFirst(body: ReadableStream<Uint8Array | string>, marker: string, into: number[]): ReadableStream<Uint8Array | string> {
+  const decoder = new TextDecoder()
+  let found = false
+  return body.pipeThrough(
+    // Elysia's streams carry strings, fetch's carry bytes.
+    new TransformStream<Uint8Array | string, Uint8Array | string>({
+      transform(chunk, controller) {
+        if (!found && (typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })).includes(marker)) {
+          found = true
+          into.push(wall())
+        }
+        controller.enqueue(chunk)
+      },
+    }),
+  )
+}
+
+/** The least a proxy can do: forward the request and hand back the engine's body untouched. */
+function bareProxy(engineUrl: () => string) {
+  return Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    idleTimeout: 0,
+    fetch: async (request) => {
+      const upstream = await fetch(engineUrl(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: await request.text(), signal: request.signal })
+      return new Response(upstream.body, { status: upstream.status, headers: { 'content-type': 'text/event-stream' } })
+    },
+  })
+}
 
 /** The manager under test, in its own process as in production, with one stand-in server running. */
 async function serveManager(): Promise<void> {
@@ -68,13 +123,13 @@ async function serveManager(): Promise<void> {
     hasher: { hash: (password) => Promise.resolve(`bench:${password}`), verify: (password, hash) => Promise.resolve(hash === `bench:${password}`) },
     logger: { error: () => undefined },
     serving: { env: standinEnv({ STANDIN_REPLY: 'word '.repeat(TOKENS).trim() }), timing: { ...FAST_TIMING, statsIntervalMs: 60_000 } },
-    // Times each chat request from reaching the manager to the engine being asked.
     chat: {
       upstream: {
-        open: (url, body, signal) => {
-          inside.asked += performance.now()
-          inside.count++
-          return httpUpstream.open(url, body, signal)
+        open: async (url, body, signal) => {
+          seen.asked.push(wall())
+          const response = await httpUpstream.open(url, body, signal)
+          if (!PROBE || response.body === null) return response
+          return new Response(noteFirst(response.body, '"content":"word', seen.engineToken), response)
         },
       },
     },
@@ -83,9 +138,12 @@ async function serveManager(): Promise<void> {
     hostname: '127.0.0.1',
     port: await freePort(),
     idleTimeout: 0,
-    fetch: (request) => {
-      if (new URL(request.url).pathname === '/api/chat') inside.arrived += performance.now()
-      return app.app.handle(request)
+    fetch: async (request) => {
+      if (new URL(request.url).pathname !== '/api/chat') return app.app.handle(request)
+      seen.arrived.push(wall())
+      const response = await app.app.handle(request)
+      if (!PROBE || response.body === null) return response
+      return new Response(noteFirst(response.body, '"text":"word', seen.sentToken), response)
     },
   })
   const base = `http://127.0.0.1:${server.port}`
@@ -96,71 +154,121 @@ async function serveManager(): Promise<void> {
   const profile = await app.serving.profiles.create({ name: 'bench', model: `standin/${TOKENS_PER_SECOND}tps`, port: await freePort() })
   const status = await app.serving.supervisor.start(profile.id, { wait: true })
   if (status.state !== 'ready') throw new Error(`The stand-in did not start: ${status.failure?.message}`)
-  const setup: Setup = { base, token, profileId: profile.id, model: profile.model, engineUrl: `${status.baseUrl}/chat/completions` }
+  const engineUrl = `${status.baseUrl}/chat/completions`
+  const bare = bareProxy(() => engineUrl)
+  const setup: Setup = { base, bare: `http://127.0.0.1:${bare.port}`, token, profileId: profile.id, model: profile.model, engineUrl }
   console.log(JSON.stringify(setup))
-  // The parent closes stdin when it is done.
-  await Bun.stdin.text()
+  // The parent writes how many requests were warm-up (not counted), then closes stdin.
+  const warm = Number(await Bun.stdin.text())
+  for (const list of Object.values(seen)) list.splice(0, warm)
+  const phases: Phases = { arrived: mean(seen.arrived), asked: mean(seen.asked), engineToken: mean(seen.engineToken), sentToken: mean(seen.sentToken) }
   const metrics = app.metrics.servers()[0]
-  console.error(`mean time inside the manager before the engine is asked: ${((inside.asked - inside.arrived) / inside.count).toFixed(2)} ms`)
   console.error(`proxy's own measurements: median ${metrics?.medianTokensPerSecond} tokens/s, median time to first token ${metrics?.medianTimeToFirstTokenMs} ms over ${metrics?.requests} requests`)
+  console.log(JSON.stringify(phases))
   await app.serving.supervisor.stopAll()
+  await bare.stop(true)
   await server.stop(true)
 }
 
-async function run(): Promise<void> {
-  const child = Bun.spawn([process.execPath, import.meta.path], { env: { ...process.env, BENCH_CHAT_ROLE: 'manager' }, stdin: 'pipe', stdout: 'pipe', stderr: 'inherit' })
-  const reader = child.stdout.getReader()
-  let line = ''
-  while (!line.includes('\n')) {
-    const { done, value } = await reader.read()
-    if (done) throw new Error('The manager process ended before it was ready.')
-    line += new TextDecoder().decode(value)
-  }
-  const setup = JSON.parse(line.slice(0, line.indexOf('\n'))) as Setup
-  try {
-    const direct = () =>
-      measure(
-        () =>
-          fetch(setup.engineUrl, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ model: setup.model, messages: MESSAGES, stream: true, stream_options: { include_usage: true } }),
-          }),
-        (data) => data !== '[DONE]' && ((JSON.parse(data) as EngineChunk).choices[0]?.delta?.content ?? '') !== '',
-      )
-    const proxied = () =>
-      measure(
-        () =>
-          fetch(`${setup.base}/api/chat`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${setup.token}` },
-            body: JSON.stringify({ profileId: setup.profileId, messages: MESSAGES }),
-          }),
-        (data) => data.startsWith('{"text":'),
-      )
+/** Where a proxied request's time goes, from the client's send to its first token. */
+function printPhases(phases: Phases, proxied: Sample[], directTtft: number): void {
+  const sent = mean(proxied.map((s) => s.sentAt))
+  const received = mean(proxied.map((s) => s.firstAt))
+  const line = (name: string, ms: number) => console.log(`  ${name.padEnd(52)} ${fmt.ms(ms).padStart(9)}`)
+  console.log('mean phases of a proxied request (wall clocks of two processes, ±0.5 ms):')
+  line('client sends → manager receives', phases.arrived - sent)
+  line('manager receives → asks the engine (auth, body, plan)', phases.asked - phases.arrived)
+  if (PROBE) {
+    line('asks the engine → first engine token arrives', phases.engineToken - phases.asked)
+    line('first engine token → first event leaves', phases.sentToken - phases.engineToken)
+    line('first event leaves → client reads it', received - phases.sentToken)
+  } else line('asks the engine → client reads the first token', received - phases.asked)
+  line('total (mean time to first token, proxied)', received - sent)
+  line('mean time to first token, direct', directTtft)
+}
 
-    const samples = { direct: [] as Sample[], proxied: [] as Sample[] }
-    await Promise.all([direct(), proxied()]) // warm both paths
-    for (let round = 0; round < ROUNDS; round++) {
-      samples.direct.push(...(await Promise.all(Array.from({ length: STREAMS }, direct))))
-      samples.proxied.push(...(await Promise.all(Array.from({ length: STREAMS }, proxied))))
+async function run(): Promise<void> {
+  const flags = (process.env.BENCH_CHAT_MANAGER_FLAGS ?? '').split(' ').filter((flag) => flag !== '')
+  const child = Bun.spawn([process.execPath, ...flags, import.meta.path], {
+    env: { ...process.env, BENCH_CHAT_ROLE: 'manager', BENCH_EPOCH: String(EPOCH) },
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'inherit',
+  })
+  const lines = (async function* () {
+    const decoder = new TextDecoder()
+    const reader = child.stdout.getReader()
+    let text = ''
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return
+      text += decoder.decode(value, { stream: true })
+      let end
+      while ((end = text.indexOf('\n')) !== -1) {
+        yield text.slice(0, end)
+        text = text.slice(end + 1)
+      }
     }
-    for (const [name, list] of Object.entries(samples)) {
-      const short = list.filter((sample) => sample.tokens !== TOKENS).length
-      if (short > 0) throw new Error(`${short} ${name} streams did not carry all ${TOKENS} tokens`)
-    }
-    const ttft = { direct: median(samples.direct.map((s) => s.ttftMs)), proxied: median(samples.proxied.map((s) => s.ttftMs)) }
-    const rate = { direct: median(samples.direct.map((s) => s.tokensPerSecond)), proxied: median(samples.proxied.map((s) => s.tokensPerSecond)) }
-    const added = ttft.proxied - ttft.direct
-    console.log(`${STREAMS} concurrent streams × ${ROUNDS} rounds each way, stand-in at ${TOKENS_PER_SECOND} tokens/s, ${TOKENS} tokens per reply`)
-    row('time to first token, proxied', fmt.ms(ttft.proxied), fmt.ms(ttft.direct), fmt.ratio(ttft.proxied / ttft.direct), 'added < 5 ms', added < 5)
-    row('  added by the proxy (median)', fmt.ms(added), fmt.ms(0), '', '< 5 ms', added < 5)
-    row('relayed tokens/s (median stream)', `${rate.proxied.toFixed(1)}/s`, `${rate.direct.toFixed(1)}/s`, fmt.ratio(rate.proxied / rate.direct), '≥ 0.95× direct', rate.proxied / rate.direct >= 0.95)
-    if (added >= 5 || rate.proxied / rate.direct < 0.95) process.exitCode = 1
-  } finally {
-    await child.stdin.end()
-    await child.exited
+  })()
+  const next = async () => {
+    const { done, value } = await lines.next()
+    if (done === true) throw new Error('The manager process ended before it answered.')
+    return value
   }
+  const setup = JSON.parse(await next()) as Setup
+  const engineBody = JSON.stringify({ model: setup.model, messages: MESSAGES, stream: true, stream_options: { include_usage: true } })
+  // Every path is read the same way: a cheap text test, no JSON parsing in the client.
+  const engineText = (data: string) => /"content":"[^"]/.test(data)
+  const post = (url: string, body: string, headers: Record<string, string> = {}) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
+  const paths = {
+    direct: () => measure(() => post(setup.engineUrl, engineBody), engineText),
+    bare: () => measure(() => post(setup.bare, engineBody), engineText),
+    proxied: () =>
+      measure(
+        () => post(`${setup.base}/api/chat`, JSON.stringify({ profileId: setup.profileId, messages: MESSAGES }), { authorization: `Bearer ${setup.token}` }),
+        (data) => /^\{"text":"[^"]/.test(data),
+      ),
+  }
+  const round = (one: () => Promise<Sample>) => Promise.all(Array.from({ length: STREAMS }, one))
+
+  type Path = keyof typeof paths
+  const samples: Record<Path, Sample[]> = { direct: [], bare: [], proxied: [] }
+  /** The manager process's CPU time while each path ran: what the proxy costs the machine. */
+  const managerCpu: Record<Path, number> = { direct: 0, bare: 0, proxied: 0 }
+  // A full uncounted round each way first, so every path opens its pooled connections before measuring.
+  for (const path of Object.values(paths)) await round(path)
+  for (let i = 0; i < ROUNDS; i++) {
+    for (const name of Object.keys(paths) as Path[]) {
+      const before = cpuMs(child.pid)
+      samples[name].push(...(await round(paths[name])))
+      managerCpu[name] += cpuMs(child.pid) - before
+    }
+  }
+  await child.stdin.write(String(STREAMS))
+  await child.stdin.end()
+  const phases = JSON.parse(await next()) as Phases
+  await child.exited
+
+  for (const [name, list] of Object.entries(samples)) {
+    const short = list.filter((sample) => sample.tokens !== TOKENS).length
+    if (short > 0) throw new Error(`${short} ${name} streams did not carry all ${TOKENS} tokens`)
+  }
+  const ttft = (list: Sample[]) => median(list.map((s) => s.ttftMs))
+  const rate = (list: Sample[]) => median(list.map((s) => s.tokensPerSecond))
+  const direct = { ttft: ttft(samples.direct), rate: rate(samples.direct) }
+  const added = ttft(samples.proxied) - direct.ttft
+  const bareAdded = ttft(samples.bare) - direct.ttft
+  const rateRatio = rate(samples.proxied) / direct.rate
+  console.log(`${STREAMS} concurrent streams × ${ROUNDS} rounds each path, stand-in at ${TOKENS_PER_SECOND} tokens/s, ${TOKENS} tokens per reply`)
+  row('time to first token, proxied', fmt.ms(ttft(samples.proxied)), fmt.ms(direct.ttft), fmt.ratio(ttft(samples.proxied) / direct.ttft), 'added < 5 ms', added < 5)
+  row('  added by the proxy (median)', fmt.ms(added), fmt.ms(0), '', '< 5 ms', added < 5)
+  row('  added by a bare pass-through', fmt.ms(bareAdded), fmt.ms(0), '', 'reference', true)
+  row('relayed tokens/s (median stream)', `${rate(samples.proxied).toFixed(1)}/s`, `${direct.rate.toFixed(1)}/s`, fmt.ratio(rateRatio), '≥ 0.95× direct', rateRatio >= 0.95)
+  const perStream = (ms: number) => fmt.ms(ms / (ROUNDS * STREAMS))
+  console.log(`manager process CPU per ${TOKENS}-token stream: proxied ${perStream(managerCpu.proxied)}, bare pass-through ${perStream(managerCpu.bare)}, direct (log following only) ${perStream(managerCpu.direct)}`)
+  printPhases(phases, samples.proxied, mean(samples.direct.map((s) => s.ttftMs)))
+  if (added >= 5 || rateRatio < 0.95) process.exitCode = 1
 }
 
 if (process.env.BENCH_CHAT_ROLE === 'manager') await serveManager()

@@ -3,6 +3,7 @@ import { Elysia, t } from 'elysia'
 import { SESSION_TTL_SECONDS } from '../../../shared/limits'
 import { forbidden, unauthorized } from '../../http/errors'
 import type { AuthService, SignedIn } from './service'
+import { VerifiedTokens } from './verified-tokens'
 
 export const SESSION_COOKIE = 'mlx_session'
 
@@ -18,13 +19,18 @@ function bearerToken(header: string | undefined): string | undefined {
  * or a Bearer header. Routes opt in with `{ auth: true }` or `{ admin: true }` and receive `user`.
  */
 export function sessionPlugin(auth: AuthService, secret: string) {
+  const verified = new VerifiedTokens()
   return new Elysia({ name: 'session' })
     .use(jwt({ name: 'sessionToken', secret, schema: claims, exp: `${SESSION_TTL_SECONDS}s` }))
     .derive({ as: 'global' }, ({ sessionToken, cookie, headers, request, server }) => {
       const readSessionId = async () => {
         const token = bearerToken(headers.authorization) ?? cookie[SESSION_COOKIE]?.value
-        const payload = typeof token === 'string' && token !== '' ? await sessionToken.verify(token) : false
+        if (typeof token !== 'string' || token === '') throw unauthorized()
+        const known = verified.sessionId(token)
+        if (known !== undefined) return known
+        const payload = await sessionToken.verify(token)
         if (payload === false) throw unauthorized()
+        verified.remember(token, payload.sid, payload.exp)
         return payload.sid
       }
       return {

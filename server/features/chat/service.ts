@@ -96,10 +96,18 @@ export class ChatService {
     const started = this.clock()
     const idle = new AbortController()
     const upstreamSignal = AbortSignal.any([signal, idle.signal])
+    // One lazy timer per reply: each chunk only notes the time, and the timer, when it fires,
+    // sleeps again for what is left. Re-arming a timer per token cost more than parsing the token.
+    let lastHeard = performance.now()
     let timer: ReturnType<typeof setTimeout> | undefined
+    const watch = () => {
+      const silentMs = performance.now() - lastHeard
+      if (silentMs >= this.idleTimeoutMs) idle.abort()
+      else timer = setTimeout(watch, this.idleTimeoutMs - silentMs)
+    }
     const arm = () => {
-      clearTimeout(timer)
-      timer = setTimeout(() => idle.abort(), this.idleTimeoutMs)
+      lastHeard = performance.now()
+      timer ??= setTimeout(watch, this.idleTimeoutMs)
     }
     let first: number | null = null
     let last: number | null = null

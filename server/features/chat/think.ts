@@ -9,6 +9,9 @@ const CLOSE = '</think>'
 
 /** Length of the longest end of `text` that could be the start of `tag`. */
 function partialTagLength(text: string, tag: string): number {
+  // Nearly every chunk has no '<' near its end: skip the slicing (this runs once per token).
+  const lt = text.lastIndexOf('<')
+  if (lt === -1 || text.length - lt >= tag.length) return 0
   for (let length = Math.min(tag.length - 1, text.length); length > 0; length--) {
     if (tag.startsWith(text.slice(text.length - length))) return length
   }

@@ -38,15 +38,18 @@ async function* frames(reader: ReadableStreamDefaultReader<Uint8Array>, decoder:
     const { done, value } = await reader.read()
     if (done) break
     buffer += decoder.decode(value, { stream: true })
+    // Scan by index and cut the buffer once per read, not once per line: this runs for every token.
+    let start = 0
     let end
-    while ((end = buffer.indexOf('\n')) !== -1) {
-      const line = buffer.slice(0, end).replace(/\r$/, '')
-      buffer = buffer.slice(end + 1)
+    while ((end = buffer.indexOf('\n', start)) !== -1) {
+      const line = buffer.charCodeAt(end - 1) === 13 && end > start ? buffer.slice(start, end - 1) : buffer.slice(start, end)
+      start = end + 1
       if (line === '') {
-        if (data.length > 0) yield data.join('\n')
+        if (data.length > 0) yield data.length === 1 ? data[0]! : data.join('\n')
         data = []
-      } else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''))
+      } else if (line.startsWith('data:')) data.push(line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5))
     }
+    buffer = buffer.slice(start)
   }
   signal?.throwIfAborted()
   if (data.length > 0) yield data.join('\n')

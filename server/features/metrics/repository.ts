@@ -46,7 +46,6 @@ export function createMetricsRepository(db: Database) {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
   const all = db.query<Row, []>('SELECT * FROM chat_requests ORDER BY id')
-  const ofProfile = db.query<Row, [number]>('SELECT * FROM chat_requests WHERE profile_id = ? ORDER BY id')
   return {
     add(record: ChatRequestRecord): void {
       insert.run(
@@ -63,7 +62,6 @@ export function createMetricsRepository(db: Database) {
       )
     },
     list: (): ChatRequestRecord[] => all.all().map(fromRow),
-    ofProfile: (profileId: number): ChatRequestRecord[] => ofProfile.all(profileId).map(fromRow),
   }
 }
 

@@ -2,6 +2,7 @@ import type { ServerChatMetrics } from '../../../shared/chat'
 import type { EventBus } from '../events/bus'
 import { prometheusText } from './prometheus'
 import type { ChatRequestRecord, MetricsRepository } from './repository'
+import { RunningSummary } from './running'
 
 export interface MetricsServiceDeps {
   repo: MetricsRepository
@@ -15,38 +16,47 @@ export function median(values: number[]): number | null {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
-const present = (values: (number | null)[]) => values.filter((value): value is number => value !== null)
-
 /** Folds one profile's requests into the figures the servers screen shows. */
 export function summarise(profileId: number, records: ChatRequestRecord[]): ServerChatMetrics {
-  const ok = records.filter((record) => record.errorCode === null)
-  return {
-    profileId,
-    requests: records.length,
-    errors: records.length - ok.length,
-    promptTokens: records.reduce((sum, record) => sum + (record.promptTokens ?? 0), 0),
-    completionTokens: records.reduce((sum, record) => sum + record.completionTokens, 0),
-    medianTokensPerSecond: median(present(ok.map((record) => record.tokensPerSecond))),
-    medianTimeToFirstTokenMs: median(present(ok.map((record) => record.timeToFirstTokenMs))),
-    lastRequestAt: records.at(-1)?.startedAt ?? null,
-  }
+  const summary = new RunningSummary(profileId)
+  for (const record of records) summary.add(record)
+  return summary.metrics()
 }
 
 /** Per-request chat measurements, kept in SQLite and summarised per server. */
 export class MetricsService {
+  /** Read from the database once, then kept up to date as requests are recorded. */
+  private summaries: Map<number, RunningSummary> | null = null
+
   constructor(private readonly deps: MetricsServiceDeps) {}
 
   record(record: ChatRequestRecord): void {
+    // Loaded before the insert, so a first load does not count this request twice.
+    const summaries = this.loaded()
     this.deps.repo.add(record)
-    this.deps.bus.publish({ type: 'chat.metrics', data: summarise(record.profileId, this.deps.repo.ofProfile(record.profileId)) })
+    let summary = summaries.get(record.profileId)
+    if (summary === undefined) summaries.set(record.profileId, (summary = new RunningSummary(record.profileId)))
+    summary.add(record)
+    this.deps.bus.publish({ type: 'chat.metrics', data: summary.metrics() })
   }
 
   servers(): ServerChatMetrics[] {
-    return [...this.byProfile()].map(([profileId, records]) => summarise(profileId, records))
+    return [...this.loaded().values()].map((summary) => summary.metrics())
   }
 
   prometheus(): string {
     return prometheusText(this.byProfile())
+  }
+
+  private loaded(): Map<number, RunningSummary> {
+    if (this.summaries !== null) return this.summaries
+    const summaries = new Map<number, RunningSummary>()
+    for (const [profileId, records] of this.byProfile()) {
+      const summary = new RunningSummary(profileId)
+      for (const record of records) summary.add(record)
+      summaries.set(profileId, summary)
+    }
+    return (this.summaries = summaries)
   }
 
   private byProfile(): Map<number, ChatRequestRecord[]> {
