@@ -74,7 +74,7 @@ export const routes: RouteRecordRaw[] = [
           },
         ],
       },
-      { path: 'chat', name: 'chat', component: () => import('./features/chat/ChatView.vue'), meta: { title: 'Chat' } },
+      { path: 'chat/:id?', name: 'chat', component: () => import('./features/chat/ChatView.vue'), props: true, meta: { title: 'Chat' } },
       {
         path: 'users',
         name: 'users',

@@ -1,14 +1,14 @@
 import { flushPromises, mount } from '@vue/test-utils'
-import { NMessageProvider } from 'naive-ui'
+import { NDialogProvider, NMessageProvider } from 'naive-ui'
 import { getActivePinia } from 'pinia'
 import { defineComponent, h, type Component, type Plugin } from 'vue'
 
-/** Mounts a component the way the app hosts it: inside the message provider, with the test's Pinia. */
+/** Mounts a component the way the app hosts it: inside the message and dialog providers, with the test's Pinia. */
 export function mountInApp(component: Component, options: { props?: Record<string, unknown>; plugins?: Plugin[] } = {}) {
   const pinia = getActivePinia()
   if (pinia === undefined) throw new Error('The test setup did not create a Pinia.')
   const Host = defineComponent({
-    setup: () => () => h(NMessageProvider, null, { default: () => h(component, options.props ?? {}) }),
+    setup: () => () => h(NMessageProvider, null, { default: () => h(NDialogProvider, null, { default: () => h(component, options.props ?? {}) }) }),
   })
   return mount(Host, { attachTo: document.body, global: { plugins: [pinia, ...(options.plugins ?? [])] } })
 }

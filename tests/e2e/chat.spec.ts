@@ -1,0 +1,117 @@
+import { join } from 'node:path'
+import { test as base, type APIRequestContext } from '@playwright/test'
+import { ChatPage } from './pages/chat-page'
+import { LoginPage } from './pages/login-page'
+import { Shell } from './pages/shell'
+import { expect, startManager, type Manager } from './manager'
+
+const ENGINE_PATH = join(import.meta.dirname, '..', 'fixtures', 'engine')
+
+const test = base.extend<{ manager: Manager }>({
+  manager: async ({}, use) => {
+    const started = await startManager({ MLX_MANAGER_ENGINE_PATH: ENGINE_PATH, STANDIN_LOAD_MS: '200' })
+    await use(started.manager)
+    await started.stop()
+  },
+  baseURL: async ({ manager }, use) => {
+    await use(manager.url)
+  },
+})
+
+/** A 1×1 PNG: enough for the engine to receive a real image part. */
+const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
+
+async function serve(request: APIRequestContext, fields: Record<string, unknown>): Promise<number> {
+  const created = await request.post('/api/profiles', { data: fields })
+  expect(created.status(), await created.text()).toBe(201)
+  const { id } = (await created.json()) as { id: number }
+  const started = await request.post(`/api/servers/${id}/start`, { data: {} })
+  expect(started.ok(), await started.text()).toBe(true)
+  await expect.poll(async () => ((await (await request.get(`/api/servers/${id}`)).json()) as { state: string }).state, { timeout: 15_000 }).toBe('ready')
+  return id
+}
+
+test('chat streams with reasoning, stops, regenerates, takes an image, and is found again offline', async ({ page, context }) => {
+  test.setTimeout(120_000)
+  const login = new LoginPage(page)
+  await login.open()
+  await login.register('admin@example.com', 'admin-password-1')
+  await new Shell(page).expectSignedIn()
+
+  // A reasoning model writing 8 tokens a second (slow enough to watch and stop), and a vision model on mlx-openai-server.
+  const thinker = await serve(page.request, { name: 'Thinker', model: 'standin/reasoning-8tps', engine: 'mlx_lm.server' })
+  await serve(page.request, { name: 'Vision', model: 'standin/vision-200tps', engine: 'mlx-openai-server', modelType: 'multimodal' })
+
+  const chat = new ChatPage(page)
+  await chat.open(`/chat?profile=${thinker}`)
+  await expect(page.getByTestId('chat-profile')).toContainText('Thinker')
+
+  // Streaming: the reasoning block opens live, then the answer grows token by token.
+  await chat.send('Tell me about the aurora borealis over Tromsø')
+  await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/)
+  const answer = chat.lastAnswer()
+  await expect(answer.getByTestId('reasoning-summary')).toHaveText(/Thinking…/)
+  await expect(chat.stopButton()).toBeVisible()
+  await expect(answer.getByTestId('chat-message-text')).toContainText('stand-in engine')
+  const partial = (await answer.getByTestId('chat-message-text').textContent()) ?? ''
+  await chat.waitForAnswerDone()
+  const full = (await answer.getByTestId('chat-message-text').textContent()) ?? ''
+  expect(full).toContain('aurora borealis over Tromsø')
+  expect(full.length).toBeGreaterThan(partial.length)
+  await expect(answer.getByTestId('reasoning-summary')).toHaveText(/Thought for/)
+  await expect(answer.getByTestId('reasoning')).not.toHaveAttribute('open', '')
+  await expect(answer.getByTestId('chat-metrics')).toContainText(/tok\/s/)
+  await expect(answer.getByTestId('chat-metrics')).toContainText(/to first token/)
+
+  // Stop: a long question gets a long echo; stopping keeps what came and says so.
+  const long = 'Please repeat slowly: ' + Array.from({ length: 20 }, (_, i) => `word${i}`).join(' ')
+  await chat.send(long)
+  await expect(chat.answers()).toHaveCount(2)
+  await expect(chat.lastAnswer().getByTestId('chat-message-text')).toContainText('stand-in engine')
+  await chat.stopButton().click()
+  await expect(chat.lastAnswer().getByTestId('chat-stopped')).toBeVisible()
+  await expect(chat.lastAnswer().getByTestId('chat-message-text')).not.toContainText('word19')
+  await expect(chat.answers()).toHaveCount(2)
+
+  // Regenerate replaces the stopped answer with a whole one.
+  await chat.lastAnswer().getByTestId('chat-regenerate').click()
+  await chat.waitForAnswerDone()
+  await expect(chat.answers()).toHaveCount(2)
+  await expect(chat.lastAnswer().getByTestId('chat-message-text')).toContainText('word19')
+  await expect(chat.lastAnswer().getByTestId('chat-stopped')).toHaveCount(0)
+
+  // A text-only model refuses images before anything is sent, and says why.
+  await chat.attach('pixel.png', 'image/png', PIXEL)
+  await expect(page.getByText(/Thinker serves a text-only model/)).toBeVisible()
+  await expect(chat.attachments()).toHaveCount(0)
+
+  // The vision profile takes it: a preview, then the engine acknowledges the image it got.
+  await page.getByTestId('chat-new').click()
+  await chat.chooseProfile('Vision')
+  await chat.attach('pixel.png', 'image/png', PIXEL)
+  await expect(chat.attachments()).toHaveCount(1)
+  await expect(chat.attachments().locator('img')).toBeVisible()
+  await chat.send('What is in this picture?')
+  await chat.waitForAnswerDone()
+  await expect(chat.lastAnswer().getByTestId('chat-message-text')).toContainText('I see 1 image')
+  await expect(chat.messages().first().locator('img')).toBeVisible()
+  await expect(chat.conversations()).toHaveCount(2)
+
+  // Offline: the service worker serves the app, Dexie the history; search finds the first chat.
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined))
+  await page.reload()
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true)
+  await context.setOffline(true)
+  await chat.open('/chat')
+  await expect(chat.conversations()).toHaveCount(2)
+  await chat.search('aurora borea')
+  await expect(chat.searchResults()).toHaveCount(1)
+  await expect(chat.searchResults().first()).toContainText('Tromsø')
+  await chat.searchResults().first().click()
+  await expect(chat.answers()).toHaveCount(2)
+  await expect(chat.lastAnswer().getByTestId('chat-message-text')).toContainText('word19')
+  await expect(chat.lastAnswer().getByTestId('chat-metrics')).toContainText(/tok\/s/)
+  // Sending needs the manager, and the composer says so.
+  await expect(chat.input()).toHaveAttribute('placeholder', /Offline: conversations stay readable and searchable/)
+  await expect(page.getByTestId('chat-send')).toBeDisabled()
+})

@@ -1,0 +1,241 @@
+import { flushPromises } from '@vue/test-utils'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { toRaw, watch } from 'vue'
+import type { ChatRequest } from '../../shared/chat'
+import { PROFILE_DEFAULTS, type Profile } from '../../shared/profiles'
+import { db } from '../../web/src/db/database'
+import { useProfilesStore } from '../../web/src/features/profiles/store'
+import { useChatStore } from '../../web/src/features/chat/store'
+import { failure } from './helpers'
+
+function profile(overrides: Partial<Profile> = {}): Profile {
+  return {
+    ...PROFILE_DEFAULTS,
+    extraArgs: [],
+    id: 1,
+    name: 'Qwen3 4B',
+    model: 'mlx-community/Qwen3-4B-4bit',
+    port: 8000,
+    createdAt: '2026-01-01T10:00:00.000Z',
+    updatedAt: '2026-01-01T10:00:00.000Z',
+    ...overrides,
+  }
+}
+
+/** A reply stream the test writes into, ending with an error when the request is aborted, as fetch does. */
+class Reply {
+  private controller!: ReadableStreamDefaultController<Uint8Array>
+  readonly stream: ReadableStream<Uint8Array>
+  private readonly encoder = new TextEncoder()
+
+  constructor(signal: AbortSignal | null | undefined) {
+    this.stream = new ReadableStream({ start: (controller) => void (this.controller = controller) })
+    signal?.addEventListener('abort', () => this.controller.error(new DOMException('aborted', 'AbortError')))
+  }
+
+  event(type: string, data: unknown): void {
+    this.controller.enqueue(this.encoder.encode(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`))
+  }
+
+  end(): void {
+    this.controller.close()
+  }
+}
+
+type ChatHandler = (request: ChatRequest, reply: Reply) => Response | undefined
+
+/** Stubs fetch for `POST /api/chat` only; each call gets the next handler. */
+function chatServer(...handlers: ChatHandler[]) {
+  const requests: ChatRequest[] = []
+  const fetch = vi.fn((input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
+    if (url.pathname !== '/api/chat') return Promise.resolve(failure(404, 'not-found', 'There is nothing at this address.'))
+    const body = JSON.parse(typeof init?.body === 'string' ? init.body : '{}') as ChatRequest
+    requests.push(body)
+    const reply = new Reply(init?.signal)
+    const handler = handlers.shift()
+    const refused = handler?.(body, reply)
+    return Promise.resolve(refused ?? new Response(reply.stream, { headers: { 'content-type': 'text/event-stream' } }))
+  })
+  vi.stubGlobal('fetch', fetch)
+  return { requests }
+}
+
+const METRICS = { timeToFirstTokenMs: 120, promptTokens: 12, completionTokens: 3, generationTokensPerSecond: 40, promptTokensPerSecond: 100, totalMs: 200 }
+
+function answerWith(reasoning: string | null, ...tokens: string[]): ChatHandler {
+  return (_request, reply) => {
+    queueMicrotask(() => {
+      if (reasoning !== null) reply.event('reasoning', { text: reasoning })
+      for (const text of tokens) reply.event('token', { text })
+      reply.event('metrics', METRICS)
+      reply.event('done', { finishReason: 'stop' })
+      reply.end()
+    })
+    return undefined
+  }
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 2))
+  expect(check()).toBe(true)
+}
+
+beforeEach(() => {
+  useProfilesStore().profiles = [profile(), profile({ id: 2, name: 'Vision', modelType: 'multimodal', systemPrompt: 'Be brief.' })]
+  vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(true)
+})
+
+afterEach(() => {
+  vi.unstubAllGlobals()
+  vi.restoreAllMocks()
+})
+
+describe('chat store', () => {
+  it('starts a conversation, streams reasoning and tokens, and keeps both messages with the metrics', async () => {
+    const server = chatServer(answerWith('Thinking it over.', 'Hello', ' there', '!'))
+    const chat = useChatStore()
+    chat.draftProfileId = 1
+    await chat.send('  Say hello to the  world  ')
+    expect(server.requests[0]).toMatchObject({ profileId: 1, messages: [{ role: 'user', content: 'Say hello to the  world' }] })
+    expect(chat.active?.title).toBe('Say hello to the world')
+    const [user, answer] = chat.messages
+    expect(answer).toMatchObject({ role: 'assistant', content: 'Hello there!', reasoning: 'Thinking it over.', status: 'complete', metrics: METRICS, profileName: 'Qwen3 4B' })
+    expect(answer?.reasoningMs).toBeGreaterThanOrEqual(0)
+    expect(chat.streaming).toBeNull()
+    const stored = await db.messages.where('conversationId').equals(chat.activeId ?? '').sortBy('seq')
+    expect(stored.map((m) => [m.seq, m.role, m.content])).toEqual([[0, 'user', user?.content], [1, 'assistant', 'Hello there!']])
+    expect(stored[1]?.metrics).toEqual(METRICS)
+  })
+
+  it('sends the history, the conversation parameters, and the next answer after the last', async () => {
+    const server = chatServer(answerWith(null, 'One.'), answerWith(null, 'Two.'))
+    const chat = useChatStore()
+    chat.draftProfileId = 2
+    await chat.setParameters({ systemPrompt: 'Answer in French.', temperature: 0.2, topP: null, maxTokens: 64 })
+    await chat.send('first')
+    await chat.send('second')
+    expect(server.requests[1]).toEqual({
+      profileId: 2,
+      systemPrompt: 'Answer in French.',
+      temperature: 0.2,
+      maxTokens: 64,
+      messages: [
+        { role: 'user', content: 'first' },
+        { role: 'assistant', content: 'One.' },
+        { role: 'user', content: 'second' },
+      ],
+    })
+    expect(chat.active?.parameters).toEqual({ systemPrompt: 'Answer in French.', temperature: 0.2, topP: null, maxTokens: 64 })
+    expect(chat.messages.map((m) => m.seq)).toEqual([0, 1, 2, 3])
+  })
+
+  it('stops an answer mid-stream and keeps what arrived, marked stopped', async () => {
+    let reply: Reply | null = null
+    chatServer((_request, r) => {
+      reply = r
+      queueMicrotask(() => r.event('token', { text: 'Partial' }))
+      return undefined
+    })
+    const chat = useChatStore()
+    chat.draftProfileId = 1
+    const sending = chat.send('Write a long story')
+    await until(() => chat.messages[1]?.content === 'Partial')
+    expect(chat.streaming?.phase).toBe('streaming')
+    expect(reply).not.toBeNull()
+    chat.stop()
+    await sending
+    expect(chat.messages[1]).toMatchObject({ content: 'Partial', status: 'stopped' })
+    expect((await db.messages.get(chat.messages[1]?.id ?? ''))?.status).toBe('stopped')
+  })
+
+  it('shows an engine error with the answer and keeps it', async () => {
+    chatServer((_request, reply) => {
+      queueMicrotask(() => {
+        reply.event('token', { text: 'Half' })
+        reply.event('error', { code: 'engine-error', message: 'The engine said: out of memory' })
+        reply.end()
+      })
+      return undefined
+    })
+    const chat = useChatStore()
+    chat.draftProfileId = 1
+    await chat.send('hi')
+    expect(chat.messages[1]).toMatchObject({ content: 'Half', status: 'error', error: { code: 'engine-error', message: 'The engine said: out of memory' } })
+  })
+
+  it('keeps retrying while the server loads its model, then streams', async () => {
+    const server = chatServer(
+      () => failure(409, 'server-starting', 'Qwen3 4B is still loading its model.', { 'retry-after': '0' }),
+      answerWith(null, 'Ready now.'),
+    )
+    const chat = useChatStore()
+    chat.draftProfileId = 1
+    const notices: string[] = []
+    const stopWatching = watch(() => chat.streaming?.notice, (notice) => void (notice && notices.push(notice)), { flush: 'sync' })
+    await chat.send('hi')
+    stopWatching()
+    expect(server.requests).toHaveLength(2)
+    expect(notices).toEqual(['Qwen3 4B is still loading its model; sending again in 0 s.'])
+    expect(chat.messages[1]?.content).toBe('Ready now.')
+    expect(chat.failure).toBeNull()
+  })
+
+  it('a refusal saves no answer and says what to do', async () => {
+    chatServer(() => failure(409, 'server-not-running', 'The server for Qwen3 4B is not running (stopped). Start it on the Servers screen, then send again.'))
+    const chat = useChatStore()
+    chat.draftProfileId = 1
+    await chat.send('hi')
+    expect(chat.messages.map((m) => m.role)).toEqual(['user'])
+    expect(chat.failure).toEqual({ code: 'server-not-running', message: expect.stringContaining('not running') as string, profileId: 1 })
+    expect(await db.messages.count()).toBe(1)
+  })
+
+  it('offline, nothing is saved and the reason is given', () => {
+    vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false)
+    const chat = useChatStore()
+    chat.draftProfileId = 1
+    expect(chat.preflight()?.code).toBe('offline')
+    chat.draftProfileId = null
+    expect(chat.preflight()?.code).toBe('no-profile')
+  })
+
+  it('regenerates the last answer in place and resends an edited question without what followed', async () => {
+    const server = chatServer(answerWith(null, 'First try.'), answerWith(null, 'Second try.'), answerWith(null, 'About cats.'))
+    const chat = useChatStore()
+    chat.draftProfileId = 1
+    await chat.send('Tell me about dogs')
+    await chat.regenerate()
+    expect(chat.messages.map((m) => m.content)).toEqual(['Tell me about dogs', 'Second try.'])
+    expect(server.requests[1]?.messages).toEqual([{ role: 'user', content: 'Tell me about dogs' }])
+    await chat.editAndResend(chat.messages[0]?.id ?? '', 'Tell me about cats')
+    expect(chat.messages.map((m) => m.content)).toEqual(['Tell me about cats', 'About cats.'])
+    const stored = await db.messages.where('conversationId').equals(chat.activeId ?? '').sortBy('seq')
+    expect(stored.map((m) => m.content)).toEqual(['Tell me about cats', 'About cats.'])
+    // Words only the dropped answers had are gone from the search index too.
+    await chat.search('second')
+    expect(chat.results).toEqual([])
+    await chat.search('cats')
+    expect(chat.results.map((hit) => hit.conversation.id)).toEqual([chat.activeId])
+  })
+
+  it('opens a long conversation at its end and loads earlier messages on demand', async () => {
+    chatServer(answerWith(null, 'ok'))
+    const chat = useChatStore()
+    chat.draftProfileId = 1
+    await chat.send('start')
+    const id = chat.activeId ?? ''
+    const first = structuredClone(toRaw(chat.messages[0]!))
+    const rows = Array.from({ length: 150 }, (_, i) => ({ ...first, id: `m${i}`, seq: 10 + i, content: `message ${i}` }))
+    await db.messages.bulkPut(rows)
+    chat.startNew()
+    await chat.open(id)
+    expect(chat.messages).toHaveLength(60)
+    expect(chat.messages.at(-1)?.content).toBe('message 149')
+    expect(chat.hasEarlier).toBe(true)
+    await chat.loadEarlier()
+    expect(chat.messages).toHaveLength(120)
+    expect(chat.messages[0]?.content).toBe('message 30')
+    await flushPromises()
+  })
+})

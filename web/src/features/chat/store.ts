@@ -1,0 +1,458 @@
+import { defineStore } from 'pinia'
+import { computed, ref, toRaw } from 'vue'
+import { CHAT_LIMITS, type ChatEvent, type ChatRequest } from '../../../../shared/chat'
+import type { Profile } from '../../../../shared/profiles'
+import { ApiError, toApiError } from '../../api/client'
+import { isAbort, streamChat } from '../../api/chat-stream'
+import { useAuthStore } from '../auth/store'
+import { useProfilesStore } from '../profiles/store'
+import { useServersStore } from '../servers/store'
+import { toChatMessage } from './attachments'
+import { fitRequest } from './request'
+import { db } from '../../db/database'
+import * as history from './repository'
+import type { Conversation } from './repository'
+import { titleFor } from './title'
+import { downloadName, exportJson, exportMarkdown, importJson } from './transfer'
+import { DEFAULT_PARAMETERS, type Attachment, type ChatParameters, type MessageRow } from './types'
+
+/** Messages a conversation shows at first; earlier ones load on demand, so a long chat opens at once. */
+export const MESSAGE_WINDOW = 60
+/** How long to keep retrying while a server is still loading its model. */
+const STARTING_PATIENCE_MS = 120_000
+
+export type ExportKind = 'markdown' | 'json'
+
+export interface ExportFile {
+  name: string
+  type: string
+  content: string
+}
+
+export type StreamPhase = 'waiting' | 'loading-model' | 'streaming'
+
+export interface Streaming {
+  conversationId: string
+  messageId: string
+  phase: StreamPhase
+  /** Shown while waiting, e.g. "still loading its model, trying again in 2 s". */
+  notice: string | null
+}
+
+/** A refusal before any reply (not running, images not taken, offline): shown above the composer. */
+export interface SendFailure {
+  code: string
+  message: string
+  profileId: number | null
+}
+
+const MODEL_TYPES_THAT_CHAT = new Set(['lm', 'multimodal'])
+
+export function canChat(profile: Pick<Profile, 'engine' | 'modelType'>): boolean {
+  return profile.engine === 'custom' || MODEL_TYPES_THAT_CHAT.has(profile.modelType)
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms)
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer)
+      reject(new DOMException('The reply was stopped.', 'AbortError'))
+    }, { once: true })
+  })
+}
+
+function nowIso(): string {
+  return new Date().toISOString()
+}
+
+/**
+ * Conversations on this device and the one open now. History reads and writes go to Dexie, so
+ * everything but sending works offline; replies stream from `/api/chat`.
+ */
+export const useChatStore = defineStore('chat', () => {
+  const profiles = useProfilesStore()
+  const servers = useServersStore()
+
+  const conversations = ref<Conversation[]>([])
+  const listed = ref(false)
+  const activeId = ref<string | null>(null)
+  const messages = ref<MessageRow[]>([])
+  const hasEarlier = ref(false)
+  const streaming = ref<Streaming | null>(null)
+  const failure = ref<SendFailure | null>(null)
+  /** Settings for the next new conversation, before it exists. */
+  const draftProfileId = ref<number | null>(null)
+  const draftParameters = ref<ChatParameters>({ ...DEFAULT_PARAMETERS })
+  const query = ref('')
+  const results = ref<history.SearchHit[]>([])
+  let controller: AbortController | null = null
+
+  const active = computed(() => conversations.value.find((c) => c.id === activeId.value) ?? null)
+  const chatProfiles = computed(() => profiles.profiles.filter(canChat))
+  const profileId = computed(() => (active.value === null ? draftProfileId.value : active.value.profileId))
+  const profile = computed(() => (profileId.value === null ? null : (profiles.byId.get(profileId.value) ?? null)))
+  const parameters = computed(() => active.value?.parameters ?? draftParameters.value)
+  const serverState = computed(() => (profileId.value === null ? null : (servers.byId.get(profileId.value)?.state ?? 'stopped')))
+
+  async function loadList(): Promise<void> {
+    conversations.value = await history.listConversations(db)
+    listed.value = true
+  }
+
+  /** Profiles and servers come from the manager; offline, the saved history still opens. */
+  async function loadServing(): Promise<void> {
+    await Promise.allSettled([profiles.loaded ? Promise.resolve() : profiles.load(), servers.loaded ? Promise.resolve() : servers.load()])
+    if (draftProfileId.value === null) draftProfileId.value = pickDefaultProfile()
+  }
+
+  /** A ready server first, then any that can chat. */
+  function pickDefaultProfile(): number | null {
+    const ready = chatProfiles.value.find((p) => servers.byId.get(p.id)?.state === 'ready')
+    return (ready ?? chatProfiles.value[0])?.id ?? null
+  }
+
+  function replaceRow(row: Conversation | null): void {
+    if (row === null) return
+    conversations.value = [row, ...conversations.value.filter((c) => c.id !== row.id)]
+  }
+
+  async function open(id: string): Promise<boolean> {
+    if (activeId.value === id) return true
+    const row = await history.getConversation(db, id)
+    if (row === null) return false
+    stop()
+    failure.value = null
+    activeId.value = id
+    if (!conversations.value.some((c) => c.id === id)) replaceRow(row)
+    const window = await history.loadMessages(db, id, { limit: MESSAGE_WINDOW })
+    messages.value = window
+    hasEarlier.value = window.length > 0 && (window[0]?.seq ?? 0) > 0 && (await history.countMessages(db, id)) > window.length
+    return true
+  }
+
+  async function loadEarlier(): Promise<void> {
+    const id = activeId.value
+    const first = messages.value[0]
+    if (id === null || first === undefined) return
+    const earlier = await history.loadMessages(db, id, { beforeSeq: first.seq, limit: MESSAGE_WINDOW })
+    messages.value = [...earlier, ...messages.value]
+    hasEarlier.value = earlier.length === MESSAGE_WINDOW
+  }
+
+  /** Back to an empty composer; the next message starts a new conversation with the same model. */
+  function startNew(profileIdHint: number | null = null): void {
+    stop()
+    if (active.value !== null) {
+      draftProfileId.value = active.value.profileId
+      draftParameters.value = { ...active.value.parameters }
+    }
+    if (profileIdHint !== null) draftProfileId.value = profileIdHint
+    activeId.value = null
+    messages.value = []
+    hasEarlier.value = false
+    failure.value = null
+  }
+
+  async function chooseProfile(id: number): Promise<void> {
+    failure.value = null
+    if (active.value === null) {
+      draftProfileId.value = id
+      return
+    }
+    const chosen = profiles.byId.get(id)
+    replaceRow(await history.updateConversation(db, active.value.id, { profileId: id, profileName: chosen?.name ?? null, model: chosen?.model ?? null }))
+  }
+
+  async function setParameters(next: ChatParameters): Promise<void> {
+    if (active.value === null) draftParameters.value = { ...next }
+    else replaceRow(await history.updateConversation(db, active.value.id, { parameters: { ...next } }))
+  }
+
+  function nextSeq(): number {
+    const last = messages.value[messages.value.length - 1]
+    return last === undefined ? 0 : last.seq + 1
+  }
+
+  /** Why a message cannot be sent now, checked before anything is saved so nothing typed is lost. */
+  function preflight(chosen: Profile | null = profile.value): SendFailure | null {
+    if (chosen === null) return { code: 'no-profile', message: 'Choose a model to answer: pick a profile above.', profileId: null }
+    if (!navigator.onLine) return { code: 'offline', message: 'You are offline. Conversations stay readable and searchable; sending needs the manager.', profileId: chosen.id }
+    return null
+  }
+
+  /** Sends a user message (starting a conversation when none is open) and streams the answer. */
+  async function send(text: string, attachments: Attachment[] = []): Promise<void> {
+    if (streaming.value !== null) return
+    const content = text.trim()
+    if (content === '' && attachments.length === 0) return
+    failure.value = null
+    let conversation = active.value
+    if (conversation === null) {
+      const chosen = profile.value
+      conversation = await history.createConversation(db, {
+        title: titleFor(content, attachments),
+        profileId: chosen?.id ?? null,
+        profileName: chosen?.name ?? null,
+        model: chosen?.model ?? null,
+        parameters: { ...draftParameters.value },
+      })
+      activeId.value = conversation.id
+      messages.value = []
+      hasEarlier.value = false
+    }
+    const user: MessageRow = {
+      id: crypto.randomUUID(),
+      conversationId: conversation.id,
+      seq: nextSeq(),
+      role: 'user',
+      content,
+      reasoning: null,
+      reasoningMs: null,
+      attachments: attachments.map((a) => ({ ...a })),
+      metrics: null,
+      error: null,
+      status: 'complete',
+      createdAt: nowIso(),
+      profileName: null,
+    }
+    replaceRow(await history.saveMessage(db, user))
+    messages.value = [...messages.value, user]
+    await generate()
+  }
+
+  function requestFor(conversation: Conversation, sent: MessageRow[]): ChatRequest {
+    const { systemPrompt, temperature, topP, maxTokens } = conversation.parameters
+    const request: ChatRequest = { profileId: conversation.profileId ?? 0, messages: sent.map(toChatMessage) }
+    if (systemPrompt !== null) request.systemPrompt = systemPrompt
+    if (temperature !== null) request.temperature = temperature
+    if (topP !== null) request.topP = topP
+    if (maxTokens !== null) request.maxTokens = maxTokens
+    return request
+  }
+
+  /** Streams an answer to the open conversation's messages into a new assistant message. */
+  async function generate(): Promise<void> {
+    const conversation = active.value
+    if (conversation === null || streaming.value !== null) return
+    const chosen = conversation.profileId === null ? undefined : profiles.byId.get(conversation.profileId)
+    const problem = preflight(chosen ?? null)
+    if (problem !== null || chosen === undefined) {
+      failure.value = problem
+      return
+    }
+    // The engine sees at most the last messagesMax messages; a long chat sends its recent part.
+    const sent = await history.loadMessages(db, conversation.id, { limit: CHAT_LIMITS.messagesMax })
+    const request = fitRequest(requestFor(conversation, sent))
+    if (request === null) {
+      failure.value = { code: 'too-large', message: 'This message and its attachments are too large to send. Remove an image or a file and send again.', profileId: chosen.id }
+      return
+    }
+    messages.value = [...messages.value, {
+      id: crypto.randomUUID(),
+      conversationId: conversation.id,
+      seq: nextSeq(),
+      role: 'assistant',
+      content: '',
+      reasoning: null,
+      reasoningMs: null,
+      attachments: [],
+      metrics: null,
+      error: null,
+      status: 'complete',
+      createdAt: nowIso(),
+      profileName: chosen.name,
+    }]
+    // The reactive copy, so every token shows as it lands.
+    const answer = messages.value[messages.value.length - 1] as MessageRow
+    const own = new AbortController()
+    controller = own
+    streaming.value = { conversationId: conversation.id, messageId: answer.id, phase: 'waiting', notice: null }
+    const clock = { reasoningStartedAt: null as number | null }
+    let refused: ApiError | null = null
+    try {
+      await relay(request, answer, chosen, own.signal, clock)
+    } catch (error) {
+      if (isAbort(error)) answer.status = 'stopped'
+      else if (error instanceof ApiError && error.status !== null) refused = error
+      else {
+        const lost = toApiError(error)
+        if (answer.content === '' && answer.reasoning === null) refused = lost
+        else {
+          answer.status = 'error'
+          answer.error = { code: lost.code, message: lost.message }
+        }
+      }
+    } finally {
+      if (clock.reasoningStartedAt !== null && answer.reasoningMs === null) answer.reasoningMs = performance.now() - clock.reasoningStartedAt
+      if (controller === own) controller = null
+      streaming.value = null
+    }
+    if (refused !== null) {
+      // Nothing was answered: drop the empty answer and say why, with the way out.
+      messages.value = messages.value.filter((m) => m.id !== answer.id)
+      failure.value = { code: refused.code, message: refused.message, profileId: chosen.id }
+      if (refused.status === 401 || refused.status === 403) await useAuthStore().handleFailure(refused)
+      return
+    }
+    replaceRow(await history.saveMessage(db, structuredClone(toRaw(answer))))
+  }
+
+  async function relay(request: ChatRequest, answer: MessageRow, chosen: Profile, signal: AbortSignal, clock: { reasoningStartedAt: number | null }): Promise<void> {
+    const giveUpAt = Date.now() + STARTING_PATIENCE_MS
+    for (;;) {
+      try {
+        for await (const event of streamChat(request, signal)) {
+          if (streaming.value !== null) streaming.value.phase = 'streaming'
+          apply(event, answer, clock)
+        }
+        return
+      } catch (error) {
+        const starting = error instanceof ApiError && error.code === 'server-starting' && Date.now() < giveUpAt
+        if (!starting || streaming.value === null) throw error
+        const seconds = error.retryAfterSeconds ?? 2
+        streaming.value.phase = 'loading-model'
+        streaming.value.notice = `${chosen.name} is still loading its model; sending again in ${seconds} s.`
+        await sleep(seconds * 1000, signal)
+      }
+    }
+  }
+
+  function apply(event: ChatEvent, answer: MessageRow, clock: { reasoningStartedAt: number | null }): void {
+    switch (event.type) {
+      case 'reasoning':
+        clock.reasoningStartedAt ??= performance.now()
+        answer.reasoning = (answer.reasoning ?? '') + event.data.text
+        break
+      case 'token':
+        if (clock.reasoningStartedAt !== null && answer.reasoningMs === null) answer.reasoningMs = performance.now() - clock.reasoningStartedAt
+        answer.content += event.data.text
+        break
+      case 'metrics':
+        answer.metrics = event.data
+        break
+      case 'error':
+        answer.status = 'error'
+        answer.error = event.data
+        break
+      case 'tool_call':
+      case 'done':
+        break
+    }
+  }
+
+  /** Stops the answer being written; what arrived is kept and marked stopped. */
+  function stop(): void {
+    controller?.abort()
+    controller = null
+  }
+
+  /** Replaces the last answer with a new one. */
+  async function regenerate(): Promise<void> {
+    const conversation = active.value
+    const last = messages.value[messages.value.length - 1]
+    if (conversation === null || last === undefined || streaming.value !== null) return
+    if (last.role === 'assistant') await truncateFrom(last.seq)
+    await generate()
+  }
+
+  /** Rewrites a user message: everything after it is dropped and the new text is sent. */
+  async function editAndResend(messageId: string, text: string): Promise<void> {
+    const message = messages.value.find((m) => m.id === messageId)
+    if (message === undefined || message.role !== 'user' || streaming.value !== null) return
+    const attachments = message.attachments
+    await truncateFrom(message.seq)
+    await send(text, attachments)
+  }
+
+  async function truncateFrom(seq: number): Promise<void> {
+    const id = activeId.value
+    if (id === null) return
+    replaceRow(await history.deleteMessagesFrom(db, id, seq))
+    messages.value = messages.value.filter((m) => m.seq < seq)
+  }
+
+  async function rename(id: string, title: string): Promise<void> {
+    const trimmed = title.trim().slice(0, 200)
+    if (trimmed === '') return
+    replaceRow(await history.updateConversation(db, id, { title: trimmed }))
+  }
+
+  async function togglePin(id: string): Promise<void> {
+    const row = conversations.value.find((c) => c.id === id)
+    if (row !== undefined) replaceRow(await history.updateConversation(db, id, { pinned: row.pinned === 1 ? 0 : 1 }))
+  }
+
+  async function remove(id: string): Promise<void> {
+    if (activeId.value === id) startNew()
+    await history.deleteConversation(db, id)
+    conversations.value = conversations.value.filter((c) => c.id !== id)
+    results.value = results.value.filter((hit) => hit.conversation.id !== id)
+  }
+
+  async function search(text: string): Promise<void> {
+    query.value = text
+    const found = text.trim() === '' ? [] : await history.searchConversations(db, text)
+    // A slower earlier search must not overwrite a newer one.
+    if (query.value === text) results.value = found
+  }
+
+  /** One conversation, some, or all (no ids) as a file to save. */
+  async function exportChats(kind: ExportKind, ids?: string[]): Promise<ExportFile> {
+    const only = ids?.length === 1 ? conversations.value.find((c) => c.id === ids[0]) : undefined
+    const title = only?.title ?? 'all conversations'
+    return kind === 'json'
+      ? { name: downloadName('json', title), type: 'application/json', content: await exportJson(db, ids) }
+      : { name: downloadName('markdown', title), type: 'text/markdown', content: await exportMarkdown(db, ids) }
+  }
+
+  /** Reads an export back; conversations already here gain only the messages they lack. */
+  async function importChats(text: string): Promise<Awaited<ReturnType<typeof importJson>>> {
+    const result = await importJson(db, text)
+    await loadList()
+    if (activeId.value !== null) {
+      const id = activeId.value
+      activeId.value = null
+      await open(id)
+    }
+    return result
+  }
+
+  return {
+    conversations,
+    listed,
+    activeId,
+    active,
+    messages,
+    hasEarlier,
+    streaming,
+    failure,
+    draftProfileId,
+    query,
+    results,
+    chatProfiles,
+    profileId,
+    profile,
+    parameters,
+    serverState,
+    loadList,
+    loadServing,
+    preflight,
+    open,
+    loadEarlier,
+    startNew,
+    chooseProfile,
+    setParameters,
+    send,
+    generate,
+    stop,
+    regenerate,
+    editAndResend,
+    rename,
+    togglePin,
+    remove,
+    search,
+    exportChats,
+    importChats,
+  }
+})
