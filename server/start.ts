@@ -2,8 +2,8 @@ import { join } from 'node:path'
 import { createApp } from './app'
 import { isLoopback, type Config } from './config'
 import { openDatabase } from './db/database'
+import { LARGEST_BODY_BYTES } from './http/body-limit'
 import { downloadOptionsFromEnv } from './features/downloads/options'
-import { MAX_JSON_BODY_BYTES } from '../shared/limits'
 import { loadOrCreateSecret } from './secret'
 
 export class StartError extends Error {
@@ -25,7 +25,8 @@ export function startManager(config: Config, log: (line: string) => void = conso
     downloads: downloadOptionsFromEnv(process.env),
   })
   try {
-    app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: MAX_JSON_BODY_BYTES + 1024 })
+    // The socket takes the largest body any route does; each route's own cap is checked per request.
+    app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: LARGEST_BODY_BYTES + 1024 })
   } catch (error) {
     db.close()
     if (isAddressInUse(error)) {

@@ -1,11 +1,28 @@
 /** Chat through `POST /api/chat`: the request, and the typed SSE events the reply streams as. */
+import { MAX_CHAT_BODY_BYTES } from './limits'
 
 export const CHAT_ROLES = ['system', 'user', 'assistant', 'tool'] as const
 export type ChatRole = (typeof CHAT_ROLES)[number]
 
+/**
+ * What one chat request may carry. The server enforces the body cap and the schema limits; the web
+ * app checks attachments against the per-file and per-message limits before reading them, and the
+ * whole request (history included: earlier images are sent again) against `bodyMaxBytes` before
+ * sending, so the user hears "too large" at once rather than after an upload.
+ */
 export const CHAT_LIMITS = {
+  /** Bytes of the whole JSON request body (other routes: MAX_JSON_BODY_BYTES). */
+  bodyMaxBytes: MAX_CHAT_BODY_BYTES,
+  /** Bytes of one attached image file, before base64 (which adds a third). A phone photo fits. */
+  imageMaxBytes: 10 * 1024 * 1024,
+  /** Images in one message: more than vision models take in usefully at once. */
+  imagesMax: 8,
+  /** Bytes of all files attached to one message, before base64: with the text, within bodyMaxBytes. */
+  attachmentsMaxBytes: 20 * 1024 * 1024,
+  /** Bytes of one attached text or code file, inlined into the message (about 130k tokens). */
+  textFileMaxBytes: 512 * 1024,
   messagesMax: 1000,
-  /** Characters of one text content (the whole body is capped at MAX_JSON_BODY_BYTES anyway). */
+  /** Characters of one text content: an inlined text file fits, the body cap still holds the total. */
   textMaxLength: 1_000_000,
   partsMax: 64,
   stopMax: 4,

@@ -9,6 +9,8 @@ import { CHAT_LIMITS as L, CHAT_ROLES } from '../../../shared/chat'
  */
 const whole = (options: { minimum: number; maximum: number; error: string }) => t.Number({ ...options, multipleOf: 1 })
 
+const IMAGE_URL_MAX_LENGTH = Math.ceil(L.imageMaxBytes / 3) * 4 + 100
+
 const text = t.String({ maxLength: L.textMaxLength, error: `Message text is a string of at most ${L.textMaxLength} characters.` })
 
 const part = t.Union(
@@ -18,7 +20,8 @@ const part = t.Union(
       type: t.Literal('image_url'),
       image_url: t.Object({
         // Only inline images: the engine must never be made to fetch an address for a client.
-        url: t.String({ pattern: '^data:image/[a-zA-Z0-9.+-]+;base64,', maxLength: 4 * L.textMaxLength }),
+        // At most the base64 of the largest image the web app attaches, plus its data: prefix.
+        url: t.String({ pattern: '^data:image/[a-zA-Z0-9.+-]+;base64,', maxLength: IMAGE_URL_MAX_LENGTH }),
       }),
     }),
   ],
