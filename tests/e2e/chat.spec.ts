@@ -115,3 +115,94 @@ test('chat streams with reasoning, stops, regenerates, takes an image, and is fo
   await expect(chat.input()).toHaveAttribute('placeholder', /Offline: conversations stay readable and searchable/)
   await expect(page.getByTestId('chat-send')).toBeDisabled()
 })
+
+function conversation(id: string, title: string, updatedAt: string, words: string[]) {
+  const messages = words.map((content, seq) => ({
+    id: `${id.slice(0, 8)}-0000-4000-8000-${String(seq).padStart(12, '0')}`,
+    seq,
+    role: seq % 2 === 0 ? 'user' : 'assistant',
+    content,
+    reasoning: null,
+    reasoningMs: null,
+    attachments: [],
+    metrics: null,
+    error: null,
+    status: 'complete',
+    createdAt: updatedAt,
+    profileName: seq % 2 === 0 ? null : 'Qwen3 4B',
+  }))
+  const parameters = { systemPrompt: null, temperature: null, topP: null, maxTokens: null }
+  return { id, title, createdAt: updatedAt, updatedAt, pinned: 0, profileId: null, profileName: 'Qwen3 4B', model: 'mlx-community/Qwen3-4B-4bit', parameters, messageCount: messages.length, messages }
+}
+
+test('history: import, rename, pin, export, delete, and import back without duplicates', async ({ page }) => {
+  const login = new LoginPage(page)
+  await login.open()
+  await login.register('admin@example.com', 'admin-password-1')
+  await new Shell(page).expectSignedIn()
+  const chat = new ChatPage(page)
+  await chat.open('/chat')
+
+  const now = new Date().toISOString()
+  const file = {
+    format: 'mlx-manager-chats',
+    version: 1,
+    exportedAt: now,
+    conversations: [
+      conversation('11111111-1111-4111-8111-111111111111', 'Sourdough starter', now, ['How do I feed a sourdough starter?', 'Equal weights of flour and water, daily.']),
+      conversation('22222222-2222-4222-8222-222222222222', 'Rust lifetimes', '2026-03-02T10:00:00.000Z', ['Explain lifetimes in Rust', 'A lifetime names how long a borrow lives.']),
+    ],
+  }
+  await page.getByTestId('chat-import-input').setInputFiles({ name: 'chats.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) })
+  await expect(page.getByText('Imported 2 new conversations and 4 messages.')).toBeVisible()
+  await expect(chat.conversations()).toHaveCount(2)
+  await expect(page.getByRole('heading', { name: 'March 2026' })).toBeVisible()
+
+  // A damaged file is refused with a reason, and changes nothing.
+  await page.getByTestId('chat-import-input').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"something-else"}') })
+  await expect(page.locator('.n-message').filter({ hasText: /export it again|not an MLX Manager/i })).toBeVisible()
+  await expect(chat.conversations()).toHaveCount(2)
+
+  // Rename and pin through the row's menu.
+  const rust = chat.conversations().filter({ hasText: 'Rust lifetimes' })
+  await rust.hover()
+  await rust.getByTestId('chat-conversation-menu').click()
+  await page.locator('.n-dropdown-option').filter({ hasText: 'Rename' }).click()
+  await page.getByTestId('chat-rename-input').locator('input').fill('Borrowing in Rust')
+  await page.getByTestId('chat-rename-input').locator('input').press('Enter')
+  const renamed = chat.conversations().filter({ hasText: 'Borrowing in Rust' })
+  await expect(renamed).toBeVisible()
+  await renamed.hover()
+  await renamed.getByTestId('chat-conversation-menu').click()
+  await page.locator('.n-dropdown-option').filter({ hasText: 'Pin' }).click()
+  await expect(page.getByRole('heading', { name: 'Pinned' })).toBeVisible()
+
+  // Export everything as JSON.
+  const [download] = await Promise.all([page.waitForEvent('download'), (async () => {
+    await page.getByTestId('chat-export-all').click()
+    await page.locator('.n-dropdown-option').filter({ hasText: 'Export all as JSON' }).click()
+  })()])
+  expect(download.suggestedFilename()).toMatch(/\.json$/)
+  const exported = await download.path().then((path) => import('node:fs').then((fs) => fs.readFileSync(path, 'utf8')))
+  const parsed = JSON.parse(exported) as { conversations: { title: string; pinned: number }[] }
+  expect(parsed.conversations.map((c) => [c.title, c.pinned]).sort()).toEqual([['Borrowing in Rust', 1], ['Sourdough starter', 0]])
+
+  // Delete one after confirming, then import the export: only it comes back.
+  const bread = chat.conversations().filter({ hasText: 'Sourdough starter' })
+  await bread.hover()
+  await bread.getByTestId('chat-conversation-menu').click()
+  await page.locator('.n-dropdown-option').filter({ hasText: 'Delete' }).click()
+  await page.locator('.n-dialog').getByRole('button', { name: 'Delete' }).click()
+  await expect(chat.conversations()).toHaveCount(1)
+  await page.getByTestId('chat-import-input').setInputFiles({ name: 'export.json', mimeType: 'application/json', buffer: Buffer.from(exported) })
+  await expect(page.getByText('Imported 1 new conversation and 2 messages.')).toBeVisible()
+  await expect(chat.conversations()).toHaveCount(2)
+  await page.getByTestId('chat-import-input').setInputFiles({ name: 'export.json', mimeType: 'application/json', buffer: Buffer.from(exported) })
+  await expect(page.getByText('Nothing new: every conversation in the file is already here.')).toBeVisible()
+  await expect(chat.conversations()).toHaveCount(2)
+
+  // The imported conversation opens with its messages.
+  await chat.conversations().filter({ hasText: 'Sourdough starter' }).getByRole('link').click()
+  await expect(chat.messages()).toHaveCount(2)
+  await expect(chat.lastAnswer()).toContainText('Equal weights of flour and water')
+})
