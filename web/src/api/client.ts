@@ -161,6 +161,9 @@ export function parseServerEvent(type: ServerEventType, raw: string): ServerEven
       return typeof data.profileId === 'number' && typeof data.state === 'string' ? ({ type, data } as unknown as ServerEvent) : null
     case 'servers.stats':
       return typeof data.at === 'string' && Array.isArray(data.servers) ? ({ type, data } as unknown as ServerEvent) : null
+    // One server's chat summary, the same row GET /api/metrics/servers answers with.
+    case 'chat.metrics':
+      return typeof data.profileId === 'number' && typeof data.requests === 'number' ? ({ type, data } as unknown as ServerEvent) : null
   }
   return null
 }

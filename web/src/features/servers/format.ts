@@ -52,3 +52,21 @@ export function sparkPoints(values: number[], width: number, height: number, flo
     .map((value, index) => `${(values.length === 1 ? width : index * step).toFixed(1)},${(height - (value / top) * (height - 2) - 1).toFixed(1)}`)
     .join(' ')
 }
+
+/** Counts that stay short on a tile: 950 → "950", 12 345 → "12.3k", 4 500 000 → "4.5M". */
+export function count(value: number): string {
+  if (value < 1000) return String(value)
+  if (value < 1_000_000) return `${(value / 1000).toFixed(value < 10_000 ? 1 : 0)}k`
+  return `${(value / 1_000_000).toFixed(1)}M`
+}
+
+/** Generation speed: "42.1 tok/s", or "–" before a reply has been measured. */
+export function tokenRate(perSecond: number | null): string {
+  return perSecond === null ? '–' : `${perSecond < 100 ? perSecond.toFixed(1) : Math.round(perSecond)} tok/s`
+}
+
+/** Time to first token: "320 ms", "1.4 s", or "–". */
+export function latency(ms: number | null): string {
+  if (ms === null) return '–'
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`
+}

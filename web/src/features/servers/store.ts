@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
+import type { ServerChatMetrics } from '../../../../shared/chat'
 import type { ServerStatsEvent, ServerStatus } from '../../../../shared/servers'
 import { api, openServerLog, request, toApiError, type EventConnection } from '../../api/client'
 import { isStaleStatus } from './freshness'
@@ -16,6 +17,9 @@ export interface StatsSample {
   rssBytes: number
 }
 
+/** Replies often end in bursts (several chats, one tab each): one refetch covers a burst. */
+export const CHAT_SUMMARY_DEBOUNCE_MS = 500
+
 export type LogState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
 
 const RUNNING = new Set(['starting', 'ready', 'stopping'])
@@ -28,6 +32,8 @@ export function isRunning(server: Pick<ServerStatus, 'state'>): boolean {
 export const useServersStore = defineStore('servers', () => {
   const servers = ref<ServerStatus[]>([])
   const history = ref<Record<number, StatsSample[]>>({})
+  /** Chat figures by profile id; a server that never chatted has none. */
+  const chatSummaries = ref<Record<number, ServerChatMetrics>>({})
   const loaded = ref(false)
   const loading = ref(false)
   const loadError = ref<string | null>(null)
@@ -83,6 +89,8 @@ export const useServersStore = defineStore('servers', () => {
     servers.value = servers.value.filter((server) => server.profileId !== profileId)
     const { [profileId]: _, ...rest } = history.value
     history.value = rest
+    const { [profileId]: __, ...summaries } = chatSummaries.value
+    chatSummaries.value = summaries
   }
 
   async function act(profileId: number, action: 'start' | 'stop' | 'restart'): Promise<ServerStatus> {
@@ -98,6 +106,28 @@ export const useServersStore = defineStore('servers', () => {
       const { [profileId]: _, ...rest } = busy.value
       busy.value = rest
     }
+  }
+
+  // --- chat summaries (messages, tokens, medians), per server ------------------------------------
+  let chatRefresh: ReturnType<typeof setTimeout> | null = null
+
+  /** Fetches every server's chat summary. A failure keeps the last figures: they are a side note. */
+  async function loadChatSummaries(): Promise<void> {
+    try {
+      const rows = await guarded(() => request(api.metrics.servers.get()))
+      chatSummaries.value = Object.fromEntries(rows.map((row) => [row.profileId, row]))
+    } catch {
+      // Quietly stale; the next chat.metrics event or visit tries again.
+    }
+  }
+
+  /** A chat reply ended somewhere (`chat.metrics`): fetch the summaries again, once per burst. */
+  function chatMetricsChanged(): void {
+    if (chatRefresh !== null) return
+    chatRefresh = setTimeout(() => {
+      chatRefresh = null
+      void loadChatSummaries()
+    }, CHAT_SUMMARY_DEBOUNCE_MS)
   }
 
   const start = (profileId: number) => act(profileId, 'start')
@@ -150,6 +180,9 @@ export const useServersStore = defineStore('servers', () => {
     applyState,
     applyStats,
     forget,
+    chatSummaries,
+    loadChatSummaries,
+    chatMetricsChanged,
     start,
     stop,
     restart,
