@@ -1,5 +1,5 @@
 import Dexie from 'dexie'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { db, ManagerDatabase } from '../../web/src/db/database'
 import { groupConversations } from '../../web/src/features/chat/groups'
 import {
@@ -49,7 +49,7 @@ async function conversationWith(title: string, contents: string[], at?: string) 
   return conversation
 }
 
-const termsIn = async (id: string) => (await db.conversations.get(id))?.terms ?? []
+const termsIn = async (id: string) => (await db.conversationTerms.get(id))?.terms ?? []
 const found = async (query: string, limit?: number) => (await searchConversations(db, query, limit)).map((hit) => hit.conversation.title)
 
 describe('chat tables (database version 3)', () => {
@@ -68,8 +68,9 @@ describe('chat tables (database version 3)', () => {
     expect(current.verno).toBe(3)
     expect(await current.settings.get('theme')).toEqual({ key: 'theme', value: 'dark' })
     expect((await current.catalogModels.get('mlx-community/a'))?.trendingRank).toBe(3)
-    expect(current.conversations.schema.indexes.map((index) => index.name).sort()).toEqual(['pinned', 'terms', 'updatedAt'])
-    expect(current.conversations.schema.idxByName.terms?.multi).toBe(true)
+    expect(current.conversations.schema.indexes.map((index) => index.name).sort()).toEqual(['pinned', 'updatedAt'])
+    expect(current.conversationTerms.schema.indexes.map((index) => index.name)).toEqual(['terms'])
+    expect(current.conversationTerms.schema.idxByName.terms?.multi).toBe(true)
     const conversation = await createConversation(current, { title: 'After the upgrade' })
     await saveMessage(current, message(conversation.id, 0, 'hello'))
     expect(await countMessages(current, conversation.id)).toBe(1)
@@ -82,7 +83,6 @@ describe('conversations', () => {
     const newer = await createConversation(db, { title: 'Newer' }, new Date('2026-01-02T00:00:00Z'))
     expect(older.id).toMatch(/^[0-9a-f-]{36}$/)
     expect(older).toMatchObject({ pinned: 0, messageCount: 0, model: 'mlx-community/x', parameters: { systemPrompt: null, temperature: null, topP: null, maxTokens: null } })
-    expect(older).not.toHaveProperty('terms')
     expect((await listConversations(db)).map((c) => c.title)).toEqual(['Newer', 'Older'])
 
     const pinned = await updateConversation(db, older.id, { pinned: 1, title: 'Renamed' })
@@ -99,6 +99,37 @@ describe('conversations', () => {
     expect(await getConversation(db, newer.id)).toBeNull()
     expect(await countMessages(db, newer.id)).toBe(0)
     expect(await db.messages.count()).toBe(1)
+    expect(await db.conversationTerms.get(newer.id)).toBeUndefined()
+  })
+
+  it('keeps the words out of conversation rows: listing, opening and search results carry none', async () => {
+    const conversation = await conversationWith('Words apart', ['a sentence with several words', 'another one'])
+    expect(await termsIn(conversation.id)).toEqual(['words', 'apart', 'sentence', 'with', 'several', 'another', 'one'])
+    const listed = await listConversations(db)
+    expect(listed).toHaveLength(1)
+    for (const row of [...listed, await getConversation(db, conversation.id), (await db.conversations.toArray())[0]]) {
+      expect(row).not.toHaveProperty('terms')
+      expect(Object.keys(row ?? {}).sort()).toEqual(['createdAt', 'id', 'messageCount', 'model', 'parameters', 'pinned', 'profileId', 'profileName', 'title', 'updatedAt'])
+    }
+    const [hit] = await searchConversations(db, 'several')
+    expect(hit?.conversation).toEqual(await getConversation(db, conversation.id))
+  })
+
+  it('saveMessage writes the words row only when the message brings a new word', async () => {
+    const conversation = await conversationWith('Rust', ['borrow checker'])
+    const put = vi.spyOn(db.conversationTerms, 'put')
+    const answer = message(conversation.id, 1, 'The borrow')
+    await saveMessage(db, answer)
+    expect(put).toHaveBeenCalledTimes(1)
+    // Saving a streamed answer again with words the conversation already has writes nothing.
+    await saveMessage(db, { ...answer, content: 'the Borrow checker, the borrow' })
+    await saveMessage(db, message(conversation.id, 2, 'RUST checker'))
+    expect(put).toHaveBeenCalledTimes(1)
+    await saveMessage(db, message(conversation.id, 3, 'lifetimes and the checker'))
+    expect(put).toHaveBeenCalledTimes(2)
+    expect(await termsIn(conversation.id)).toEqual(['rust', 'borrow', 'checker', 'the', 'lifetimes', 'and'])
+    expect((await getConversation(db, conversation.id))?.messageCount).toBe(4)
+    expect(await found('lifet')).toEqual(['Rust'])
   })
 
   it('saveMessage counts new messages once, moves updatedAt forward, and adds the words to the index', async () => {
@@ -198,6 +229,13 @@ describe('search', () => {
     const [byTitle] = await searchConversations(db, 'lisb')
     expect(byTitle?.messageId).toBeNull()
     expect(byTitle?.snippet).toEqual({ text: 'Lisbon trip', matches: [{ start: 0, end: 4 }] })
+  })
+
+  it('reads on past the first messages for the one to quote', async () => {
+    const contents = Array.from({ length: 40 }, (_, i) => (i === 37 ? 'finally the narwhal' : `filler ${i}`))
+    const conversation = await conversationWith('Deep', contents)
+    const [hit] = await searchConversations(db, 'narwhal')
+    expect(hit).toMatchObject({ messageId: `${conversation.id}-m37`, seq: 37, snippet: { text: 'finally the narwhal' } })
   })
 
   it('cuts long texts around the first match at spaces and collapses whitespace', () => {

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { db, ManagerDatabase } from '../../web/src/db/database'
-import { createConversation, saveMessage, searchConversations, updateConversation } from '../../web/src/features/chat/repository'
+import { createConversation, listConversations, saveMessage, searchConversations, updateConversation } from '../../web/src/features/chat/repository'
 import { downloadName, exportJson, exportMarkdown, importJson } from '../../web/src/features/chat/transfer'
 import type { MessageRow } from '../../web/src/features/chat/types'
 
@@ -65,9 +65,10 @@ async function seed(database: ManagerDatabase) {
 const sortedTerms = (terms: string[]) => [...terms].sort()
 
 async function snapshot(database: ManagerDatabase) {
-  const conversations = (await database.conversations.orderBy('id').toArray()).map((row) => ({ ...row, terms: sortedTerms(row.terms) }))
+  const conversations = await database.conversations.orderBy('id').toArray()
+  const terms = (await database.conversationTerms.orderBy('id').toArray()).map((row) => ({ ...row, terms: sortedTerms(row.terms) }))
   const messages = await database.messages.orderBy('id').toArray()
-  return { conversations, messages }
+  return { conversations, terms, messages }
 }
 
 describe('JSON export and import', () => {
@@ -122,6 +123,46 @@ describe('JSON export and import', () => {
     expect(await target.messages.count()).toBe(7)
     expect((await searchConversations(target, 'quokka')).map((hit) => hit.conversation.title)).toEqual(['Renamed here'])
     expect((await searchConversations(target, 'renamed')).map((hit) => hit.conversation.title)).toEqual(['Renamed here'])
+  })
+
+  it('imports many conversations in one go, with a few bulk writes, merging the one already here', async () => {
+    const target = freshDb()
+    const here = await createConversation(target, { title: 'Already here' }, new Date('2026-01-01T00:00:00Z'))
+    await saveMessage(target, message(here.id, 0, 'the first question', { createdAt: '2026-01-01T00:00:01.000Z' }))
+    const exported = JSON.parse(await exportJson(target)) as { conversations: Array<{ messages: unknown[] }> }
+    const conversations = Array.from({ length: 300 }, (_, i) => {
+      const id = `c${String(i).padStart(3, '0')}`
+      const at = new Date(Date.UTC(2026, 2, 1, 0, i)).toISOString()
+      const messages = Array.from({ length: 6 }, (_, seq) => ({ ...message(id, seq, `message ${seq} of chat ${i} mentions topic${i}`, { createdAt: at }), conversationId: undefined }))
+      return { id, title: `Chat ${i}`, createdAt: at, updatedAt: at, pinned: 0, profileId: null, profileName: null, model: null, parameters: { systemPrompt: null, temperature: null, topP: null, maxTokens: null }, messageCount: 6, messages }
+    })
+    const old = exported.conversations[0]!
+    old.messages.push({ ...message(here.id, 1, 'a wombat answer', { createdAt: '2026-01-01T00:00:02.000Z' }), conversationId: undefined })
+    const text = JSON.stringify({ format: 'mlx-manager-chats', version: 1, exportedAt: '2026-03-02T00:00:00.000Z', conversations: [...conversations, old] })
+
+    const bulkAdd = vi.spyOn(target.messages, 'bulkAdd')
+    const put = vi.spyOn(target.conversations, 'put')
+    expect(await importJson(target, text)).toEqual({ added: 301, skipped: 0, messagesAdded: 1801 })
+    expect(bulkAdd).toHaveBeenCalledTimes(1)
+    expect(put).not.toHaveBeenCalled()
+
+    expect(await target.messages.count()).toBe(1802)
+    expect(await target.conversationTerms.count()).toBe(301)
+    const listed = await listConversations(target)
+    expect(listed.map((c) => c.title).slice(0, 3)).toEqual(['Chat 299', 'Chat 298', 'Chat 297'])
+    expect(listed.at(-1)).toMatchObject({ id: here.id, title: 'Already here', messageCount: 2, updatedAt: '2026-01-01T00:00:02.000Z' })
+    expect((await searchConversations(target, 'topic123')).map((hit) => hit.conversation.title)).toEqual(['Chat 123'])
+    expect((await searchConversations(target, 'wombat first')).map((hit) => hit.conversation.id)).toEqual([here.id])
+    expect(await searchConversations(target, 'mentions')).toHaveLength(50)
+    expect(await importJson(target, text)).toEqual({ added: 0, skipped: 301, messagesAdded: 0 })
+
+    // A small file into a large history looks its ids up one by one: a message already in another
+    // conversation stays there and is not added again.
+    const taken = (await target.messages.limit(1).toArray())[0]!
+    const stray = { ...conversations[0]!, id: 'stray', title: 'Stray', messages: [{ ...taken, conversationId: undefined }, { ...message('stray', 1, 'new'), conversationId: undefined }] }
+    expect(await importJson(target, JSON.stringify({ format: 'mlx-manager-chats', version: 1, exportedAt: '2026-03-02T00:00:00.000Z', conversations: [stray] }))).toEqual({ added: 1, skipped: 0, messagesAdded: 1 })
+    expect(await target.messages.get(taken.id)).toEqual(taken)
+    expect(await target.conversations.get('stray')).toMatchObject({ messageCount: 1 })
   })
 
   it('rejects malformed documents with a sentence saying what is wrong, and writes nothing', async () => {

@@ -59,6 +59,17 @@ export interface CatalogIndexRow {
   trendingRanks: Float64Array
 }
 
+/**
+ * A conversation's search words, apart from its row: the sidebar, opening a chat and search results
+ * read conversations often, and a thousand words per row would be carried by every one of those reads.
+ */
+export interface ConversationTermsRow {
+  /** The conversation's id. */
+  id: string
+  /** Folded words of the title and every message (features/chat/search.ts): a multi-entry index. */
+  terms: string[]
+}
+
 export const DATABASE_NAME = 'mlx-manager'
 
 /**
@@ -75,6 +86,7 @@ export class ManagerDatabase extends Dexie {
   catalogIndex!: Table<CatalogIndexRow, string>
   conversations!: Table<ConversationRow, string>
   messages!: Table<MessageRow, string>
+  conversationTerms!: Table<ConversationTermsRow, string>
 
   constructor(name = DATABASE_NAME) {
     super(name)
@@ -89,12 +101,14 @@ export class ManagerDatabase extends Dexie {
       catalogMeta: 'key',
       catalogIndex: 'key',
     })
-    // Chat history. `*terms` is the full-text index (one entry per word of a conversation).
-    // Messages are reached only through [conversationId+seq]: it also answers "all of one
-    // conversation", so a separate conversationId index would only cost writes.
+    // Chat history. `conversationTerms.*terms` is the full-text index (one entry per word of a
+    // conversation), in its own table so conversation rows stay small. Messages are reached only
+    // through [conversationId+seq]: it also answers "all of one conversation", so a separate
+    // conversationId index would only cost writes.
     this.version(3).stores({
-      conversations: 'id, updatedAt, pinned, *terms',
+      conversations: 'id, updatedAt, pinned',
       messages: 'id, [conversationId+seq]',
+      conversationTerms: 'id, *terms',
     })
   }
 }

@@ -1,15 +1,15 @@
 import Dexie from 'dexie'
-import type { ManagerDatabase } from '../../db/database'
+import type { ConversationTermsRow, ManagerDatabase } from '../../db/database'
 import { isWholeWord, matchesQuery, queryTerms, snippet, termsOf, type Snippet } from './search'
 import { DEFAULT_PARAMETERS, type ChatParameters, type ConversationRow, type MessageRow } from './types'
 
 /**
  * Chat history on this device. Every function takes the database first, so tests and the benchmark
- * can pass a fresh one; the chat store passes the app's `db`. What leaves this file is a
- * `Conversation`: the row without its `terms`, which are index entries no screen needs.
+ * can pass a fresh one; the chat store passes the app's `db`. A conversation's search words live in
+ * `conversationTerms`, apart from its row, so listing, opening and showing conversations never read them.
  */
 
-export type Conversation = Omit<ConversationRow, 'terms'>
+export type Conversation = ConversationRow
 
 export interface NewConversation {
   title?: string
@@ -31,15 +31,10 @@ export interface SearchHit {
   seq: number | null
 }
 
-/** Index entries one conversation may hold; every save rewrites them all, so they are bounded. */
+/** Index entries one conversation may hold; a save that adds words rewrites them all, so they are bounded. */
 export const MAX_CONVERSATION_TERMS = 20_000
 /** Messages read per search hit looking for the one to quote, so one huge conversation cannot stall a search. */
 export const SNIPPET_SCAN_LIMIT = 2000
-
-export function withoutTerms(row: ConversationRow): Conversation {
-  const { terms: _terms, ...conversation } = row
-  return conversation
-}
 
 /**
  * What search sees of a message: its text and its attachments' names. Reasoning is left out on
@@ -49,21 +44,21 @@ export function messageText(message: Pick<MessageRow, 'content' | 'attachments'>
   return message.attachments.length === 0 ? message.content : `${message.content}\n${message.attachments.map((a) => a.name).join('\n')}`
 }
 
-/** `terms` plus any of `more` it lacks, in order of first appearance, up to the cap. */
-export function mergeTerms(terms: readonly string[], more: readonly string[]): string[] {
-  const merged = new Set(terms)
+/** Adds `more` to `terms` up to the cap; true when anything was added. */
+export function addTerms(terms: Set<string>, more: Iterable<string>): boolean {
+  const before = terms.size
   for (const term of more) {
-    if (merged.size >= MAX_CONVERSATION_TERMS) break
-    merged.add(term)
+    if (terms.size >= MAX_CONVERSATION_TERMS) break
+    terms.add(term)
   }
-  return [...merged]
+  return terms.size > before
 }
 
 /** The full index entries of a conversation, built from scratch (import, truncation, rename). */
 export function conversationTerms(title: string, messages: Iterable<Pick<MessageRow, 'content' | 'attachments'>>): string[] {
-  let terms = termsOf(title)
-  for (const message of messages) terms = mergeTerms(terms, termsOf(messageText(message)))
-  return terms
+  const terms = new Set(termsOf(title))
+  for (const message of messages) addTerms(terms, termsOf(messageText(message)))
+  return [...terms]
 }
 
 const later = (a: string, b: string): string => (Date.parse(b) > Date.parse(a) ? b : a)
@@ -78,13 +73,17 @@ function messagesOf(db: ManagerDatabase, conversationId: string, fromSeq: number
  * `groupConversations` (groups.ts) puts them in their own group, which is where the UI shows them.
  */
 export async function listConversations(db: ManagerDatabase): Promise<Conversation[]> {
-  const rows = await db.conversations.orderBy('updatedAt').reverse().toArray()
-  return rows.map(withoutTerms)
+  // Forward then reversed here: one getAll, where a reversed read is a cursor step per row in most browsers.
+  return (await db.conversations.orderBy('updatedAt').toArray()).reverse()
 }
 
 export async function getConversation(db: ManagerDatabase, id: string): Promise<Conversation | null> {
-  const row = await db.conversations.get(id)
-  return row === undefined ? null : withoutTerms(row)
+  return (await db.conversations.get(id)) ?? null
+}
+
+/** A conversation's index entries; a missing row (nothing indexed yet) reads as none. */
+async function termsRow(db: ManagerDatabase, id: string): Promise<ConversationTermsRow> {
+  return (await db.conversationTerms.get(id)) ?? { id, terms: [] }
 }
 
 export async function createConversation(db: ManagerDatabase, init: NewConversation = {}, now: Date = new Date()): Promise<Conversation> {
@@ -102,10 +101,12 @@ export async function createConversation(db: ManagerDatabase, init: NewConversat
     model: init.model ?? null,
     parameters: { ...DEFAULT_PARAMETERS, ...init.parameters },
     messageCount: 0,
-    terms: termsOf(title),
   }
-  await db.conversations.add(row)
-  return withoutTerms(row)
+  await db.transaction('rw', db.conversations, db.conversationTerms, async () => {
+    await db.conversations.add(row)
+    await db.conversationTerms.put({ id: row.id, terms: termsOf(title) })
+  })
+  return row
 }
 
 /**
@@ -114,21 +115,22 @@ export async function createConversation(db: ManagerDatabase, init: NewConversat
  * rebuilds the index entries from every message, since the old title's words may appear nowhere else.
  */
 export async function updateConversation(db: ManagerDatabase, id: string, patch: ConversationPatch): Promise<Conversation | null> {
-  return db.transaction('rw', db.conversations, db.messages, async () => {
+  return db.transaction('rw', [db.conversations, db.messages, db.conversationTerms], async () => {
     const row = await db.conversations.get(id)
     if (row === undefined) return null
     const next: ConversationRow = { ...row, ...patch }
-    if (patch.title !== undefined && patch.title !== row.title) next.terms = conversationTerms(next.title, await messagesOf(db, id).toArray())
     await db.conversations.put(next)
-    return withoutTerms(next)
+    if (patch.title !== undefined && patch.title !== row.title) await db.conversationTerms.put({ id, terms: conversationTerms(next.title, await messagesOf(db, id).toArray()) })
+    return next
   })
 }
 
-/** The conversation and all its messages, together or not at all. */
+/** The conversation, its messages and its index entries, together or not at all. */
 export async function deleteConversation(db: ManagerDatabase, id: string): Promise<void> {
-  await db.transaction('rw', db.conversations, db.messages, async () => {
+  await db.transaction('rw', [db.conversations, db.messages, db.conversationTerms], async () => {
     await messagesOf(db, id).delete()
     await db.conversations.delete(id)
+    await db.conversationTerms.delete(id)
   })
 }
 
@@ -155,24 +157,24 @@ export function countMessages(db: ManagerDatabase, conversationId: string): Prom
 /**
  * Adds or replaces a message (a streamed answer is saved again as it grows) and, in the same
  * transaction, moves the conversation's `updatedAt` forward, counts a new message, and adds the
- * message's words to the conversation's index entries. Words a replaced version had and the new
- * one lacks stay until `deleteMessagesFrom` or a rename rebuilds them: harmless, and it keeps a
- * save from reading the rest of the conversation.
+ * message's words to the conversation's index entries. The terms row is written only when the
+ * message brings a word it lacks: rewriting a multi-entry row rewrites every one of its index
+ * entries, and most saves (a growing answer, a chat on one topic) add none. Words a replaced
+ * version had and the new one lacks stay until `deleteMessagesFrom` or a rename rebuilds them:
+ * harmless, and it keeps a save from reading the rest of the conversation.
  */
 export async function saveMessage(db: ManagerDatabase, message: MessageRow): Promise<Conversation> {
-  return db.transaction('rw', db.conversations, db.messages, async () => {
-    const row = await db.conversations.get(message.conversationId)
+  const id = message.conversationId
+  return db.transaction('rw', [db.conversations, db.messages, db.conversationTerms], async () => {
+    const row = await db.conversations.get(id)
     if (row === undefined) throw new Error('This conversation is no longer on this device (it may have been deleted in another tab), so the message was not saved.')
     const isNew = (await db.messages.where('id').equals(message.id).count()) === 0
     await db.messages.put(message)
-    const next: ConversationRow = {
-      ...row,
-      updatedAt: later(row.updatedAt, message.createdAt),
-      messageCount: row.messageCount + (isNew ? 1 : 0),
-      terms: mergeTerms(row.terms, termsOf(messageText(message))),
-    }
-    await db.conversations.put(next)
-    return withoutTerms(next)
+    const next: ConversationRow = { ...row, updatedAt: later(row.updatedAt, message.createdAt), messageCount: row.messageCount + (isNew ? 1 : 0) }
+    if (next.updatedAt !== row.updatedAt || next.messageCount !== row.messageCount) await db.conversations.put(next)
+    const terms = new Set((await termsRow(db, id)).terms)
+    if (addTerms(terms, termsOf(messageText(message)))) await db.conversationTerms.put({ id, terms: [...terms] })
+    return next
   })
 }
 
@@ -182,14 +184,15 @@ export async function saveMessage(db: ManagerDatabase, message: MessageRow): Pro
  * removed messages had no longer finds it. `updatedAt` stays: the next saved message moves it.
  */
 export async function deleteMessagesFrom(db: ManagerDatabase, conversationId: string, seq: number): Promise<Conversation | null> {
-  return db.transaction('rw', db.conversations, db.messages, async () => {
+  return db.transaction('rw', [db.conversations, db.messages, db.conversationTerms], async () => {
     const row = await db.conversations.get(conversationId)
     if (row === undefined) return null
     await messagesOf(db, conversationId, seq).delete()
     const remaining = await messagesOf(db, conversationId).toArray()
-    const next: ConversationRow = { ...row, messageCount: remaining.length, terms: conversationTerms(row.title, remaining) }
+    const next: ConversationRow = { ...row, messageCount: remaining.length }
     await db.conversations.put(next)
-    return withoutTerms(next)
+    await db.conversationTerms.put({ id: conversationId, terms: conversationTerms(row.title, remaining) })
+    return next
   })
 }
 
@@ -198,7 +201,7 @@ async function matchingIds(db: ManagerDatabase, words: readonly string[]): Promi
   // A conversation appears once per matching entry ("cafe" and "cafeteria" for "caf"): dedupe.
   const perWord = await Promise.all(
     words.map(async (word) => {
-      const entries = isWholeWord(word) ? db.conversations.where('terms').equals(word) : db.conversations.where('terms').startsWith(word)
+      const entries = isWholeWord(word) ? db.conversationTerms.where('terms').equals(word) : db.conversationTerms.where('terms').startsWith(word)
       return new Set(await entries.primaryKeys())
     }),
   )
@@ -208,33 +211,39 @@ async function matchingIds(db: ManagerDatabase, words: readonly string[]): Promi
   return new Set([...smallest].filter((id) => others.every((set) => set.has(id))))
 }
 
-/** The `limit` newest of `ids`, without reading the rows of the others. */
-async function newestOf(db: ManagerDatabase, ids: Set<string>, limit: number): Promise<ConversationRow[]> {
-  if (ids.size <= limit) {
-    const rows = (await db.conversations.bulkGet([...ids])).filter((row): row is ConversationRow => row !== undefined)
-    return rows.sort((a, b) => Date.parse(b.updatedAt) - Date.parse(a.updatedAt))
+/**
+ * The `limit` newest of `ids`, from the conversations' ids oldest first (`order`, the updatedAt index
+ * read as keys only: one getAllKeys, where a reversed read is a cursor step per key in most browsers).
+ */
+function newestOf(order: readonly string[], ids: Set<string>, limit: number): string[] {
+  const chosen: string[] = []
+  for (let i = order.length - 1; i >= 0 && chosen.length < limit; i--) {
+    const id = order[i]
+    if (id !== undefined && ids.has(id)) chosen.push(id)
   }
-  // Many matches (a common word): walk the updatedAt index, which holds keys only, newest first.
-  const order = await db.conversations.orderBy('updatedAt').reverse().primaryKeys()
-  const chosen = order.filter((id) => ids.has(id)).slice(0, limit)
-  return (await db.conversations.bulkGet(chosen)).filter((row): row is ConversationRow => row !== undefined)
+  return chosen
 }
 
-/** Quotes the title when it has every word, else the first message with any of them (reading no further than that). */
-async function hitOf(db: ManagerDatabase, row: ConversationRow, query: string, words: readonly string[]): Promise<SearchHit> {
-  const conversation = withoutTerms(row)
-  const { title } = row
+/** Messages read first for an excerpt: the first one or two usually match. */
+const FIRST_BATCH = 4
+
+/**
+ * Quotes the title when it has every word, else the first message with any of them (reading no
+ * further than that). The row and the first messages are read together, one round trip for both.
+ */
+async function hitOf(db: ManagerDatabase, id: string, query: string, words: readonly string[]): Promise<SearchHit | null> {
+  const [conversation, first] = await Promise.all([db.conversations.get(id), messagesOf(db, id).limit(FIRST_BATCH).toArray()])
+  if (conversation === undefined) return null
+  const { title } = conversation
   if (words.every((word) => matchesQuery(title, [word]))) return { conversation, snippet: snippet(title, query), messageId: null, seq: null }
-  // Small batches, one request each: a filtered cursor would cost a round trip per message, and the
-  // first message or two usually match.
-  let message: MessageRow | undefined
-  for (let from = -Infinity, read = 0, size = 4; message === undefined && read < SNIPPET_SCAN_LIMIT; size = 32) {
-    const batch = await messagesOf(db, row.id, from).limit(size).toArray()
+  // Then batches of 32, one request each: a filtered cursor would cost a round trip per message.
+  let batch = first
+  let message = batch.find((m) => matchesQuery(messageText(m), words))
+  for (let read = batch.length, size = FIRST_BATCH; message === undefined && batch.length === size && read < SNIPPET_SCAN_LIMIT; read += batch.length) {
+    const from = (batch[batch.length - 1]?.seq ?? 0) + 1
+    size = 32
+    batch = await messagesOf(db, id, from).limit(size).toArray()
     message = batch.find((m) => matchesQuery(messageText(m), words))
-    const last = batch[batch.length - 1]
-    if (last === undefined || batch.length < size) break
-    read += batch.length
-    from = last.seq + 1
   }
   if (message !== undefined) return { conversation, snippet: snippet(messageText(message), query), messageId: message.id, seq: message.seq }
   return { conversation, snippet: snippet(title, query), messageId: null, seq: null }
@@ -249,8 +258,11 @@ async function hitOf(db: ManagerDatabase, row: ConversationRow, query: string, w
 export async function searchConversations(db: ManagerDatabase, query: string, limit = 50): Promise<SearchHit[]> {
   const words = queryTerms(query)
   if (words.length === 0 || limit < 1) return []
-  return db.transaction('r', db.conversations, db.messages, async () => {
-    const rows = await newestOf(db, await matchingIds(db, words), limit)
-    return Promise.all(rows.map((row) => hitOf(db, row, query, words)))
+  return db.transaction('r', [db.conversations, db.messages, db.conversationTerms], async () => {
+    // The order is read alongside the matches, not after them (keys-only reads, all in flight at
+    // once), so a search usually waits for two round trips: those, then rows with their first messages.
+    const [ids, order] = await Promise.all([matchingIds(db, words), db.conversations.orderBy('updatedAt').primaryKeys()])
+    const hits = await Promise.all(newestOf(order, ids, limit).map((id) => hitOf(db, id, query, words)))
+    return hits.filter((hit): hit is SearchHit => hit !== null)
   })
 }

@@ -12,6 +12,7 @@ export const MAX_TERMS_PER_TEXT = 2000
 const WORD = /[\p{L}\p{N}]+/gu
 const MARKS = /\p{M}+/gu
 const IS_WORD_CHAR = /[\p{L}\p{N}]/u
+const NON_ASCII = /[^\x00-\x7f]/
 
 /**
  * Diacritics off (NFKD, marks dropped, so "café" and "cafe" meet), lower case. The final sigma is
@@ -19,6 +20,8 @@ const IS_WORD_CHAR = /[\p{L}\p{N}]/u
  * and folding it one character at a time (as `snippet` does) agree.
  */
 function fold(text: string): string {
+  // Plain ASCII (most chats) has nothing to decompose: skipping the normalization halves an import's word work.
+  if (!NON_ASCII.test(text)) return text.toLowerCase()
   return text.normalize('NFKD').replace(MARKS, '').toLowerCase().replace(/ς/g, 'σ')
 }
 

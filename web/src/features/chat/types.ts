@@ -30,8 +30,6 @@ export interface ConversationRow {
   model: string | null
   parameters: ChatParameters
   messageCount: number
-  /** Lower-cased words of the title and every message: the multi-entry full-text index. */
-  terms: string[]
 }
 
 export type AttachmentKind = 'image' | 'text'
