@@ -104,7 +104,7 @@ test('chat streams with reasoning, stops, regenerates, takes an image, and is fo
   await context.setOffline(true)
   await chat.open('/chat')
   await expect(chat.conversations()).toHaveCount(2)
-  await chat.search('aurora borea')
+  await chat.search('tromso aurora')
   await expect(chat.searchResults()).toHaveCount(1)
   await expect(chat.searchResults().first()).toContainText('Tromsø')
   await chat.searchResults().first().click()

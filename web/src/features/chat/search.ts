@@ -14,6 +14,10 @@ const MARKS = /\p{M}+/gu
 const IS_WORD_CHAR = /[\p{L}\p{N}]/u
 const NON_ASCII = /[^\x00-\x7f]/
 
+/** Letters Unicode does not decompose, spelled the way people type them without the key ("Tromsø" → "tromso"). */
+const PLAIN: Record<string, string> = { ø: 'o', æ: 'ae', œ: 'oe', ß: 'ss', đ: 'd', ð: 'd', ł: 'l', þ: 'th', ı: 'i', ħ: 'h' }
+const UNDECOMPOSED = /[øæœßđðłþıħ]/g
+
 /**
  * Diacritics off (NFKD, marks dropped, so "café" and "cafe" meet), lower case. The final sigma is
  * the one context-dependent lower-casing in JavaScript; it is mapped so that folding a whole text
@@ -22,7 +26,7 @@ const NON_ASCII = /[^\x00-\x7f]/
 function fold(text: string): string {
   // Plain ASCII (most chats) has nothing to decompose: skipping the normalization halves an import's word work.
   if (!NON_ASCII.test(text)) return text.toLowerCase()
-  return text.normalize('NFKD').replace(MARKS, '').toLowerCase().replace(/ς/g, 'σ')
+  return text.normalize('NFKD').replace(MARKS, '').toLowerCase().replace(/ς/g, 'σ').replace(UNDECOMPOSED, (letter) => PLAIN[letter] ?? letter)
 }
 
 /** Unique folded words of at least two characters, in order of first appearance, capped in length and number. */
