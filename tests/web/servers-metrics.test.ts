@@ -8,7 +8,8 @@ import { count, latency, tokenRate } from '../../web/src/features/servers/format
 import ServersView from '../../web/src/features/servers/ServersView.vue'
 import { CHAT_SUMMARY_DEBOUNCE_MS, useServersStore } from '../../web/src/features/servers/store'
 import { mountInApp, byTestId, requireTestId } from './components/mount'
-import { fakeServer, json, makeUser } from './helpers'
+import { useEventsStore } from '../../web/src/features/events/store'
+import { fakeServer, FakeEventSource, json, makeUser, useFakeEventSource } from './helpers'
 import { routerStub } from './servers-router'
 
 afterEach(() => {
@@ -91,6 +92,24 @@ describe('chat summaries in the servers store', () => {
     vi.advanceTimersByTime(CHAT_SUMMARY_DEBOUNCE_MS)
     await flushPromises()
     expect(api.callsTo('GET /api/metrics/servers')).toHaveLength(3)
+  })
+
+  it('refetches when a chat.metrics event arrives on the live stream', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    useFakeEventSource()
+    let requests = 1
+    const api = fakeServer({ 'GET /api/metrics/servers': () => json([summary({ requests })]), 'GET /api/auth/me': () => json(makeUser()) })
+    const store = useServersStore()
+    await store.loadChatSummaries()
+    useEventsStore().connect()
+    const source = FakeEventSource.latest()
+    source.open()
+    requests = 2
+    source.emit('chat.metrics', summary({ requests }))
+    vi.advanceTimersByTime(CHAT_SUMMARY_DEBOUNCE_MS)
+    await flushPromises()
+    expect(api.callsTo('GET /api/metrics/servers')).toHaveLength(2)
+    expect(store.chatSummaries[1]?.requests).toBe(2)
   })
 
   it('keeps the last figures when a refetch fails, and forgets a deleted server', async () => {

@@ -59,6 +59,9 @@ export const useEventsStore = defineStore('events', () => {
       case 'servers.stats':
         useServersStore().applyStats(event.data)
         break
+      case 'chat.metrics':
+        useServersStore().chatMetricsChanged()
+        break
     }
   }
 
