@@ -60,7 +60,7 @@ export interface AppDeps {
   /** Profiles and model servers: the engines' environment, supervisor timing and OS seams. */
   serving?: Partial<Omit<ServingDeps, 'config' | 'db' | 'bus'>>
   /** Chat: the engine call and how long a silent engine is waited for. */
-  chat?: { upstream?: ChatUpstream; idleTimeoutMs?: number }
+  chat?: { upstream?: ChatUpstream; idleTimeoutMs?: number; heartbeatMs?: number }
 }
 
 /** Wires services to their adapters and mounts every feature's routes. */
@@ -118,7 +118,7 @@ export function createApp(deps: AppDeps) {
     .use(modelRoutes(models, session))
     .use(catalogRoutes(catalog, session))
     .use(serving.routes(session, deps.heartbeatMs))
-    .use(chatRoutes(chat, session))
+    .use(chatRoutes(chat, session, deps.chat?.heartbeatMs))
     .use(metricsRoutes(metrics, session))
     .use(webRoutes(deps.config.webDist))
 
