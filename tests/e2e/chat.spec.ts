@@ -97,6 +97,13 @@ test('chat streams with reasoning, stops, regenerates, takes an image, and is fo
   await expect(chat.messages().first().locator('img')).toBeVisible()
   await expect(chat.conversations()).toHaveCount(2)
 
+  // The Servers screen sums up what each server answered.
+  await page.getByRole('link', { name: 'Servers' }).first().click()
+  const visionTile = page.getByTestId('server-tile').filter({ has: page.getByRole('heading', { name: 'Vision', exact: true }) })
+  await expect(visionTile.getByTestId('chat-requests')).toHaveText('1')
+  await expect(visionTile.getByTestId('chat-speed')).toHaveText(/tok\/s$/)
+  await page.getByRole('link', { name: 'Chat' }).first().click()
+
   // Offline: the service worker serves the app, Dexie the history; search finds the first chat.
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined))
   await page.reload()
