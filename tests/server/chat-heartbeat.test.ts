@@ -1,5 +1,4 @@
-import { afterEach, describe, expect, test } from 'bun:test'
-import { withHeartbeat } from '../../server/features/chat/heartbeat'
+import { afterEach, expect, test } from 'bun:test'
 import { httpUpstream } from '../../server/features/chat/upstream'
 import { freePort, standinEnv, FAST_TIMING } from '../fixtures/engine/harness'
 import { ADMIN, createTestApp } from './helpers'
@@ -9,38 +8,6 @@ let cleanups: (() => unknown)[] = []
 afterEach(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup()
   cleanups = []
-})
-
-async function* slowly(items: string[], gapMs: number, finished: { value: boolean }) {
-  try {
-    for (const item of items) {
-      await Bun.sleep(gapMs)
-      yield item
-    }
-  } finally {
-    finished.value = true
-  }
-}
-
-describe('withHeartbeat', () => {
-  test('pings only while the source is silent', async () => {
-    const seen: string[] = []
-    for await (const item of withHeartbeat(slowly(['a', 'b'], 70, { value: false }), 30, () => 'ping')) seen.push(item)
-    expect(seen.filter((item) => item !== 'ping')).toEqual(['a', 'b'])
-    // Two silences of 70 ms at a 30 ms heartbeat: each gets one or two pings.
-    expect(seen.filter((item) => item === 'ping').length).toBeGreaterThanOrEqual(2)
-    expect(seen.indexOf('a')).toBeGreaterThan(0)
-
-    const busy: string[] = []
-    for await (const item of withHeartbeat(slowly(['a', 'b', 'c'], 1, { value: false }), 200, () => 'ping')) busy.push(item)
-    expect(busy).toEqual(['a', 'b', 'c'])
-  })
-
-  test('stopping early closes the source', async () => {
-    const finished = { value: false }
-    for await (const item of withHeartbeat(slowly(['a', 'b', 'c'], 5, finished), 1_000, () => 'ping')) if (item === 'a') break
-    expect(finished.value).toBe(true)
-  })
 })
 
 test('a reply whose engine is silent for a while gets ping events, so the connection stays open', async () => {

@@ -75,7 +75,9 @@ export async function* streamChat(body: ChatRequest, signal: AbortSignal): Async
     throw errorFromAnswer(answer.status, answer.error.value, response)
   }
   try {
-    for await (const frame of answer.data as AsyncIterable<unknown>) {
+    // The route answers with its own event-stream Response; Eden reads any text/event-stream body
+    // as parsed {event, data} frames.
+    for await (const frame of answer.data as unknown as AsyncIterable<unknown>) {
       if (!isRecord(frame)) continue
       const event = parseChatEvent(frame.event, frame.data)
       if (event !== null) yield event
