@@ -8,10 +8,11 @@
 // - "rows": reading every saved model row from IndexedDB and filtering those, which is what the
 //   compact column index exists to avoid.
 import 'fake-indexeddb/auto'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { createPinia, setActivePinia } from 'pinia'
 import { CATALOG_PAGE_SIZE, matchesFilters, type CatalogModel, type CatalogPage } from '../shared/catalog'
+import { CHROMIUM, runInChromium } from './browser'
 import { percentile } from './lib'
 
 // The store must see an offline browser; Bun's navigator has no onLine.
@@ -141,10 +142,9 @@ for (const [label, change] of Object.entries(filters)) {
 console.log(`\nTarget: under ${TARGET_MS} ms each (p95 of ${RUNS} runs, each with a fresh store reading IndexedDB).`)
 
 // The same store and repository bundled for the browser and run in Chromium's own IndexedDB.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 if (existsSync(CHROMIUM)) {
   console.log('\nIn Chromium (real IndexedDB), same 5,000 models:')
-  const rows = await inChromium(CHROMIUM, models, budget, filters)
+  const rows = await inChromium(models, budget, filters)
   for (const row of rows) {
     const ok = row.p95 < TARGET_MS
     failed ||= !ok
@@ -167,16 +167,9 @@ interface BrowserRow {
  * Bundles a small page that saves the models through the repository and times the store's offline
  * search, serves it on loopback, and runs it in headless Chromium.
  */
-async function inChromium(executablePath: string, data: CatalogModel[], memory: NonNullable<typeof budget>, cases: Record<string, object>): Promise<BrowserRow[]> {
-  // Inside the repo (under node_modules, which git ignores) so the bundler finds pinia, vue and dexie.
-  const cache = join(import.meta.dir, '..', 'node_modules', '.cache')
-  mkdirSync(cache, { recursive: true })
-  const dir = mkdtempSync(join(cache, 'catalog-offline-bench-'))
-  const entry = join(dir, 'entry.ts')
+async function inChromium(data: CatalogModel[], memory: NonNullable<typeof budget>, cases: Record<string, object>): Promise<BrowserRow[]> {
   const web = join(import.meta.dir, '..', 'web', 'src')
-  writeFileSync(
-    entry,
-    `import { createPinia, setActivePinia } from 'pinia'
+  const source = `import { createPinia, setActivePinia } from 'pinia'
 import { matchesFilters } from ${JSON.stringify(join(import.meta.dir, '..', 'shared', 'catalog.ts'))}
 import { savePage } from ${JSON.stringify(join(web, 'features', 'catalog', 'repository.ts'))}
 import { useCatalogStore } from ${JSON.stringify(join(web, 'features', 'catalog', 'store.ts'))}
@@ -211,35 +204,12 @@ window.runBench = async ({ models, budget, cases, runs }) => {
   }
   return out
 }
-`,
+`
+  const define = { 'process.env.NODE_ENV': '"production"', __VUE_OPTIONS_API__: 'false', __VUE_PROD_DEVTOOLS__: 'false', __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false' }
+  return runInChromium<{ models: CatalogModel[]; budget: typeof memory; cases: Record<string, object>; runs: number }, BrowserRow[]>(
+    'catalog-offline',
+    source,
+    { models: data, budget: memory, cases, runs: RUNS },
+    define,
   )
-  const built = await Bun.build({ entrypoints: [entry], target: 'browser', minify: true, define: { 'process.env.NODE_ENV': '"production"', __VUE_OPTIONS_API__: 'false', __VUE_PROD_DEVTOOLS__: 'false', __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false' } })
-  const script = await built.outputs[0]?.text()
-  rmSync(dir, { recursive: true, force: true })
-  if (!built.success || script === undefined) throw new Error(`Bundling the browser bench failed: ${built.logs.map((log) => log.message).join('\n')}`)
-  const server = Bun.serve({
-    port: 0,
-    hostname: '127.0.0.1',
-    fetch: (request) =>
-      new URL(request.url).pathname === '/bench.js'
-        ? new Response(script, { headers: { 'content-type': 'text/javascript' } })
-        : new Response('<!doctype html><script type="module" src="/bench.js"></script>', { headers: { 'content-type': 'text/html' } }),
-  })
-  const { chromium } = await import('playwright-core')
-  const browser = await chromium.launch({
-    executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
-  try {
-    const page = await browser.newPage()
-    await page.goto(`http://127.0.0.1:${server.port}/`)
-    await page.waitForFunction(() => 'runBench' in window)
-    return await page.evaluate(
-      (input) => (window as unknown as { runBench: (arg: typeof input) => Promise<BrowserRow[]> }).runBench(input),
-      { models: data, budget: memory, cases, runs: RUNS },
-    )
-  } finally {
-    await browser.close()
-    await server.stop(true)
-  }
 }

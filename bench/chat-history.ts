@@ -9,13 +9,11 @@
 //   and once, for scale, a plain scan of every message for the word. Also printed, without targets:
 //   the sidebar list (baseline: a raw getAll of the conversations) and saveMessage.
 // Run: `bun bench/chat-history.ts` (well under a minute).
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
+import { CHROMIUM, runInChromium } from './browser'
 import { fmt, percentile, ROOT, row } from './lib'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const RUNS = 15
 const OPEN_TARGET_MS = 1000
 const SEARCH_TARGET_MS = 100
@@ -162,38 +160,8 @@ window.runBench = async ({ runs, queries }) => {
 }
 `
 
-async function inChromium(): Promise<BrowserResult> {
-  // Under node_modules (git ignores it) so the bundler resolves dexie from the repo.
-  const cache = join(ROOT, 'node_modules', '.cache')
-  mkdirSync(cache, { recursive: true })
-  const dir = mkdtempSync(join(cache, 'chat-history-bench-'))
-  const entry = join(dir, 'entry.js')
-  writeFileSync(entry, ENTRY(join(ROOT, 'web', 'src')))
-  const built = await Bun.build({ entrypoints: [entry], target: 'browser', minify: true })
-  const script = await built.outputs[0]?.text()
-  rmSync(dir, { recursive: true, force: true })
-  if (!built.success || script === undefined) throw new Error(`Bundling the browser bench failed: ${built.logs.map((log) => log.message).join('\n')}`)
-  const server = Bun.serve({
-    port: 0,
-    hostname: '127.0.0.1',
-    fetch: (request) =>
-      new URL(request.url).pathname === '/bench.js'
-        ? new Response(script, { headers: { 'content-type': 'text/javascript' } })
-        : new Response('<!doctype html><script type="module" src="/bench.js"></script>', { headers: { 'content-type': 'text/html' } }),
-  })
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
-  try {
-    const page = await browser.newPage()
-    await page.goto(`http://127.0.0.1:${server.port}/`)
-    await page.waitForFunction(() => 'runBench' in window)
-    return await page.evaluate(
-      (input) => (window as unknown as { runBench: (arg: typeof input) => Promise<BrowserResult> }).runBench(input),
-      { runs: RUNS, queries: QUERIES },
-    )
-  } finally {
-    await browser.close()
-    await server.stop(true)
-  }
+function inChromium(): Promise<BrowserResult> {
+  return runInChromium<{ runs: number; queries: typeof QUERIES }, BrowserResult>('chat-history', ENTRY(join(ROOT, 'web', 'src')), { runs: RUNS, queries: QUERIES })
 }
 
 const sorted = (values: number[]) => [...values].sort((a, b) => a - b)

@@ -2,7 +2,7 @@
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 
-const skip = new Set(['run.ts', 'lib.ts', 'baseline-server.ts'])
+const skip = new Set(['run.ts', 'lib.ts', 'browser.ts', 'baseline-server.ts'])
 const scripts = readdirSync(import.meta.dir).filter((f) => f.endsWith('.ts') && !skip.has(f) && !f.endsWith('.d.ts')).sort()
 for (const script of scripts) {
   console.log(`\n== ${script} ==`)

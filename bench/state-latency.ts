@@ -5,11 +5,11 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
 import type { ServerStatus } from '../shared/servers'
+import { CHROMIUM, CHROMIUM_ARGS } from './browser'
 import { fmt, freePort, percentile, ROOT, row, tempHome, timeToFirst200 } from './lib'
 
 const ROUNDS = 5
 const ENTRY = existsSync(join(ROOT, 'dist', 'server', 'cli.js')) ? 'dist/server/cli.js' : 'server/cli.ts'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 const STAMP: Record<string, keyof ServerStatus> = { starting: 'startedAt', ready: 'readyAt', stopped: 'stoppedAt' }
 
@@ -103,7 +103,7 @@ async function baselineLatencies(browser: Browser): Promise<number[]> {
   return lags
 }
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS })
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
 try {
   const manager = (await managerLatencies(browser)).sort((a, b) => a - b)
   const baseline = (await baselineLatencies(browser)).sort((a, b) => a - b)

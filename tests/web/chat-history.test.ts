@@ -15,7 +15,7 @@ import {
   updateConversation,
 } from '../../web/src/features/chat/repository'
 import { queryTerms, snippet, termsOf } from '../../web/src/features/chat/search'
-import type { ConversationRow, MessageRow } from '../../web/src/features/chat/types'
+import { newMessage, type ConversationRow, type MessageRow } from '../../web/src/features/chat/types'
 
 const opened: ManagerDatabase[] = []
 afterEach(() => {
@@ -23,22 +23,8 @@ afterEach(() => {
 })
 
 function message(conversationId: string, seq: number, content: string, extra: Partial<MessageRow> = {}): MessageRow {
-  return {
-    id: `${conversationId}-m${seq}`,
-    conversationId,
-    seq,
-    role: seq % 2 === 0 ? 'user' : 'assistant',
-    content,
-    reasoning: null,
-    reasoningMs: null,
-    attachments: [],
-    metrics: null,
-    error: null,
-    status: 'complete',
-    createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(),
-    profileName: null,
-    ...extra,
-  }
+  const createdAt = new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString()
+  return newMessage({ id: `${conversationId}-m${seq}`, conversationId, seq, role: seq % 2 === 0 ? 'user' : 'assistant', content, createdAt, ...extra })
 }
 
 async function conversationWith(title: string, contents: string[], at?: string) {

@@ -2,25 +2,11 @@ import { flushPromises } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { toRaw, watch } from 'vue'
 import type { ChatRequest } from '../../shared/chat'
-import { PROFILE_DEFAULTS, type Profile } from '../../shared/profiles'
 import { db } from '../../web/src/db/database'
 import { useProfilesStore } from '../../web/src/features/profiles/store'
 import { useChatStore } from '../../web/src/features/chat/store'
-import { failure } from './helpers'
+import { failure, makeProfile } from './helpers'
 
-function profile(overrides: Partial<Profile> = {}): Profile {
-  return {
-    ...PROFILE_DEFAULTS,
-    extraArgs: [],
-    id: 1,
-    name: 'Qwen3 4B',
-    model: 'mlx-community/Qwen3-4B-4bit',
-    port: 8000,
-    createdAt: '2026-01-01T10:00:00.000Z',
-    updatedAt: '2026-01-01T10:00:00.000Z',
-    ...overrides,
-  }
-}
 
 /** A reply stream the test writes into, ending with an error when the request is aborted, as fetch does. */
 class Reply {
@@ -82,7 +68,7 @@ async function until(check: () => boolean): Promise<void> {
 }
 
 beforeEach(() => {
-  useProfilesStore().profiles = [profile(), profile({ id: 2, name: 'Vision', modelType: 'multimodal', systemPrompt: 'Be brief.' })]
+  useProfilesStore().profiles = [makeProfile(), makeProfile({ id: 2, name: 'Vision', modelType: 'multimodal', systemPrompt: 'Be brief.' })]
   vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(true)
 })
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { db, ManagerDatabase } from '../../web/src/db/database'
 import { createConversation, listConversations, saveMessage, searchConversations, updateConversation } from '../../web/src/features/chat/repository'
 import { downloadName, exportJson, exportMarkdown, importJson } from '../../web/src/features/chat/transfer'
-import type { MessageRow } from '../../web/src/features/chat/types'
+import { newMessage, type MessageRow } from '../../web/src/features/chat/types'
 
 const opened: ManagerDatabase[] = []
 afterEach(() => {
@@ -16,22 +16,8 @@ function freshDb(): ManagerDatabase {
 }
 
 function message(conversationId: string, seq: number, content: string, extra: Partial<MessageRow> = {}): MessageRow {
-  return {
-    id: crypto.randomUUID(),
-    conversationId,
-    seq,
-    role: seq % 2 === 0 ? 'user' : 'assistant',
-    content,
-    reasoning: null,
-    reasoningMs: null,
-    attachments: [],
-    metrics: null,
-    error: null,
-    status: 'complete',
-    createdAt: new Date(Date.UTC(2026, 4, 1, 10, 0, seq)).toISOString(),
-    profileName: null,
-    ...extra,
-  }
+  const createdAt = new Date(Date.UTC(2026, 4, 1, 10, 0, seq)).toISOString()
+  return newMessage({ conversationId, seq, role: seq % 2 === 0 ? 'user' : 'assistant', content, createdAt, ...extra })
 }
 
 /** Two conversations with everything a message can carry: reasoning, metrics, attachments, an error. */

@@ -1,4 +1,5 @@
 import { vi } from 'vitest'
+import { PROFILE_DEFAULTS, type Profile } from '../../shared/profiles'
 import type { PublicUser } from '../../shared/users'
 
 /** A response with the server's JSON shape. */
@@ -125,4 +126,19 @@ export class FakeEventSource extends EventTarget {
 
 export function useFakeEventSource(): void {
   vi.stubGlobal('EventSource', FakeEventSource)
+}
+
+/** A saved profile as the manager returns it. */
+export function makeProfile(overrides: Partial<Profile> = {}): Profile {
+  return {
+    ...PROFILE_DEFAULTS,
+    extraArgs: [],
+    id: 1,
+    name: 'Qwen3 4B',
+    model: 'mlx-community/Qwen3-4B-4bit',
+    port: 8000,
+    createdAt: '2026-01-01T10:00:00.000Z',
+    updatedAt: '2026-01-01T10:00:00.000Z',
+    ...overrides,
+  }
 }

@@ -1,24 +1,11 @@
 import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it } from 'vitest'
-import { PROFILE_DEFAULTS, type Profile } from '../../shared/profiles'
+import type { Profile } from '../../shared/profiles'
 import { useEventsStore } from '../../web/src/features/events/store'
 import { changesOf, draftOf, emptyDraft, fieldOfError, fieldsOf } from '../../web/src/features/profiles/form'
 import { useProfilesStore } from '../../web/src/features/profiles/store'
-import { failure, fakeServer, FakeEventSource, json, makeUser, useFakeEventSource } from './helpers'
+import { failure, fakeServer, FakeEventSource, json, makeProfile, makeUser, useFakeEventSource } from './helpers'
 
-function profile(overrides: Partial<Profile> = {}): Profile {
-  return {
-    ...PROFILE_DEFAULTS,
-    extraArgs: [],
-    id: 1,
-    name: 'Qwen3 4B',
-    model: 'mlx-community/Qwen3-4B-4bit',
-    port: 8000,
-    createdAt: '2026-01-01T10:00:00.000Z',
-    updatedAt: '2026-01-01T10:00:00.000Z',
-    ...overrides,
-  }
-}
 
 describe('profile form', () => {
   it('fills a new profile from the model: name, model type and parsers', () => {
@@ -43,7 +30,7 @@ describe('profile form', () => {
   })
 
   it('sends only the changes, and null for a cleared optional field', () => {
-    const saved = profile({ description: 'Coding', contextLength: 8192, temperature: 0.7, extraArgs: ['--max-concurrency', '2'] })
+    const saved = makeProfile({ description: 'Coding', contextLength: 8192, temperature: 0.7, extraArgs: ['--max-concurrency', '2'] })
     const draft = { ...draftOf(saved), description: '  ', contextLength: null, extraArgs: '--max-concurrency 4' }
     const result = fieldsOf(draft)
     expect(result.ok).toBe(true)
@@ -54,7 +41,7 @@ describe('profile form', () => {
   })
 
   it('round-trips extra arguments with spaces and quotes', () => {
-    const saved = profile({ extraArgs: ['--chat-template-args', '{"enable_thinking": false}', "it's"] })
+    const saved = makeProfile({ extraArgs: ['--chat-template-args', '{"enable_thinking": false}', "it's"] })
     const result = fieldsOf(draftOf(saved))
     expect(result.ok && result.fields.extraArgs).toEqual(saved.extraArgs)
   })
@@ -70,10 +57,10 @@ describe('profile form', () => {
 describe('profiles store', () => {
   it('creates, patches with nulls, duplicates and deletes through the API', async () => {
     const server = fakeServer({
-      'GET /api/profiles': () => json([profile({ id: 2, name: 'b' }), profile({ name: 'A' })]),
-      'POST /api/profiles': ({ body }) => json(profile({ ...(body as Partial<Profile>), id: 3 }), 201),
-      'PATCH /api/profiles/1': ({ body }) => json(profile({ ...(body as Partial<Profile>) })),
-      'POST /api/profiles/1/duplicate': () => json(profile({ id: 4, name: 'A (copy)', port: 8001 }), 201),
+      'GET /api/profiles': () => json([makeProfile({ id: 2, name: 'b' }), makeProfile({ name: 'A' })]),
+      'POST /api/profiles': ({ body }) => json(makeProfile({ ...(body as Partial<Profile>), id: 3 }), 201),
+      'PATCH /api/profiles/1': ({ body }) => json(makeProfile({ ...(body as Partial<Profile>) })),
+      'POST /api/profiles/1/duplicate': () => json(makeProfile({ id: 4, name: 'A (copy)', port: 8001 }), 201),
       'DELETE /api/profiles/2': () => failure(409, 'server-running', 'The server of "b" is running. Stop it before deleting the profile.'),
       'DELETE /api/profiles/4': () => new Response(null, { status: 204 }),
     })
@@ -92,13 +79,13 @@ describe('profiles store', () => {
 
   it('follows profiles.changed and profiles.deleted events', async () => {
     useFakeEventSource()
-    fakeServer({ 'GET /api/profiles': () => json([profile()]), 'GET /api/auth/me': () => json(makeUser()) })
+    fakeServer({ 'GET /api/profiles': () => json([makeProfile()]), 'GET /api/auth/me': () => json(makeUser()) })
     const store = useProfilesStore()
     await store.load()
     useEventsStore().connect()
     const source = FakeEventSource.latest()
-    source.emit('profiles.changed', profile({ id: 5, name: 'New one' }))
-    source.emit('profiles.changed', profile({ name: 'Renamed' }))
+    source.emit('profiles.changed', makeProfile({ id: 5, name: 'New one' }))
+    source.emit('profiles.changed', makeProfile({ name: 'Renamed' }))
     expect(store.profiles.map((p) => p.name)).toEqual(['New one', 'Renamed'])
     source.emit('profiles.deleted', { id: 5 })
     await flushPromises()

@@ -2,26 +2,11 @@ import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it } from 'vitest'
 import { reactive } from 'vue'
 import MessageItem from '../../../web/src/features/chat/components/MessageItem.vue'
-import type { MessageRow } from '../../../web/src/features/chat/types'
+import { newMessage, type MessageRow } from '../../../web/src/features/chat/types'
 import { byTestId, mountInApp, requireTestId } from './mount'
 
 function answer(overrides: Partial<MessageRow> = {}): MessageRow {
-  return {
-    id: 'a1',
-    conversationId: 'c1',
-    seq: 1,
-    role: 'assistant',
-    content: '',
-    reasoning: null,
-    reasoningMs: null,
-    attachments: [],
-    metrics: null,
-    error: null,
-    status: 'complete',
-    createdAt: '2026-11-26T10:00:00.000Z',
-    profileName: 'Qwen3 4B',
-    ...overrides,
-  }
+  return newMessage({ id: 'a1', conversationId: 'c1', seq: 1, role: 'assistant', profileName: 'Qwen3 4B', ...overrides })
 }
 
 const LIVE = { conversationId: 'c1', messageId: 'a1', phase: 'streaming' as const, notice: null }

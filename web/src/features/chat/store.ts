@@ -14,7 +14,7 @@ import * as history from './repository'
 import type { Conversation } from './repository'
 import { titleFor } from './title'
 import { downloadName, exportJson, exportMarkdown, importJson } from './transfer'
-import { DEFAULT_PARAMETERS, type Attachment, type ChatParameters, type MessageRow } from './types'
+import { DEFAULT_PARAMETERS, newMessage, type Attachment, type ChatParameters, type MessageRow } from './types'
 
 /** Messages a conversation shows at first; earlier ones load on demand, so a long chat opens at once. */
 export const MESSAGE_WINDOW = 60
@@ -60,10 +60,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       reject(new DOMException('The reply was stopped.', 'AbortError'))
     }, { once: true })
   })
-}
-
-function nowIso(): string {
-  return new Date().toISOString()
 }
 
 /**
@@ -201,21 +197,7 @@ export const useChatStore = defineStore('chat', () => {
       messages.value = []
       hasEarlier.value = false
     }
-    const user: MessageRow = {
-      id: crypto.randomUUID(),
-      conversationId: conversation.id,
-      seq: nextSeq(),
-      role: 'user',
-      content,
-      reasoning: null,
-      reasoningMs: null,
-      attachments: attachments.map((a) => ({ ...a })),
-      metrics: null,
-      error: null,
-      status: 'complete',
-      createdAt: nowIso(),
-      profileName: null,
-    }
+    const user = newMessage({ conversationId: conversation.id, seq: nextSeq(), role: 'user', content, attachments: attachments.map((a) => ({ ...a })) })
     replaceRow(await history.saveMessage(db, user))
     messages.value = [...messages.value, user]
     await generate()
@@ -248,21 +230,7 @@ export const useChatStore = defineStore('chat', () => {
       failure.value = { code: 'too-large', message: 'This message and its attachments are too large to send. Remove an image or a file and send again.', profileId: chosen.id }
       return
     }
-    messages.value = [...messages.value, {
-      id: crypto.randomUUID(),
-      conversationId: conversation.id,
-      seq: nextSeq(),
-      role: 'assistant',
-      content: '',
-      reasoning: null,
-      reasoningMs: null,
-      attachments: [],
-      metrics: null,
-      error: null,
-      status: 'complete',
-      createdAt: nowIso(),
-      profileName: chosen.name,
-    }]
+    messages.value = [...messages.value, newMessage({ conversationId: conversation.id, seq: nextSeq(), role: 'assistant', profileName: chosen.name })]
     // The reactive copy, so every token shows as it lands.
     const answer = messages.value[messages.value.length - 1] as MessageRow
     const own = new AbortController()

@@ -16,19 +16,8 @@ export const EXPORT_VERSION = 1
 
 export type ExportedMessage = Omit<MessageRow, 'conversationId'>
 
-export interface ExportedConversation {
-  id: string
-  title: string
-  createdAt: string
-  updatedAt: string
-  pinned: 0 | 1
-  profileId: number | null
-  profileName: string | null
-  model: string | null
-  parameters: ChatParameters
-  messageCount: number
-  messages: ExportedMessage[]
-}
+/** A conversation as stored, with its messages inside it. */
+export type ExportedConversation = ConversationRow & { messages: ExportedMessage[] }
 
 export interface ChatExport {
   format: typeof EXPORT_FORMAT

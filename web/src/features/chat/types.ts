@@ -72,3 +72,20 @@ export interface MessageRow {
   /** The profile that wrote an assistant answer, for answers from different models in one chat. */
   profileName: string | null
 }
+
+/** A new message with nothing measured or failed yet; `fields` fills in what it says. */
+export function newMessage(fields: Pick<MessageRow, 'conversationId' | 'seq' | 'role'> & Partial<MessageRow>): MessageRow {
+  return {
+    id: crypto.randomUUID(),
+    content: '',
+    reasoning: null,
+    reasoningMs: null,
+    attachments: [],
+    metrics: null,
+    error: null,
+    status: 'complete',
+    createdAt: new Date().toISOString(),
+    profileName: null,
+    ...fields,
+  }
+}
