@@ -213,3 +213,24 @@ test('history: import, rename, pin, export, delete, and import back without dupl
   await expect(chat.messages()).toHaveCount(2)
   await expect(chat.lastAnswer()).toContainText('Equal weights of flour and water')
 })
+
+test('a question sent to a stopped server is answered once the server is started from the chat', async ({ page }) => {
+  const login = new LoginPage(page)
+  await login.open()
+  await login.register('admin@example.com', 'admin-password-1')
+  await new Shell(page).expectSignedIn()
+  const created = await page.request.post('/api/profiles', { data: { name: 'Sleeper', model: 'standin/load-1500ms', engine: 'mlx_lm.server' } })
+  const { id } = (await created.json()) as { id: number }
+
+  const chat = new ChatPage(page)
+  await chat.open(`/chat?profile=${id}`)
+  await chat.send('Wake up and answer')
+  await expect(page.getByTestId('chat-failure')).toContainText('The server for Sleeper is not running')
+  await expect(chat.messages()).toHaveCount(1)
+  await page.getByTestId('chat-failure-start').click()
+  // While the model loads, the answer waits and says so, then arrives by itself.
+  await expect(page.getByTestId('chat-waiting')).toBeVisible()
+  await chat.waitForAnswerDone()
+  await expect(chat.lastAnswer().getByTestId('chat-message-text')).toContainText('Wake up and answer')
+  await expect(page.getByTestId('chat-failure')).toHaveCount(0)
+})

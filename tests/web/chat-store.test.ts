@@ -225,3 +225,34 @@ describe('chat store', () => {
     await flushPromises()
   })
 })
+
+describe('after a refusal', () => {
+  it('starts the server and sends the waiting question, waiting while the model loads', async () => {
+    const server = chatServer(
+      () => failure(409, 'server-not-running', 'The server for Qwen3 4B is not running (stopped).'),
+      () => failure(409, 'server-starting', 'Qwen3 4B is still loading its model.', { 'retry-after': '0' }),
+      answerWith(null, 'Here now.'),
+    )
+    const chatFetch = vi.mocked(fetch)
+    const started: string[] = []
+    vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
+      if (url.pathname === '/api/servers/1/start') {
+        started.push(url.pathname)
+        return Promise.resolve(new Response(JSON.stringify({ profileId: 1, state: 'starting' }), { headers: { 'content-type': 'application/json' } }))
+      }
+      return chatFetch(input, init)
+    })
+    const chat = useChatStore()
+    chat.draftProfileId = 1
+    await chat.send('Are you up?')
+    expect(chat.failure?.code).toBe('server-not-running')
+    expect(chat.unanswered).toBe(true)
+    await chat.startServerAndSend(1)
+    expect(started).toEqual(['/api/servers/1/start'])
+    expect(server.requests).toHaveLength(3)
+    expect(chat.messages.map((m) => [m.role, m.content])).toEqual([['user', 'Are you up?'], ['assistant', 'Here now.']])
+    expect(chat.failure).toBeNull()
+    expect(chat.unanswered).toBe(false)
+  })
+})

@@ -309,6 +309,16 @@ export const useChatStore = defineStore('chat', () => {
     }
   }
 
+  /** The last message is a question nothing answered (the send was refused): it can be sent again. */
+  const unanswered = computed(() => streaming.value === null && messages.value[messages.value.length - 1]?.role === 'user')
+
+  /** The way out of "server not running": start it, then send the waiting question (sending waits while it loads). */
+  async function startServerAndSend(profileId: number): Promise<void> {
+    await servers.start(profileId)
+    failure.value = null
+    if (unanswered.value) await generate()
+  }
+
   /** Stops the answer being written; what arrived is kept and marked stopped. */
   function stop(): void {
     controller?.abort()
@@ -414,6 +424,8 @@ export const useChatStore = defineStore('chat', () => {
     send,
     generate,
     stop,
+    unanswered,
+    startServerAndSend,
     regenerate,
     editAndResend,
     rename,
