@@ -4,6 +4,7 @@ import App from './App.vue'
 import { useShellStore } from './features/shell/store'
 import { createAppRouter } from './router'
 import './styles.css'
+import './page.css'
 
 async function main(): Promise<void> {
   const pinia = createPinia()
