@@ -229,12 +229,11 @@ const FIRST_BATCH = 4
 
 /**
  * Quotes the title when it has every word, else the first message with any of them (reading no
- * further than that). The row and the first messages are read together, one round trip for both.
+ * further than that).
  */
-async function hitOf(db: ManagerDatabase, id: string, query: string, words: readonly string[]): Promise<SearchHit | null> {
-  const [conversation, first] = await Promise.all([db.conversations.get(id), messagesOf(db, id).limit(FIRST_BATCH).toArray()])
-  if (conversation === undefined) return null
-  const { title } = conversation
+async function hitOf(db: ManagerDatabase, conversation: ConversationRow, query: string, words: readonly string[]): Promise<SearchHit> {
+  const { id, title } = conversation
+  const first = await messagesOf(db, id).limit(FIRST_BATCH).toArray()
   if (words.every((word) => matchesQuery(title, [word]))) return { conversation, snippet: snippet(title, query), messageId: null, seq: null }
   // Then batches of 32, one request each: a filtered cursor would cost a round trip per message.
   let batch = first
@@ -262,7 +261,8 @@ export async function searchConversations(db: ManagerDatabase, query: string, li
     // The order is read alongside the matches, not after them (keys-only reads, all in flight at
     // once), so a search usually waits for two round trips: those, then rows with their first messages.
     const [ids, order] = await Promise.all([matchingIds(db, words), db.conversations.orderBy('updatedAt').primaryKeys()])
-    const hits = await Promise.all(newestOf(order, ids, limit).map((id) => hitOf(db, id, query, words)))
-    return hits.filter((hit): hit is SearchHit => hit !== null)
+    // The rows in one request; their first messages (for excerpts) in parallel with each other.
+    const rows = await db.conversations.bulkGet(newestOf(order, ids, limit))
+    return Promise.all(rows.filter((row): row is ConversationRow => row !== undefined).map((row) => hitOf(db, row, query, words)))
   })
 }
