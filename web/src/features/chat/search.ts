@@ -54,12 +54,15 @@ export interface Snippet {
 }
 
 /** The folded text with, for each of its code units, the original span it came from. */
-function foldWithMap(text: string): { folded: string; from: number[]; to: number[] } {
-  // Plain ASCII (most chats) folds to the same length: positions map one to one.
-  if (/^[\x00-\x7f]*$/.test(text)) {
-    const identity = Array.from({ length: text.length }, (_, i) => i)
-    return { folded: text.toLowerCase(), from: identity, to: identity.map((i) => i + 1) }
-  }
+interface FoldMap {
+  folded: string
+  from: (index: number) => number
+  to: (index: number) => number
+}
+
+function foldWithMap(text: string): FoldMap {
+  // Plain ASCII (most chats) folds to the same length: positions map one to one, no tables needed.
+  if (!NON_ASCII.test(text)) return { folded: text.toLowerCase(), from: (i) => i, to: (i) => i + 1 }
   let folded = ''
   const from: number[] = []
   const to: number[] = []
@@ -73,7 +76,7 @@ function foldWithMap(text: string): { folded: string; from: number[]; to: number
     }
     i += char.length
   }
-  return { folded, from, to }
+  return { folded, from: (index) => from[index] ?? text.length, to: (index) => to[index] ?? text.length }
 }
 
 function followsWordChar(text: string, at: number): boolean {
@@ -91,14 +94,18 @@ function followsWordChar(text: string, at: number): boolean {
 export const isWholeWord = (word: string): boolean => word.length < MIN_PREFIX_LENGTH
 export const MIN_PREFIX_LENGTH = 3
 
-/** Where each query word starts a word of the folded text: the same rule as matching the index. */
-function findMatches(folded: string, words: readonly string[]): Array<[number, number]> {
+/** Whether `word` found at `at` starts a word of the folded text: the same rule as matching the index. */
+function startsWordAt(folded: string, word: string, at: number): boolean {
+  if (followsWordChar(folded, at)) return false
+  return !isWholeWord(word) || !IS_WORD_CHAR.test(String.fromCodePoint(folded.codePointAt(at + word.length) ?? 32))
+}
+
+/** Where query words start words of the folded text, merged, looking no further than `until`. */
+function findMatches(folded: string, words: readonly string[], until = Infinity): Array<[number, number]> {
   const spans: Array<[number, number]> = []
   for (const word of words) {
-    for (let at = folded.indexOf(word); at !== -1; at = folded.indexOf(word, at + 1)) {
-      if (followsWordChar(folded, at)) continue
-      if (isWholeWord(word) && IS_WORD_CHAR.test(String.fromCodePoint(folded.codePointAt(at + word.length) ?? 32))) continue
-      spans.push([at, at + word.length])
+    for (let at = folded.indexOf(word); at !== -1 && at <= until; at = folded.indexOf(word, at + 1)) {
+      if (startsWordAt(folded, word, at)) spans.push([at, at + word.length])
     }
   }
   spans.sort((a, b) => a[0] - b[0] || b[1] - a[1])
@@ -111,9 +118,23 @@ function findMatches(folded: string, words: readonly string[]): Array<[number, n
   return merged
 }
 
+/** The earliest place any query word starts a word of the folded text; stops at the first hit per word. */
+function firstMatch(folded: string, words: readonly string[]): number {
+  let first = -1
+  for (const word of words) {
+    for (let at = folded.indexOf(word); at !== -1 && (first === -1 || at < first); at = folded.indexOf(word, at + 1)) {
+      if (startsWordAt(folded, word, at)) {
+        first = at
+        break
+      }
+    }
+  }
+  return first
+}
+
 /** True when some query word starts a word of `text`: the cheap test before building an excerpt. */
 export function matchesQuery(text: string, words: readonly string[]): boolean {
-  return words.length > 0 && findMatches(fold(text), words).length > 0
+  return words.length > 0 && firstMatch(fold(text), words) !== -1
 }
 
 /**
@@ -122,10 +143,14 @@ export function matchesQuery(text: string, words: readonly string[]): boolean {
  */
 export function snippet(text: string, query: string, radius = 60): Snippet | null {
   const words = queryTerms(query)
-  // Most texts do not match: decide that on the whole folded text before the per-character work.
-  if (!matchesQuery(text, words)) return null
+  if (words.length === 0) return null
   const { folded, from, to } = foldWithMap(text)
-  const spans = findMatches(folded, words).map(([start, end]) => [from[start] ?? 0, to[end - 1] ?? text.length] as const)
+  const start = firstMatch(folded, words)
+  if (start === -1) return null
+  // Only matches that can fall inside the excerpt are looked for: a long text can hold thousands of
+  // "the". Folding expands a character to at most a few (ligatures, ß), hence the generous bound.
+  const until = start + Math.max(...words.map((word) => word.length)) + radius * 4
+  const spans = findMatches(folded, words, until).map(([s, e]) => [from(s), to(e - 1)] as const)
   const first = spans[0]
   if (first === undefined) return null
 
