@@ -214,12 +214,12 @@ test('history: import, rename, pin, export, delete, and import back without dupl
   await expect(chat.lastAnswer()).toContainText('Equal weights of flour and water')
 })
 
-test('a question sent to a stopped server is answered once the server is started from the chat', async ({ page }) => {
+test('a question sent to a stopped server is answered once the server is started from the chat, and Escape stops it', async ({ page }) => {
   const login = new LoginPage(page)
   await login.open()
   await login.register('admin@example.com', 'admin-password-1')
   await new Shell(page).expectSignedIn()
-  const created = await page.request.post('/api/profiles', { data: { name: 'Sleeper', model: 'standin/load-1500ms', engine: 'mlx_lm.server' } })
+  const created = await page.request.post('/api/profiles', { data: { name: 'Sleeper', model: 'standin/load-1500ms-4tps', engine: 'mlx_lm.server' } })
   const { id } = (await created.json()) as { id: number }
 
   const chat = new ChatPage(page)
@@ -230,7 +230,10 @@ test('a question sent to a stopped server is answered once the server is started
   await page.getByTestId('chat-failure-start').click()
   // While the model loads, the answer waits and says so, then arrives by itself.
   await expect(page.getByTestId('chat-waiting')).toBeVisible()
-  await chat.waitForAnswerDone()
-  await expect(chat.lastAnswer().getByTestId('chat-message-text')).toContainText('Wake up and answer')
+  await expect(chat.lastAnswer().getByTestId('chat-message-text')).toContainText('stand-in', { timeout: 15_000 })
   await expect(page.getByTestId('chat-failure')).toHaveCount(0)
+  // Escape stops it, like the Stop button.
+  await page.keyboard.press('Escape')
+  await expect(chat.lastAnswer().getByTestId('chat-stopped')).toBeVisible()
+  await expect(chat.lastAnswer().getByTestId('chat-message-text')).not.toContainText('Wake up and answer')
 })
