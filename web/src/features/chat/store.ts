@@ -1,13 +1,13 @@
 import { defineStore } from 'pinia'
 import { computed, ref, toRaw } from 'vue'
-import { CHAT_LIMITS, type ChatEvent, type ChatRequest } from '../../../../shared/chat'
+import { CHAT_LIMITS } from '../../../../shared/chat'
 import type { Profile } from '../../../../shared/profiles'
 import { ApiError, toApiError } from '../../api/client'
-import { isAbort, streamChat } from '../../api/chat-stream'
+import { isAbort } from '../../api/chat-stream'
 import { useAuthStore } from '../auth/store'
 import { useProfilesStore } from '../profiles/store'
 import { useServersStore } from '../servers/store'
-import { toChatMessage } from './attachments'
+import { requestFor, streamAnswer, type StreamPhase } from './reply'
 import { fitRequest } from './request'
 import { db } from '../../db/database'
 import * as history from './repository'
@@ -18,8 +18,6 @@ import { DEFAULT_PARAMETERS, newMessage, type Attachment, type ChatParameters, t
 
 /** Messages a conversation shows at first; earlier ones load on demand, so a long chat opens at once. */
 export const MESSAGE_WINDOW = 60
-/** How long to keep retrying while a server is still loading its model. */
-const STARTING_PATIENCE_MS = 120_000
 
 export type ExportKind = 'markdown' | 'json'
 
@@ -28,8 +26,6 @@ export interface ExportFile {
   type: string
   content: string
 }
-
-export type StreamPhase = 'waiting' | 'loading-model' | 'streaming'
 
 export interface Streaming {
   conversationId: string
@@ -50,16 +46,6 @@ const MODEL_TYPES_THAT_CHAT = new Set(['lm', 'multimodal'])
 
 export function canChat(profile: Pick<Profile, 'engine' | 'modelType'>): boolean {
   return profile.engine === 'custom' || MODEL_TYPES_THAT_CHAT.has(profile.modelType)
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer)
-      reject(new DOMException('The reply was stopped.', 'AbortError'))
-    }, { once: true })
-  })
 }
 
 /**
@@ -203,16 +189,6 @@ export const useChatStore = defineStore('chat', () => {
     await generate()
   }
 
-  function requestFor(conversation: Conversation, sent: MessageRow[]): ChatRequest {
-    const { systemPrompt, temperature, topP, maxTokens } = conversation.parameters
-    const request: ChatRequest = { profileId: conversation.profileId ?? 0, messages: sent.map(toChatMessage) }
-    if (systemPrompt !== null) request.systemPrompt = systemPrompt
-    if (temperature !== null) request.temperature = temperature
-    if (topP !== null) request.topP = topP
-    if (maxTokens !== null) request.maxTokens = maxTokens
-    return request
-  }
-
   /** Streams an answer to the open conversation's messages into a new assistant message. */
   async function generate(): Promise<void> {
     const conversation = active.value
@@ -225,7 +201,7 @@ export const useChatStore = defineStore('chat', () => {
     }
     // The engine sees at most the last messagesMax messages; a long chat sends its recent part.
     const sent = await history.loadMessages(db, conversation.id, { limit: CHAT_LIMITS.messagesMax })
-    const request = fitRequest(requestFor(conversation, sent))
+    const request = fitRequest(requestFor(chosen.id, conversation.parameters, sent))
     if (request === null) {
       failure.value = { code: 'too-large', message: 'This message and its attachments are too large to send. Remove an image or a file and send again.', profileId: chosen.id }
       return
@@ -236,10 +212,13 @@ export const useChatStore = defineStore('chat', () => {
     const own = new AbortController()
     controller = own
     streaming.value = { conversationId: conversation.id, messageId: answer.id, phase: 'waiting', notice: null }
-    const clock = { reasoningStartedAt: null as number | null }
     let refused: ApiError | null = null
     try {
-      await relay(request, answer, chosen, own.signal, clock)
+      await streamAnswer(request, answer, chosen.name, own.signal, (phase, notice) => {
+        if (streaming.value?.messageId !== answer.id) return
+        streaming.value.phase = phase
+        streaming.value.notice = notice
+      })
     } catch (error) {
       if (isAbort(error)) answer.status = 'stopped'
       else if (error instanceof ApiError && error.status !== null) refused = error
@@ -252,7 +231,6 @@ export const useChatStore = defineStore('chat', () => {
         }
       }
     } finally {
-      if (clock.reasoningStartedAt !== null && answer.reasoningMs === null) answer.reasoningMs = performance.now() - clock.reasoningStartedAt
       if (controller === own) controller = null
       streaming.value = null
     }
@@ -264,49 +242,6 @@ export const useChatStore = defineStore('chat', () => {
       return
     }
     replaceRow(await history.saveMessage(db, structuredClone(toRaw(answer))))
-  }
-
-  async function relay(request: ChatRequest, answer: MessageRow, chosen: Profile, signal: AbortSignal, clock: { reasoningStartedAt: number | null }): Promise<void> {
-    const giveUpAt = Date.now() + STARTING_PATIENCE_MS
-    for (;;) {
-      try {
-        for await (const event of streamChat(request, signal)) {
-          if (streaming.value !== null) streaming.value.phase = 'streaming'
-          apply(event, answer, clock)
-        }
-        return
-      } catch (error) {
-        const starting = error instanceof ApiError && error.code === 'server-starting' && Date.now() < giveUpAt
-        if (!starting || streaming.value === null) throw error
-        const seconds = error.retryAfterSeconds ?? 2
-        streaming.value.phase = 'loading-model'
-        streaming.value.notice = `${chosen.name} is still loading its model; sending again in ${seconds} s.`
-        await sleep(seconds * 1000, signal)
-      }
-    }
-  }
-
-  function apply(event: ChatEvent, answer: MessageRow, clock: { reasoningStartedAt: number | null }): void {
-    switch (event.type) {
-      case 'reasoning':
-        clock.reasoningStartedAt ??= performance.now()
-        answer.reasoning = (answer.reasoning ?? '') + event.data.text
-        break
-      case 'token':
-        if (clock.reasoningStartedAt !== null && answer.reasoningMs === null) answer.reasoningMs = performance.now() - clock.reasoningStartedAt
-        answer.content += event.data.text
-        break
-      case 'metrics':
-        answer.metrics = event.data
-        break
-      case 'error':
-        answer.status = 'error'
-        answer.error = event.data
-        break
-      case 'tool_call':
-      case 'done':
-        break
-    }
   }
 
   /** The last message is a question nothing answered (the send was refused): it can be sent again. */
