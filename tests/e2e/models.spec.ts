@@ -85,8 +85,10 @@ test('download with live progress, pause, resume, cancel, then the model in the 
     await models.act(ALPHA, 'resume')
     await models.expectStatus(ALPHA, 'downloading')
 
-    // A second download, cancelled after a confirmation.
+    // A second download, paused (so it cannot finish first on a slow machine), then cancelled after a confirmation.
     await models.download(BETA)
+    await models.act(BETA, 'pause')
+    await models.expectStatus(BETA, 'paused')
     await models.act(BETA, 'cancel')
     await expect(page.getByTestId('confirm-dialog')).toContainText('deleted')
     await models.confirm()
