@@ -1,8 +1,8 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { ACTIVE_DOWNLOAD_STATUSES, type Download, type DownloadProgress } from '../../../../shared/downloads'
-import { api, request, toApiError } from '../../api/client'
-import { guarded } from '../auth/guarded'
+import { api, request } from '../../api/client'
+import { guarded, useGuardedLoad } from '../auth/guarded'
 
 const isActive = (download: Download) => ACTIVE_DOWNLOAD_STATUSES.includes(download.status)
 
@@ -20,26 +20,11 @@ export function orderDownloads(downloads: Download[]): Download[] {
  */
 export const useDownloadsStore = defineStore('downloads', () => {
   const byId = ref(new Map<number, Download>())
-  const loaded = ref(false)
-  const loading = ref(false)
-  const loadError = ref<string | null>(null)
 
   const downloads = computed(() => orderDownloads([...byId.value.values()]))
   const active = computed(() => downloads.value.filter(isActive))
 
-  async function load(): Promise<void> {
-    loading.value = true
-    try {
-      const list = await guarded(() => request(api.downloads.get()))
-      byId.value = new Map(list.map((download) => [download.id, download]))
-      loaded.value = true
-      loadError.value = null
-    } catch (error) {
-      loadError.value = toApiError(error).message
-    } finally {
-      loading.value = false
-    }
-  }
+  const { loaded, loading, loadError, load, forget } = useGuardedLoad(() => request(api.downloads.get()), (list) => (byId.value = new Map(list.map((download) => [download.id, download]))))
 
   /** After the live stream (re)opens: events sent while it was down are gone, so fetch once. */
   async function catchUp(): Promise<void> {
@@ -97,8 +82,7 @@ export const useDownloadsStore = defineStore('downloads', () => {
 
   function reset(): void {
     byId.value = new Map()
-    loaded.value = false
-    loadError.value = null
+    forget()
   }
 
   return { downloads, active, loaded, loading, loadError, load, catchUp, applyState, applyProgress, start, pause, resume, cancel, reset }

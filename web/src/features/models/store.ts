@@ -2,8 +2,8 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { LocalModel } from '../../../../shared/local-models'
 import { isValidModelId } from '../../../../shared/model-id'
-import { api, ApiError, request, toApiError } from '../../api/client'
-import { guarded } from '../auth/guarded'
+import { api, ApiError, request } from '../../api/client'
+import { guarded, useGuardedLoad } from '../auth/guarded'
 
 /** Download state changes arrive in bursts (queued → downloading); one reload covers them. */
 export const LIBRARY_RELOAD_DELAY_MS = 300
@@ -14,23 +14,9 @@ export const LIBRARY_RELOAD_DELAY_MS = 300
  */
 export const useLibraryStore = defineStore('library', () => {
   const models = ref<LocalModel[]>([])
-  const loaded = ref(false)
-  const loading = ref(false)
-  const loadError = ref<string | null>(null)
   let pending: ReturnType<typeof setTimeout> | null = null
 
-  async function load(): Promise<void> {
-    loading.value = true
-    try {
-      models.value = await guarded(() => request(api.models.get()))
-      loaded.value = true
-      loadError.value = null
-    } catch (error) {
-      loadError.value = toApiError(error).message
-    } finally {
-      loading.value = false
-    }
-  }
+  const { loaded, loading, loadError, load, forget } = useGuardedLoad(() => request(api.models.get()), (list) => (models.value = list))
 
   /** Reloads soon, once, when the list is on screen; a later change before then joins the same reload. */
   function changed(): void {
@@ -58,8 +44,7 @@ export const useLibraryStore = defineStore('library', () => {
     if (pending !== null) clearTimeout(pending)
     pending = null
     models.value = []
-    loaded.value = false
-    loadError.value = null
+    forget()
   }
 
   return { models, loaded, loading, loadError, load, changed, catchUp, remove, reset }

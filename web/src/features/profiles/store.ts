@@ -2,8 +2,8 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { LocalModel } from '../../../../shared/local-models'
 import type { EngineInfo, Profile, ProfileFields } from '../../../../shared/profiles'
-import { api, request, toApiError } from '../../api/client'
-import { guarded } from '../auth/guarded'
+import { api, request } from '../../api/client'
+import { guarded, useGuardedLoad } from '../auth/guarded'
 
 /** PATCH body: only what changes; optional fields take null to clear. */
 export type ProfileChange = Partial<ProfileFields>
@@ -22,24 +22,10 @@ export const useProfilesStore = defineStore('profiles', () => {
   const profiles = ref<Profile[]>([])
   const engines = ref<EngineInfo[]>([])
   const models = ref<LocalModel[]>([])
-  const loaded = ref(false)
-  const loading = ref(false)
-  const loadError = ref<string | null>(null)
 
   const byId = computed(() => new Map(profiles.value.map((profile) => [profile.id, profile])))
 
-  async function load(): Promise<void> {
-    loading.value = true
-    try {
-      profiles.value = (await guarded(() => request(api.profiles.get()))).slice().sort(byName)
-      loaded.value = true
-      loadError.value = null
-    } catch (error) {
-      loadError.value = toApiError(error).message
-    } finally {
-      loading.value = false
-    }
-  }
+  const { loaded, loading, loadError, load } = useGuardedLoad(() => request(api.profiles.get()), (list) => (profiles.value = list.slice().sort(byName)))
 
   /** Engines and local models only inform the editor; without them it still works. */
   async function loadChoices(): Promise<void> {

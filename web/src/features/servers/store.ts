@@ -2,9 +2,9 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { ServerChatMetrics } from '../../../../shared/chat'
 import type { ServerStatsEvent, ServerStatus } from '../../../../shared/servers'
-import { api, openServerLog, request, toApiError, type EventConnection } from '../../api/client'
+import { api, openServerLog, request, type EventConnection } from '../../api/client'
 import { isStaleStatus } from './freshness'
-import { guarded } from '../auth/guarded'
+import { guarded, useGuardedLoad } from '../auth/guarded'
 
 /** How many stats samples each server keeps for its sparkline (a few minutes at the manager's rate). */
 export const HISTORY_LENGTH = 60
@@ -34,9 +34,6 @@ export const useServersStore = defineStore('servers', () => {
   const history = ref<Record<number, StatsSample[]>>({})
   /** Chat figures by profile id; a server that never chatted has none. */
   const chatSummaries = ref<Record<number, ServerChatMetrics>>({})
-  const loaded = ref(false)
-  const loading = ref(false)
-  const loadError = ref<string | null>(null)
   /** Which servers have a start, stop or restart call in flight. */
   const busy = ref<Record<number, 'start' | 'stop' | 'restart'>>({})
 
@@ -45,18 +42,7 @@ export const useServersStore = defineStore('servers', () => {
   /** Resident memory the running servers hold together. */
   const heldBytes = computed(() => running.value.reduce((sum, server) => sum + (server.rssBytes ?? 0), 0))
 
-  async function load(): Promise<void> {
-    loading.value = true
-    try {
-      servers.value = await guarded(() => request(api.servers.get()))
-      loaded.value = true
-      loadError.value = null
-    } catch (error) {
-      loadError.value = toApiError(error).message
-    } finally {
-      loading.value = false
-    }
-  }
+  const { loaded, loading, loadError, load } = useGuardedLoad(() => request(api.servers.get()), (list) => (servers.value = list))
 
   function applyState(status: ServerStatus): void {
     const index = servers.value.findIndex((server) => server.profileId === status.profileId)

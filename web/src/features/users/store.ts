@@ -1,9 +1,9 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { PublicUser, UserStatus } from '../../../../shared/users'
-import { api, request, toApiError } from '../../api/client'
+import { api, request } from '../../api/client'
 import { sortUsers } from './order'
-import { guarded } from '../auth/guarded'
+import { guarded, useGuardedLoad } from '../auth/guarded'
 
 export interface UserChange {
   status?: UserStatus
@@ -13,24 +13,10 @@ export interface UserChange {
 /** Accounts as administrators see them, and the pending count that badges the Users item. */
 export const useUsersStore = defineStore('users', () => {
   const users = ref<PublicUser[]>([])
-  const loaded = ref(false)
-  const loading = ref(false)
-  const loadError = ref<string | null>(null)
   /** Accounts waiting for approval; set by the `users.pending` event, never polled. */
   const pendingCount = ref(0)
 
-  async function load(): Promise<void> {
-    loading.value = true
-    try {
-      users.value = sortUsers(await guarded(() => request(api.users.get())))
-      loaded.value = true
-      loadError.value = null
-    } catch (error) {
-      loadError.value = toApiError(error).message
-    } finally {
-      loading.value = false
-    }
-  }
+  const { loaded, loading, loadError, load, forget } = useGuardedLoad(() => request(api.users.get()), (list) => (users.value = sortUsers(list)))
 
   function replace(updated: PublicUser): void {
     users.value = sortUsers(users.value.map((user) => (user.id === updated.id ? updated : user)))
@@ -64,8 +50,7 @@ export const useUsersStore = defineStore('users', () => {
   /** Forgets everything admin-only, e.g. after signing out or losing admin rights. */
   function reset(): void {
     users.value = []
-    loaded.value = false
-    loadError.value = null
+    forget()
     pendingCount.value = 0
   }
 
