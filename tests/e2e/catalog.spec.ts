@@ -1,28 +1,11 @@
 import { test as base, expect, type Page } from '@playwright/test'
 import { spawn } from 'node:child_process'
-import { createServer } from 'node:net'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { startManager, type Manager } from './manager'
+import { BUN, freePort, ROOT, startManager, type Manager } from './manager'
 import { CatalogPage } from './pages/catalog-page'
 import { LoginPage } from './pages/login-page'
 import { Shell } from './pages/shell'
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const BUN = join(ROOT, 'node_modules', '.bin', 'bun')
 const admin = { email: 'admin@example.com', password: 'admin-password-1' }
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /**
  * The local HuggingFace Hub (tests/fixtures/hub). It runs on Bun, and Playwright runs on Node, so

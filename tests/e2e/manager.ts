@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const BUN = join(ROOT, 'node_modules', '.bin', 'bun')
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const BUN = join(ROOT, 'node_modules', '.bin', 'bun')
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)

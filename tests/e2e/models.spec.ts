@@ -1,15 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { LoginPage } from './pages/login-page'
 import { ModelsPage } from './pages/models-page'
 import { Shell } from './pages/shell'
-import { expect, startManager, test } from './manager'
+import { BUN, expect, ROOT, startManager, test } from './manager'
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const BUN = join(ROOT, 'node_modules', '.bin', 'bun')
 const ALPHA = 'e2e-org/alpha-4bit'
 const BETA = 'e2e-org/beta-4bit'
 
