@@ -219,7 +219,7 @@ test('a question sent to a stopped server is answered once the server is started
   await login.open()
   await login.register('admin@example.com', 'admin-password-1')
   await new Shell(page).expectSignedIn()
-  const created = await page.request.post('/api/profiles', { data: { name: 'Sleeper', model: 'standin/load-1500ms-4tps', engine: 'mlx_lm.server' } })
+  const created = await page.request.post('/api/profiles', { data: { name: 'Sleeper', model: 'standin/load-4000ms-4tps', engine: 'mlx_lm.server' } })
   const { id } = (await created.json()) as { id: number }
 
   const chat = new ChatPage(page)
