@@ -27,8 +27,8 @@ afterAll(async () => {
   await hub.stop()
 })
 
-function launch(env: Record<string, string>, port: number) {
-  return Bun.spawn([process.execPath, CLI, '--port', String(port)], { env: { ...process.env, ...env }, stdout: 'ignore', stderr: 'ignore' })
+function launch(env: Record<string, string>, port: number, cli = CLI) {
+  return Bun.spawn([process.execPath, cli, '--port', String(port)], { env: { ...process.env, ...env }, stdout: 'ignore', stderr: 'ignore' })
 }
 
 async function api<T>(base: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> {
@@ -102,5 +102,48 @@ describe('a real manager process', () => {
     const snapshot = join(cache, 'models--mlx-test--crash', 'snapshots', hub.repos[0]?.sha ?? '')
     expect(createHash('sha256').update(readFileSync(join(snapshot, 'model.safetensors'))).digest('hex')).toBe(weights?.lfs?.oid ?? '')
     expect(readdirSync(blobs).filter((name) => name.endsWith('.incomplete'))).toEqual([])
+  }, 30_000)
+})
+
+describe('the built server', () => {
+  test('npm start\'s bundle hashes weights on its worker thread and completes a download', async () => {
+    // The same command as `build:server`, into a temp folder: the hash worker is a second entry point
+    // the bundle must find beside itself.
+    const scripts = (JSON.parse(readFileSync(join(import.meta.dir, '..', '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
+    const out = tempDir('mlx-manager-bundle-')
+    const command = (scripts['build:server'] ?? '').replace('--outdir dist/server', `--outdir ${out}`)
+    expect(command).toContain(out)
+    const build = Bun.spawn(command.split(' ').map((word) => (word === 'bun' ? process.execPath : word.replace(/^'(.*)'$/, '$1'))), {
+      cwd: join(import.meta.dir, '..', '..'),
+      stdout: 'ignore',
+      stderr: 'pipe',
+    })
+    expect(await build.exited, await new Response(build.stderr).text()).toBe(0)
+    expect(readdirSync(out)).toContain('hash-worker.js')
+
+    const home = tempDir('mlx-manager-built-')
+    const cache = join(home, 'hub')
+    const port = await freePort()
+    const base = `http://127.0.0.1:${port}`
+    const manager = launch({ MLX_MANAGER_HOME: home, HF_HUB_CACHE: cache, HF_ENDPOINT: proxy.url, MLX_MANAGER_WEB_DIST: join(home, 'dist') }, port, join(out, 'cli.js'))
+    try {
+      await waitUntil(async () => (await fetch(`${base}/api/health`)).ok, 'the built manager to listen')
+      await api(base, 'POST', '/api/auth/register', undefined, ADMIN)
+      const { body: login } = await api<{ token: string }>(base, 'POST', '/api/auth/login', undefined, ADMIN)
+      const started = await api<Download>(base, 'POST', '/api/downloads', login.token, { modelId: MODEL })
+      let final: Download | undefined
+      await waitUntil(async () => {
+        final = (await api<Download[]>(base, 'GET', '/api/downloads', login.token)).body.find((d) => d.id === started.body.id)
+        return final?.status === 'completed' || final?.status === 'failed'
+      }, 'the download to finish')
+      expect(final?.error ?? null).toBeNull()
+      expect(final?.status).toBe('completed')
+    } finally {
+      manager.kill('SIGTERM')
+      await manager.exited
+    }
+    const weights = hub.repos[0]?.files.find((f) => f.path === 'model.safetensors')
+    const snapshot = join(cache, 'models--mlx-test--crash', 'snapshots', hub.repos[0]?.sha ?? '')
+    expect(createHash('sha256').update(readFileSync(join(snapshot, 'model.safetensors'))).digest('hex')).toBe(weights?.lfs?.oid ?? '')
   }, 30_000)
 })

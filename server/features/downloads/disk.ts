@@ -1,20 +1,16 @@
-import { constants, createReadStream } from 'node:fs'
+import { constants } from 'node:fs'
 import { lstat, mkdir, open, readdir, realpath, rename, rm, statfs, symlink, unlink, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-
-export interface FileWriter {
-  /** Resolves once the bytes are handed to the OS, so a killed process leaves a consistent prefix. */
-  write(chunk: Uint8Array): Promise<void>
-  close(): Promise<void>
-}
 
 /** Every file-system call the download manager makes, so tests can fill the disk or break a write. */
 export interface DownloadDisk {
   /** Size of a regular file (never through a symlink), or null when there is none. */
   size(path: string): Promise<number | null>
-  openWriter(path: string, mode: 'append' | 'truncate'): Promise<FileWriter>
-  /** The first `end` bytes of a file, in chunks, to rebuild a checksum after a restart. */
-  read(path: string, end: number): AsyncIterable<Uint8Array>
+  /**
+   * Streams a body into a file (appending, or replacing what is there) and resolves when it ends.
+   * Everything received before a failure is on disk. Disk errors carry an errno `code` and a `syscall`.
+   */
+  writeBody(path: string, mode: 'append' | 'truncate', body: ReadableStream<Uint8Array>): Promise<void>
   mkdir(path: string): Promise<void>
   /** What is at `path` without following a symlink, or null. */
   kind(path: string): Promise<'file' | 'dir' | 'symlink' | 'other' | null>
@@ -45,32 +41,34 @@ export const nodeDisk: DownloadDisk = {
       throw error
     }
   },
-  async openWriter(path, mode) {
-    // Bun's FileSink writes each chunk straight from the main thread: no copy into a buffer and no
-    // thread hop per chunk (measured faster than both), and nothing is held back for a kill to lose.
+  async writeBody(path, mode, body) {
     // O_NOFOLLOW: a partial file replaced by a symlink is never written through.
     const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | (mode === 'append' ? constants.O_APPEND : constants.O_TRUNC)
     const handle = await open(path, flags, 0o644)
-    const sink = Bun.file(handle.fd).writer({ highWaterMark: 0 })
-    return {
-      async write(chunk) {
-        const written = sink.write(chunk)
-        if (typeof written !== 'number') await written
-      },
-      async close() {
-        try {
-          const ended = sink.end()
-          if (typeof ended !== 'number') await ended
-        } finally {
-          await handle.close()
+    try {
+      if (mode === 'truncate') {
+        // From the first byte Bun moves the body to the file natively as it arrives: no JavaScript
+        // per chunk and nothing held beyond a chunk (measured 1.0x curl, against 0.8x for a loop).
+        // Not for appending: a body already received whole is written after sizing the file to it
+        // (fallocate), which O_APPEND turns into zeros followed by the body.
+        await Bun.write(Bun.file(handle.fd), new Response(body))
+        return
+      }
+      // Appending after a resume: Bun's FileSink writes each chunk from this thread as it comes.
+      const sink = Bun.file(handle.fd).writer({ highWaterMark: 0 })
+      const reader = body.getReader()
+      try {
+        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+          const written = sink.write(chunk.value)
+          if (typeof written !== 'number') await written
         }
-      },
-    }
-  },
-  async *read(path, end) {
-    if (end <= 0) return
-    for await (const chunk of createReadStream(path, { start: 0, end: end - 1, highWaterMark: 1 << 20 })) {
-      yield chunk as Uint8Array
+      } finally {
+        reader.releaseLock()
+        const ended = sink.end()
+        if (typeof ended !== 'number') await ended
+      }
+    } finally {
+      await handle.close()
     }
   },
   async mkdir(path) {

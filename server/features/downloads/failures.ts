@@ -68,3 +68,11 @@ export function diskFailure(error: unknown, where: string): DownloadFailure {
   const detail = error instanceof Error ? error.message : String(error)
   return new DownloadFailure('write-error', `Writing to ${where} failed: ${detail}.`)
 }
+
+const DISK_CODES = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EFBIG', 'ELOOP', 'EISDIR', 'ENOTDIR'])
+
+/** Whether a failed transfer failed at the disk (a file-system call) rather than on the network. */
+export function isDiskError(error: unknown): boolean {
+  const { code, syscall } = (error ?? {}) as { code?: unknown; syscall?: unknown }
+  return typeof syscall === 'string' || (typeof code === 'string' && DISK_CODES.has(code))
+}

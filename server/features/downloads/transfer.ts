@@ -1,8 +1,8 @@
 import type { DownloadFileStatus } from '../../../shared/downloads'
 import type { RepoPaths } from './cache-layout'
-import type { DownloadDisk, FileWriter } from './disk'
-import { DownloadFailure, diskFailure } from './failures'
-import { createStreamHasher, type StreamHasher } from './hashing'
+import type { DownloadDisk } from './disk'
+import { DownloadFailure, diskFailure, isDiskError } from './failures'
+import { followFile, hashRecipe, type FileHasher } from './file-hash'
 import type { HubClient } from './hub'
 import type { DownloadOptions } from './options'
 import type { SpeedMeter } from './speed'
@@ -35,10 +35,6 @@ export interface TransferContext {
   random?: () => number
 }
 
-class StallError extends Error {
-  override name = 'StallError'
-}
-
 export function retryDelay(attempt: number, options: DownloadOptions, random: () => number, retryAfterSeconds: number | null): number {
   const exponential = Math.min(options.retryMaxMs, options.retryBaseMs * 2 ** Math.max(0, attempt - 1))
   const jittered = exponential * (0.5 + random() / 2)
@@ -48,25 +44,33 @@ export function retryDelay(attempt: number, options: DownloadOptions, random: ()
 /**
  * Fetches one file into `blobs/{id}.incomplete`, resuming with Range from whatever is on disk,
  * reconnecting after drops and stalls, starting over when the server ignores Range, and renaming
- * it into place only once its size and checksum match. Memory stays bounded: a chunk at a time
- * plus the disk writer's buffer.
+ * it into place only once its size and checksum match. The checksum is taken from the partial file
+ * on disk, following the writes, so a resumed file is hashed from its first byte like a new one.
  */
 export async function transferFile(file: PlannedFile, live: FileLive, ctx: TransferContext): Promise<void> {
-  // Every checksum started for this file (one per start-over) is closed, whatever happens.
-  const hashers: StreamHasher[] = []
-  const fresh = () => {
-    const hasher = createStreamHasher(file)
-    hashers.push(hasher)
-    return hasher
+  const partPath = ctx.paths.incomplete(file.blobId)
+  let hasher: FileHasher | null = null
+  const hashing: Hashing = {
+    current: () => (hasher ??= followFile(hashRecipe(partPath, file), file.lfs)),
+    restart: () => {
+      hasher?.close()
+      hasher = null
+    },
   }
   try {
-    await transferInto(file, live, ctx, fresh)
+    await transferInto(file, live, ctx, hashing)
   } finally {
-    for (const hasher of hashers) hasher.close()
+    hashing.restart()
   }
 }
 
-async function transferInto(file: PlannedFile, live: FileLive, ctx: TransferContext, fresh: () => StreamHasher): Promise<void> {
+/** The checksum of the partial file: `restart` whenever the file is replaced or cut. */
+interface Hashing {
+  current(): FileHasher
+  restart(): void
+}
+
+async function transferInto(file: PlannedFile, live: FileLive, ctx: TransferContext, hashing: Hashing): Promise<void> {
   const { disk, options, signal } = ctx
   const random = ctx.random ?? Math.random
   const blobPath = ctx.paths.blob(file.blobId)
@@ -81,29 +85,17 @@ async function transferInto(file: PlannedFile, live: FileLive, ctx: TransferCont
   // A partial "file" that is not a regular file (a planted symlink) is removed, never written through.
   if ((await disk.size(partPath)) === null && (await disk.exists(partPath))) await disk.remove(partPath)
   let have = (await disk.size(partPath)) ?? 0
-  let hash: StreamHasher | null = null
-  let hashed = 0
   let attempts = 0
   let corruptions = 0
   live.bytesDone = Math.min(have, file.size)
 
   const startOver = async () => {
+    hashing.restart()
     await disk.remove(partPath).catch((error: unknown) => {
       throw diskFailure(error, where)
     })
     have = 0
-    hash = null
-    hashed = 0
     live.bytesDone = 0
-  }
-
-  /** The disk is the truth: buffered bytes lost to a failed write must be fetched again, from the right offset. */
-  const resync = async () => {
-    const onDisk = (await disk.size(partPath)) ?? 0
-    if (onDisk === have) return
-    have = onDisk
-    hash = null
-    live.bytesDone = Math.min(have, file.size)
   }
 
   for (;;) {
@@ -114,9 +106,26 @@ async function transferInto(file: PlannedFile, live: FileLive, ctx: TransferCont
     }
     if (have === file.size) {
       live.status = 'verifying'
-      if (hash === null || hashed !== have) ({ hash, hashed } = await rebuildHash(file, partPath, have, disk, fresh))
-      const digest = await hash.digest()
-      hash = null
+      let digest: string
+      try {
+        digest = await hashing.current().digest(file.size)
+        if (digest !== file.blobId) {
+          // The checksum followed the writes, and a body that arrived whole is written after the file
+          // is sized to it, so it may have read zeros there for a moment: ask once more, at rest.
+          hashing.restart()
+          digest = await hashing.current().digest(file.size)
+        }
+      } catch (error) {
+        // The partial file changed under the checksum (or could not be read): measure it again.
+        signal.throwIfAborted()
+        hashing.restart()
+        have = (await disk.size(partPath)) ?? 0
+        if (have === file.size) {
+          const detail = error instanceof Error ? error.message : String(error)
+          throw new DownloadFailure('write-error', `Checking the checksum of ${file.path} failed (${detail}). The file is kept; resume to check it again.`)
+        }
+        continue
+      }
       if (digest === file.blobId) {
         try {
           await disk.rename(partPath, blobPath)
@@ -138,24 +147,19 @@ async function transferInto(file: PlannedFile, live: FileLive, ctx: TransferCont
     }
 
     live.status = 'downloading'
+    // The checksum starts (or goes on) from the bytes already on disk while the rest arrives.
+    hashing.current()
     const before = have
-    try {
-      if (hash === null || hashed !== have) ({ hash, hashed } = await rebuildHash(file, partPath, have, disk, fresh))
-      const result = await fetchRange(file, have, ctx, (next) => {
-        have = next.have
-        hash = next.hash
-        hashed = next.hashed
-        live.bytesDone = Math.min(have, file.size)
-      }, hash, fresh, live)
-      have = result.have
-      hash = result.hash
-      hashed = result.hashed
+    // The disk is the truth: whatever arrived before a failure is kept and counted.
+    const measureDisk = async () => {
+      have = (await disk.size(partPath)) ?? 0
       live.bytesDone = Math.min(have, file.size)
-      attempts = 0
-      await resync()
+    }
+    try {
+      await fetchRange(file, have, ctx, live, hashing)
     } catch (error) {
+      await measureDisk()
       if (signal.aborted) throw signal.reason
-      await resync()
       if (!(error instanceof DownloadFailure) || !error.retryable) throw error
       // A connection that delivered bytes was making progress: its failure starts the count afresh.
       attempts = have > before ? 1 : attempts + 1
@@ -166,146 +170,114 @@ async function transferInto(file: PlannedFile, live: FileLive, ctx: TransferCont
         )
       }
       await ctx.sleep(retryDelay(attempts, options, random, error.retryAfterSeconds), signal)
+      continue
     }
+    await measureDisk()
+    attempts = 0
   }
 }
 
-async function rebuildHash(file: PlannedFile, partPath: string, have: number, disk: DownloadDisk, fresh: () => StreamHasher) {
-  const hash = fresh()
-  let hashed = 0
-  if (have > 0) {
-    for await (const chunk of disk.read(partPath, have)) {
-      await hash.update(chunk)
-      hashed += chunk.length
-    }
-  }
-  if (hashed !== have) throw new DownloadFailure('write-error', `${file.path}: the partial file changed while it was read.`, true)
-  return { hash, hashed }
-}
-
-interface RangeState {
-  have: number
-  hash: StreamHasher
-  hashed: number
+/** A body without its first `count` bytes: for a server that answered a Range from further back. */
+function withoutFirst(body: ReadableStream<Uint8Array>, count: number): ReadableStream<Uint8Array> {
+  let skip = count
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        const dropped = Math.min(skip, chunk.length)
+        skip -= dropped
+        if (dropped < chunk.length) controller.enqueue(chunk.subarray(dropped))
+      },
+    }),
+  )
 }
 
 /**
- * One connection: asks for the bytes from `have` on and appends them, with a watchdog that
- * aborts the connection when no byte arrives for `stallTimeoutMs`.
+ * One connection: asks for the bytes from `start` on and appends them to the partial file. A
+ * watchdog measures the file as it grows: progress and speed come from there, and it cuts the
+ * connection when nothing arrives for `stallTimeoutMs` or the file grows past its size.
  */
-async function fetchRange(
-  file: PlannedFile,
-  start: number,
-  ctx: TransferContext,
-  sync: (state: RangeState) => void,
-  startHash: StreamHasher,
-  fresh: () => StreamHasher,
-  live: FileLive,
-): Promise<RangeState> {
+async function fetchRange(file: PlannedFile, start: number, ctx: TransferContext, live: FileLive, hashing: Hashing): Promise<void> {
+  const { disk, options } = ctx
+  const partPath = ctx.paths.incomplete(file.blobId)
   const connection = new AbortController()
   const signal = AbortSignal.any([ctx.signal, connection.signal])
-  let reader: ReadableStreamDefaultReader<Uint8Array> | null = null
-  // A watchdog, not a race per read: racing every read against one long-lived promise would keep
-  // every chunk reachable from it. Aborting the connection ends the pending read instead.
-  let lastByteAt = performance.now()
-  const stalled: { error: StallError | null } = { error: null }
-  const throwIfStalled = () => {
-    if (stalled.error !== null) throw stalled.error
+  // Why the watchdog cut the connection: that, not the abort it caused, is the failure to report.
+  const cutting: { because: DownloadFailure | null } = { because: null }
+  const cut = (failure: DownloadFailure) => {
+    cutting.because ??= failure
+    connection.abort(failure)
   }
+  let seen = start
+  let lastGrowthAt = performance.now()
+  const measure = async () => {
+    const size = (await disk.size(partPath).catch(() => null)) ?? 0
+    if (size > seen) {
+      live.meter.add(size - seen)
+      lastGrowthAt = performance.now()
+    }
+    seen = size
+    live.bytesDone = Math.min(size, file.size)
+    if (size > file.size) {
+      cut(new DownloadFailure('hub-error', `The hub sent more than the ${file.size} bytes of ${file.path}; starting it over.`, true))
+    } else if (performance.now() - lastGrowthAt >= options.stallTimeoutMs) {
+      cut(new DownloadFailure('network-error', `The download of ${file.path} stalled (no data for ${options.stallTimeoutMs / 1000} s); reconnecting.`, true))
+    }
+  }
+  // One measurement at a time; the last one is awaited before the connection's result is read.
+  const inFlight: { measuring: Promise<void> | null } = { measuring: null }
   const watchdog = setInterval(
     () => {
-      if (performance.now() - lastByteAt < ctx.options.stallTimeoutMs) return
-      stalled.error = new StallError(`no data for ${ctx.options.stallTimeoutMs} ms`)
-      connection.abort(stalled.error)
-      void reader?.cancel(stalled.error).catch(() => undefined)
+      inFlight.measuring ??= measure().finally(() => {
+        inFlight.measuring = null
+      })
     },
-    Math.max(10, Math.min(1000, ctx.options.stallTimeoutMs / 4)),
+    Math.max(10, Math.min(250, options.stallTimeoutMs / 4)),
   )
-  const partPath = ctx.paths.incomplete(file.blobId)
-  let state: RangeState = { have: start, hash: startHash, hashed: start }
-  let writer: FileWriter | null = null
   try {
     const response = await ctx.hub.openFile(ctx.modelId, ctx.commit, file.path, start, signal)
-    throwIfStalled()
     if (response.status === 416) {
       // Nothing past `start`: either the partial file is already whole, or it is longer than the file.
       if (start !== file.size) {
-        await ctx.disk.remove(partPath)
-        state = { have: 0, hash: fresh(), hashed: 0 }
-        sync(state)
+        hashing.restart()
+        await disk.remove(partPath)
       }
-      return state
+      return
     }
-    let skip = 0
-    if (response.status === 200 || response.start > start) {
-      // The server ignored Range (or answered from elsewhere): the body is the whole file, so start over.
-      if (start > 0 || response.status === 206) {
-        state = { have: 0, hash: fresh(), hashed: 0 }
-        sync(state)
+    let body = response.body
+    let mode: 'append' | 'truncate' = 'append'
+    if (response.status === 200) {
+      // The server ignored Range: the body is the whole file, so it replaces the partial one.
+      mode = 'truncate'
+      if (start > 0) {
+        hashing.restart()
+        seen = 0
       }
-      if (response.status === 206 && response.start > 0) {
-        await response.body.cancel().catch(() => undefined)
-        throw new DownloadFailure('hub-error', `The hub sent ${file.path} from the wrong place.`, true)
-      }
-    } else {
-      skip = start - response.start
+    } else if (response.start > start) {
+      await body.cancel().catch(() => undefined)
+      throw new DownloadFailure('hub-error', `The hub sent ${file.path} from the wrong place.`, true)
+    } else if (response.start < start) {
+      body = withoutFirst(body, start - response.start)
     }
-    reader = response.body.getReader()
     try {
-      writer = await ctx.disk.openWriter(partPath, state.have === 0 ? 'truncate' : 'append')
+      await disk.writeBody(partPath, mode, body)
     } catch (error) {
-      throw diskFailure(error, ctx.paths.cacheDir)
+      if (isDiskError(error)) throw diskFailure(error, ctx.paths.cacheDir)
+      throw error
     }
-    for (;;) {
-      const chunk = await reader.read()
-      throwIfStalled()
-      lastByteAt = performance.now()
-      if (chunk.done) break
-      let bytes = chunk.value
-      if (skip > 0) {
-        const dropped = Math.min(skip, bytes.length)
-        skip -= dropped
-        bytes = bytes.subarray(dropped)
-        if (bytes.length === 0) continue
-      }
-      try {
-        await writer.write(bytes)
-      } catch (error) {
-        throw diskFailure(error, ctx.paths.cacheDir)
-      }
-      const hashing = state.hash.update(bytes)
-      if (hashing !== undefined) await hashing
-      state.have += bytes.length
-      state.hashed = state.have
-      live.bytesDone = Math.min(state.have, file.size)
-      live.meter.add(bytes.length)
-      if (state.have > file.size) break
+    await inFlight.measuring
+    await measure()
+    if (seen < file.size) {
+      throw new DownloadFailure('network-error', `The connection closed after ${seen} of ${file.size} bytes of ${file.path}.`, true)
     }
-    const finished = writer
-    writer = null
-    try {
-      await finished.close()
-    } catch (error) {
-      throw diskFailure(error, ctx.paths.cacheDir)
-    }
-    if (state.have < file.size) {
-      throw new DownloadFailure('network-error', `The connection closed after ${state.have} of ${file.size} bytes of ${file.path}.`, true)
-    }
-    return state
   } catch (error) {
     if (ctx.signal.aborted) throw ctx.signal.reason
-    if (stalled.error !== null || error instanceof StallError) {
-      throw new DownloadFailure('network-error', `The download of ${file.path} stalled (no data for ${ctx.options.stallTimeoutMs / 1000} s); reconnecting.`, true)
-    }
+    if (cutting.because !== null) throw cutting.because
     if (error instanceof DownloadFailure) throw error
     const code = (error as { code?: unknown } | null)?.code
     throw new DownloadFailure('network-error', `The connection dropped while fetching ${file.path} (${typeof code === 'string' ? code : error instanceof Error ? error.message : String(error)}).`, true)
   } finally {
     clearInterval(watchdog)
-    if (reader !== null) await reader.cancel().catch(() => undefined)
     connection.abort()
-    if (writer !== null) await writer.close().catch(() => undefined)
-    // Keep the caller's view in step even when this connection failed part way.
-    sync(state)
+    await inFlight.measuring
   }
 }

@@ -1,0 +1,120 @@
+import { constants } from 'node:fs'
+import { open, type FileHandle } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { Worker } from 'node:worker_threads'
+
+/** What a blob must hash to: sha256 of the bytes (LFS), or the git blob oid (sha1 of a header and the bytes). */
+export interface HashRecipe {
+  path: string
+  algorithm: 'sha256' | 'sha1'
+  /** Bytes hashed before the file's own: git's `blob {size}\0`. */
+  header: string | null
+}
+
+export function hashRecipe(path: string, file: { lfs: boolean; size: number }): HashRecipe {
+  return file.lfs ? { path, algorithm: 'sha256', header: null } : { path, algorithm: 'sha1', header: `blob ${file.size}\0` }
+}
+
+const CHUNK = 1 << 20
+const IDLE_MIN_MS = 1
+// A slow connection should not cost a read per millisecond for hours.
+const IDLE_MAX_MS = 50
+
+const isMissing = (error: unknown) => (error as { code?: unknown } | null)?.code === 'ENOENT'
+
+/**
+ * Hashes a file from its first byte while a writer may still be appending to it, reading what
+ * the writer has put on disk and waiting when it has caught up, until `end()` names the final
+ * size. A file that is not there yet counts as empty; a symlink is never followed.
+ */
+export async function hashGrowingFile(recipe: HashRecipe, end: () => number | null, closed: () => boolean = () => false): Promise<string> {
+  const hash = createHash(recipe.algorithm)
+  if (recipe.header !== null) hash.update(recipe.header)
+  const buffer = new Uint8Array(CHUNK)
+  let handle: FileHandle | null = null
+  let position = 0
+  let idleMs = IDLE_MIN_MS
+  try {
+    for (;;) {
+      if (closed()) throw new Error('hashing was stopped')
+      const last = end()
+      if (last !== null && position > last) throw new Error(`${recipe.path} holds more bytes than the ${last} it should end at`)
+      if (last !== null && position === last) return hash.digest('hex')
+      handle ??= await open(recipe.path, constants.O_RDONLY | constants.O_NOFOLLOW).catch((error: unknown) => {
+        if (isMissing(error)) return null
+        throw error
+      })
+      const wanted = last === null ? CHUNK : Math.min(CHUNK, last - position)
+      const { bytesRead } = handle === null ? { bytesRead: 0 } : await handle.read(buffer, 0, wanted, position)
+      if (bytesRead > 0) {
+        hash.update(buffer.subarray(0, bytesRead))
+        position += bytesRead
+        idleMs = IDLE_MIN_MS
+        continue
+      }
+      if (last !== null) throw new Error(`${recipe.path} ended at ${position} bytes, before the ${last} it should hold`)
+      await Bun.sleep(idleMs)
+      idleMs = Math.min(IDLE_MAX_MS, idleMs * 2)
+    }
+  } finally {
+    await handle?.close()
+  }
+}
+
+/** A checksum of a partial file, following it while it grows. */
+export interface FileHasher {
+  /** The checksum of the file's first `size` bytes; asked once the writer has stopped there. */
+  digest(size: number): Promise<string>
+  close(): void
+}
+
+// From source the worker is the .ts beside this file; the built server (dist/server/cli.js) has it
+// built beside itself as hash-worker.js (build:server in package.json names it so).
+const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './hash-worker.ts' : './hash-worker.js', import.meta.url)
+
+/** Messages from the hash worker. */
+export type HashWorkerReply = { digest: string } | { error: string }
+
+/**
+ * Starts hashing a partial file from its first byte. Weights (`onThread`) are hashed on a worker
+ * thread while they download: sha256 on the thread that writes them would hold back the writes
+ * (measured: 0.75× the speed of curl on 2 cores, against 1.0× with the hash beside them).
+ * Small git files are hashed in one go when asked.
+ */
+export function followFile(recipe: HashRecipe, onThread: boolean): FileHasher {
+  return onThread ? threadHasher(recipe) : inlineHasher(recipe)
+}
+
+function inlineHasher(recipe: HashRecipe): FileHasher {
+  let closed = false
+  return {
+    digest: (size) => hashGrowingFile(recipe, () => size, () => closed),
+    close: () => {
+      closed = true
+    },
+  }
+}
+
+function threadHasher(recipe: HashRecipe): FileHasher {
+  const worker = new Worker(workerUrl, { workerData: recipe })
+  worker.unref()
+  const result = new Promise<string>((resolve, reject) => {
+    worker.on('message', (reply: HashWorkerReply) => {
+      if ('digest' in reply) resolve(reply.digest)
+      else reject(new Error(reply.error))
+    })
+    worker.on('error', reject)
+    worker.on('exit', (code) => reject(new Error(`the hashing thread stopped (exit ${code})`)))
+  })
+  // Nobody may ask for the digest (a cancelled download): its failure is then nobody's to report.
+  result.catch(() => undefined)
+  return {
+    digest(size) {
+      worker.postMessage({ end: size })
+      return result
+    },
+    close() {
+      void worker.terminate().catch(() => undefined)
+    },
+  }
+}
