@@ -128,7 +128,8 @@ async function waitForDownload(base: string, token: string, id: number, onTick: 
     const download = (await api<Download[]>(base, 'GET', '/api/downloads', token)).find((d) => d.id === id)
     if (download?.status === 'completed') return download
     if (download?.status === 'failed') throw new Error(`download failed: ${download.error?.message ?? ''}`)
-    await Bun.sleep(50)
+    // A page follows downloads over /api/events; polling stands in for it without loading the manager.
+    await Bun.sleep(100)
   }
 }
 

@@ -126,7 +126,8 @@ export class DownloadJob {
   private async fetchAll(paths: RepoPaths, commit: string, blobs: PlannedFile[]): Promise<void> {
     const inner = new AbortController()
     const signal = AbortSignal.any([this.signal, inner.signal])
-    const queue = [...blobs]
+    // Largest first: the long transfers start at once and the small files fill the other lanes.
+    const queue = [...blobs].sort((a, b) => b.size - a.size)
     let failure: Error | null = null
     const context: TransferContext = {
       hub: this.deps.hub,
