@@ -93,6 +93,9 @@ test('download with live progress, pause, resume, cancel, then the model in the 
 
     // The first one finishes and shows up in the library by itself.
     await expect(models.download$(ALPHA)).toHaveAttribute('data-status', 'completed', { timeout: 60_000 })
+    // The finished row keeps its totals: the full bar and every byte.
+    await expect.poll(() => models.percent(ALPHA)).toBe(100)
+    await expect(models.download$(ALPHA).getByTestId('download-bytes')).toHaveText(/^2\.00 MB of 2\.00 MB$/)
     await expect(models.library(ALPHA)).toHaveAttribute('data-state', 'complete')
     await expect(models.library(ALPHA).getByTestId('library-quantization')).toContainText('4-bit')
     await expect(models.library(BETA)).toHaveCount(0)

@@ -87,6 +87,13 @@ describe('downloading into the HuggingFace cache', () => {
     expect(states[0]).toBe('queued')
     expect(states).toContain('downloading')
     expect(states.at(-1)).toBe('completed')
+    // The last state is whole, as a page that only heard it would show it: every file, every byte.
+    const last = h.events.filter((e) => e.type === 'downloads.state').at(-1)?.data
+    expect(last?.bytesTotal).toBe(list.body[0]?.bytesTotal ?? -1)
+    expect(last?.bytesTotal).toBeGreaterThan(0)
+    expect(last?.bytesDone).toBe(last?.bytesTotal ?? -1)
+    expect(last?.files.length).toBe(last?.filesTotal ?? -1)
+    expect(last?.files.every((file) => file.status === 'done')).toBe(true)
     const progress = h.events.filter((e) => e.type === 'downloads.progress')
     expect(progress.length).toBeGreaterThan(0)
     expect(progress.at(-1)?.data).toMatchObject({ id, modelId: MODEL, speedBps: 0, etaSeconds: null })

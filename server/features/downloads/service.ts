@@ -271,17 +271,9 @@ export class DownloadService {
     this.deps.bus.publish({ type: 'downloads.progress', data: progress })
   }
 
+  /** Progress events carry only the files moving now; the totals count every file. */
   private progressOf(download: StoredDownload, plan: StoredFile[], job: DownloadJob): DownloadProgress {
-    const files = plan.map((file): DownloadFile => {
-      const live = job.live.get(file.path)
-      return {
-        path: file.path,
-        sizeBytes: file.size,
-        bytesDone: file.done ? file.size : (live?.bytesDone ?? 0),
-        status: file.done ? 'done' : (live?.status ?? 'pending'),
-        speedBps: file.done || live === undefined ? 0 : live.meter.bytesPerSecond(),
-      }
-    })
+    const files = liveFiles(plan, job)
     return summarize(download, files, files.filter((file) => file.status === 'downloading' || file.status === 'verifying'))
   }
 
@@ -291,7 +283,7 @@ export class DownloadService {
     const entry = this.running.get(download.id)
     let files: DownloadFile[]
     if (entry !== undefined && entry.job.plan.length > 0) {
-      files = this.progressOf(download, entry.job.plan, entry.job).files
+      files = liveFiles(entry.job.plan, entry.job)
     } else {
       const paths = new RepoPaths(this.deps.cacheDir, download.modelId)
       files = await Promise.all(
@@ -326,6 +318,20 @@ export class DownloadService {
   private stamp(): string {
     return this.now().toISOString()
   }
+}
+
+/** Every file of a running download with its live numbers. */
+function liveFiles(plan: StoredFile[], job: DownloadJob): DownloadFile[] {
+  return plan.map((file): DownloadFile => {
+    const live = job.live.get(file.path)
+    return {
+      path: file.path,
+      sizeBytes: file.size,
+      bytesDone: file.done ? file.size : (live?.bytesDone ?? 0),
+      status: file.done ? 'done' : (live?.status ?? 'pending'),
+      speedBps: file.done || live === undefined ? 0 : live.meter.bytesPerSecond(),
+    }
+  })
 }
 
 function summarize(download: StoredDownload, all: DownloadFile[], shown: DownloadFile[]): DownloadProgress {
