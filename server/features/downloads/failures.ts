@@ -29,7 +29,7 @@ export function hubStatusFailure(status: number, modelId: string, hasToken: bool
   if (status === 401 && !hasToken) {
     return new DownloadFailure(
       'hf-token-required',
-      `${modelId} is gated or private: the hub wants a HuggingFace token. Accept the model's terms on its hub page, then set HF_TOKEN (or add a token in Settings) and resume.`,
+      `${modelId} is gated or private: the hub wants a HuggingFace token. Accept the model's terms on its hub page, then start the manager with HF_TOKEN set to an access token of that account and resume.`,
     )
   }
   if (status === 401 || status === 403) {

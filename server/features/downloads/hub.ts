@@ -25,7 +25,7 @@ export interface HubClient {
 
 export interface HubClientOptions {
   endpoint: string
-  /** Read on every request, so a token set in the UI applies to the next attempt. */
+  /** The HF token for the hub (the manager's HF_TOKEN), asked for on every request. */
   token: () => string | null
   fetch?: typeof fetch
 }
