@@ -169,10 +169,10 @@ async function managerSeconds(round: number) {
 }
 
 async function throughputAndMemory() {
-  // Interleaved, best of three each, so a noisy moment does not decide the ratio.
+  // Interleaved, best of five each (BENCH_ROUNDS), so a noisy moment on either side does not decide the ratio.
   const curl: number[] = []
   const runs: Awaited<ReturnType<typeof managerSeconds>>[] = []
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < Number(process.env.BENCH_ROUNDS ?? 5); round++) {
     curl.push(await curlSeconds())
     runs.push(await managerSeconds(round))
   }

@@ -82,18 +82,25 @@ export interface FileHasher {
   close(): void
 }
 
-// From source the worker is the .ts beside this file; the built server (dist/server/cli.js) has it
-// built beside itself as hash-worker.js (build:server in package.json names it so).
-const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './hash-worker.ts' : './hash-worker.js', import.meta.url)
+// Bun's bundler writes this module's source URL into the build, so the built server (like
+// projectRoot) starts the worker from the checkout it was built from; Bun compiles it on start.
+const workerUrl = new URL('./hash-worker.ts', import.meta.url)
 
 /** Messages from the hash worker. */
 export type HashWorkerReply = { digest: string } | { error: string }
+
+// A hashing thread takes about 35 ms to start; below this size hashing in place when the file is
+// whole is cheaper, and holds the event loop for about 12 ms at the most.
+const THREAD_MIN_BYTES = 16 * 2 ** 20
+
+/** Whether a file is big enough to be hashed on a thread of its own while it downloads. */
+export const hashesOnThread = (size: number) => size >= THREAD_MIN_BYTES
 
 /**
  * Starts hashing a partial file from its first byte. Weights (`onThread`) are hashed on a worker
  * thread while they download: sha256 on the thread that writes them would hold back the writes
  * (measured: 0.75× the speed of curl on 2 cores, against 1.0× with the hash beside them).
- * Small git files are hashed in one go when asked.
+ * Smaller files are hashed in one go when asked.
  */
 export function followFile(recipe: HashRecipe, onThread: boolean): FileHasher {
   return onThread ? threadHasher(recipe) : inlineHasher(recipe)

@@ -2,7 +2,7 @@ import type { DownloadFileStatus } from '../../../shared/downloads'
 import type { RepoPaths } from './cache-layout'
 import type { DownloadDisk } from './disk'
 import { DownloadFailure, diskFailure, isDiskError } from './failures'
-import { followFile, hashRecipe, type FileHasher } from './file-hash'
+import { followFile, hashesOnThread, hashRecipe, type FileHasher } from './file-hash'
 import type { HubClient } from './hub'
 import type { DownloadOptions } from './options'
 import type { SpeedMeter } from './speed'
@@ -51,7 +51,7 @@ export async function transferFile(file: PlannedFile, live: FileLive, ctx: Trans
   const partPath = ctx.paths.incomplete(file.blobId)
   let hasher: FileHasher | null = null
   const hashing: Hashing = {
-    current: () => (hasher ??= followFile(hashRecipe(partPath, file), file.lfs)),
+    current: () => (hasher ??= followFile(hashRecipe(partPath, file), hashesOnThread(file.size))),
     restart: () => {
       hasher?.close()
       hasher = null
