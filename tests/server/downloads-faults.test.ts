@@ -76,6 +76,28 @@ describe('downloads through a flaky network', () => {
     expect(h.proxy.requests.filter((r) => r.url.includes('model.safetensors')).length).toBe(2)
   })
 
+  test('hashed on a thread while it downloads: drops, a stall, a corrupt copy and a server ignoring Range still end right', async () => {
+    const size = 512 * 1024
+    const drops: FaultRule[] = Array.from({ length: 6 }, () => ({ kind: 'drop', match: 'model.safetensors', atByte: 1 + Math.floor(Math.random() * 60_000), times: 1 }))
+    const h = await setup({
+      generatedBytes: size,
+      options: { hashThreadMinBytes: 0 },
+      rules: [
+        ...drops,
+        { kind: 'stall', match: 'model.safetensors', atByte: 30_000, ms: 2_000, times: 1 },
+        { kind: 'ignore-range', match: 'model.safetensors', times: 1 },
+        { kind: 'corrupt', match: 'model.safetensors', atByte: 5_000, times: 1 },
+        { kind: 'throttle', match: 'model.safetensors', bytesPerSecond: 20 * 2 ** 20 },
+      ],
+    })
+    const { id } = await h.start(MODEL)
+    const done = await h.waitFor(id, 'completed', 20_000)
+    const { expected, actual } = weights(h, done.commit)
+    expect(actual).toBe(expected ?? '')
+    expect(h.proxy.counters).toMatchObject({ drop: 6, stall: 1, corrupt: 1 })
+    expect(blobs(h).filter((name) => name.endsWith('.incomplete'))).toEqual([])
+  })
+
   test('a file sized before it is written (as Bun does with a body that arrived whole) is not taken for corrupt', async () => {
     const { nodeDisk } = await import('../../server/features/downloads/disk')
     const size = 256 * 1024
@@ -91,7 +113,8 @@ describe('downloads through a flaky network', () => {
         return nodeDisk.writeBody(path, mode, body)
       },
     }
-    const h = await setup({ disk, generatedBytes: size })
+    // Hashed on a thread, following the writes, as weights are.
+    const h = await setup({ disk, generatedBytes: size, options: { hashThreadMinBytes: 0 } })
     const { id } = await h.start(MODEL)
     const done = await h.waitFor(id, 'completed')
     const { expected, actual } = weights(h, done.commit)

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { createHash } from 'node:crypto'
 import { appendFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { followFile, hashesOnThread, hashGrowingFile, hashRecipe, type FileHasher } from '../../server/features/downloads/file-hash'
+import { followFile, hashGrowingFile, hashRecipe, type FileHasher } from '../../server/features/downloads/file-hash'
 import { tempDir } from './helpers'
 
 const bytes = (length: number, seed = 1) => Uint8Array.from({ length }, (_, i) => (i * 31 + seed) & 255)
@@ -56,13 +56,6 @@ describe('hashing a partial file from disk', () => {
     symlinkSync(join(dir, 'outside'), join(dir, 'blob.incomplete'))
     const hashing = hashGrowingFile(hashRecipe(join(dir, 'blob.incomplete'), { lfs: true, size: 10 }), () => 10)
     expect(await hashing.catch((error: unknown) => error)).toMatchObject({ code: 'ELOOP' })
-  })
-
-  test('weights get a thread; files small enough to hash in a few milliseconds do not', () => {
-    expect(hashesOnThread(4 * 2 ** 30)).toBe(true)
-    expect(hashesOnThread(16 * 2 ** 20)).toBe(true)
-    expect(hashesOnThread(16 * 2 ** 20 - 1)).toBe(false)
-    expect(hashesOnThread(311)).toBe(false)
   })
 
   test('a hashing thread that was closed answers no checksum', async () => {

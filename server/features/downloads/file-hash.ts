@@ -89,13 +89,6 @@ const workerUrl = new URL('./hash-worker.ts', import.meta.url)
 /** Messages from the hash worker. */
 export type HashWorkerReply = { digest: string } | { error: string }
 
-// A hashing thread takes about 35 ms to start; below this size hashing in place when the file is
-// whole is cheaper, and holds the event loop for about 12 ms at the most.
-const THREAD_MIN_BYTES = 16 * 2 ** 20
-
-/** Whether a file is big enough to be hashed on a thread of its own while it downloads. */
-export const hashesOnThread = (size: number) => size >= THREAD_MIN_BYTES
-
 /**
  * Starts hashing a partial file from its first byte. Weights (`onThread`) are hashed on a worker
  * thread while they download: sha256 on the thread that writes them would hold back the writes

@@ -19,6 +19,8 @@ export interface DownloadOptions {
   speedWindowMs: number
   /** Free space kept beyond what the files need before a download may start. */
   diskReserveBytes: number
+  /** Files from this size on are hashed on a thread of their own while they download; smaller ones in place once whole. */
+  hashThreadMinBytes: number
 }
 
 export const DEFAULT_DOWNLOAD_OPTIONS: DownloadOptions = {
@@ -32,6 +34,9 @@ export const DEFAULT_DOWNLOAD_OPTIONS: DownloadOptions = {
   progressIntervalMs: 250,
   speedWindowMs: 3_000,
   diskReserveBytes: 256 * 2 ** 20,
+  // A hashing thread takes about 35 ms to start; below 16 MiB hashing in place once the file is
+  // whole is cheaper, and holds the event loop for about 12 ms at the most.
+  hashThreadMinBytes: 16 * 2 ** 20,
 }
 
 const ENV_NAMES: Record<string, keyof DownloadOptions> = {

@@ -2,7 +2,7 @@ import type { DownloadFileStatus } from '../../../shared/downloads'
 import type { RepoPaths } from './cache-layout'
 import type { DownloadDisk } from './disk'
 import { DownloadFailure, diskFailure, isDiskError } from './failures'
-import { followFile, hashesOnThread, hashRecipe, type FileHasher } from './file-hash'
+import { followFile, hashRecipe, type FileHasher } from './file-hash'
 import type { HubClient } from './hub'
 import type { DownloadOptions } from './options'
 import type { SpeedMeter } from './speed'
@@ -49,9 +49,11 @@ export function retryDelay(attempt: number, options: DownloadOptions, random: ()
  */
 export async function transferFile(file: PlannedFile, live: FileLive, ctx: TransferContext): Promise<void> {
   const partPath = ctx.paths.incomplete(file.blobId)
+  const onThread = file.size >= ctx.options.hashThreadMinBytes
   let hasher: FileHasher | null = null
   const hashing: Hashing = {
-    current: () => (hasher ??= followFile(hashRecipe(partPath, file), hashesOnThread(file.size))),
+    onThread,
+    current: () => (hasher ??= followFile(hashRecipe(partPath, file), onThread)),
     restart: () => {
       hasher?.close()
       hasher = null
@@ -66,6 +68,8 @@ export async function transferFile(file: PlannedFile, live: FileLive, ctx: Trans
 
 /** The checksum of the partial file: `restart` whenever the file is replaced or cut. */
 interface Hashing {
+  /** Whether the checksum follows the writes from a thread (or is taken once the file is whole). */
+  readonly onThread: boolean
   current(): FileHasher
   restart(): void
 }
@@ -109,9 +113,9 @@ async function transferInto(file: PlannedFile, live: FileLive, ctx: TransferCont
       let digest: string
       try {
         digest = await hashing.current().digest(file.size)
-        if (digest !== file.blobId) {
-          // The checksum followed the writes, and a body that arrived whole is written after the file
-          // is sized to it, so it may have read zeros there for a moment: ask once more, at rest.
+        if (digest !== file.blobId && hashing.onThread) {
+          // A thread's checksum followed the writes, and a body that arrived whole is written after
+          // the file is sized to it, so it may have read zeros there for a moment: ask again, at rest.
           hashing.restart()
           digest = await hashing.current().digest(file.size)
         }
