@@ -17,7 +17,8 @@ Options:
   -h, --help        Show this help
   -v, --version     Show the version
 
-Configuration is read from the environment: MLX_MANAGER_HOME, HF_ENDPOINT, HF_TOKEN, HF_HUB_CACHE, HF_HOME,
+Configuration is read from the environment: MLX_MANAGER_HOME, HF_ENDPOINT, HF_TOKEN (or the token
+hf auth login saved, at HF_TOKEN_PATH), HF_HUB_CACHE, HF_HOME,
 MLX_MANAGER_ENGINE_PATH (see README.md).`
 
 function fail(message: string): never {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
 import { projectRoot } from './paths'
@@ -10,7 +11,10 @@ export interface Config {
   hostExplicit: boolean
   home: string
   hfEndpoint: string
+  /** HF_TOKEN, or else the token `hf auth login` saved (at `hfTokenPath`). */
   hfToken: string | null
+  /** Where huggingface_hub keeps the signed-in token: HF_TOKEN_PATH, or `token` in HF_HOME. */
+  hfTokenPath: string
   hfHubCache: string
   enginePath: string[]
   /** Where the built web app lives; the manager serves it with an SPA fallback. */
@@ -57,6 +61,16 @@ function nonEmpty(env: Env, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value
 }
 
+/** The token a `hf auth login` (or `huggingface-cli login`) saved, when there is one. */
+function savedToken(path: string): string | null {
+  try {
+    const token = readFileSync(path, 'utf8').trim()
+    return token === '' ? null : token
+  } catch {
+    return null
+  }
+}
+
 /** Reads and checks the environment; throws ConfigError with a sentence a person can act on. */
 export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
   const hostRaw = nonEmpty(env, 'HOST')
@@ -66,13 +80,16 @@ export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
   const hubCacheRaw = nonEmpty(env, 'HF_HUB_CACHE')
   const enginePathRaw = nonEmpty(env, 'MLX_MANAGER_ENGINE_PATH')
   const webDistRaw = nonEmpty(env, 'MLX_MANAGER_WEB_DIST')
+  const tokenPathRaw = nonEmpty(env, 'HF_TOKEN_PATH')
+  const hfTokenPath = tokenPathRaw === undefined ? join(hfHome, 'token') : absoluteDir(tokenPathRaw, 'HF_TOKEN_PATH')
   return {
     port: portRaw === undefined ? 8080 : parsePort(portRaw, 'PORT'),
     host: hostRaw ?? '127.0.0.1',
     hostExplicit: hostRaw !== undefined,
     home,
     hfEndpoint: parseUrl(nonEmpty(env, 'HF_ENDPOINT') ?? 'https://huggingface.co', 'HF_ENDPOINT'),
-    hfToken: nonEmpty(env, 'HF_TOKEN') ?? null,
+    hfToken: nonEmpty(env, 'HF_TOKEN') ?? savedToken(hfTokenPath),
+    hfTokenPath,
     hfHubCache: hubCacheRaw === undefined ? join(hfHome, 'hub') : absoluteDir(hubCacheRaw, 'HF_HUB_CACHE'),
     enginePath: (enginePathRaw ?? '')
       .split(':')

@@ -45,7 +45,8 @@ export interface Manager {
 export async function startManager(extraEnv: Record<string, string> = {}) {
   const home = mkdtempSync(join(tmpdir(), 'mlx-manager-e2e-'))
   const port = await freePort()
-  const env = { MLX_MANAGER_HOME: home, HF_HUB_CACHE: join(home, 'hub'), PORT: String(port), ...extraEnv }
+  // HF_TOKEN_PATH names no file: a developer's own `hf auth login` token never reaches a test.
+  const env = { MLX_MANAGER_HOME: home, HF_HUB_CACHE: join(home, 'hub'), PORT: String(port), HF_TOKEN_PATH: join(home, 'no-hf-token'), ...extraEnv }
   let output = ''
   const child = spawn(BUN, ['server/cli.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))

@@ -5,7 +5,7 @@ import { startManager } from '../../server/start'
 import { CHAT_LIMITS } from '../../shared/chat'
 import { MAX_CHAT_BODY_BYTES, MAX_JSON_BODY_BYTES } from '../../shared/limits'
 import { freePort, servingApp, type ServingApp } from '../fixtures/engine/harness'
-import { createTestApp, sseReader, tempDir, ADMIN } from './helpers'
+import { createTestApp, sseReader, tempDir, ADMIN, NO_SAVED_TOKEN } from './helpers'
 
 let serving: ServingApp | null = null
 afterEach(async () => {
@@ -81,7 +81,7 @@ describe('chat takes larger bodies than the rest of the API', () => {
 describe('over a real socket', () => {
   test('the listener takes a chat-sized body, and the 1 MiB cap still holds elsewhere', async () => {
     const home = tempDir()
-    const config = loadConfig({ MLX_MANAGER_HOME: home, HF_HUB_CACHE: join(home, 'hub'), MLX_MANAGER_WEB_DIST: join(home, 'dist'), PORT: String(await freePort()) })
+    const config = loadConfig({ MLX_MANAGER_HOME: home, HF_HUB_CACHE: join(home, 'hub'), MLX_MANAGER_WEB_DIST: join(home, 'dist'), PORT: String(await freePort()), ...NO_SAVED_TOKEN })
     const manager = startManager(config, () => undefined)
     try {
       const post = (path: string, body: string) => fetch(`${manager.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })

@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'bun:test'
+import { writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError, isLoopback, loadConfig } from '../../server/config'
+import { tempDir } from './helpers'
 
 describe('configuration', () => {
   test('defaults follow DESIGN.md', () => {
@@ -12,10 +14,22 @@ describe('configuration', () => {
       hostExplicit: false,
       home: join(homedir(), '.mlx-manager'),
       hfEndpoint: 'https://huggingface.co',
-      hfToken: null,
+      hfTokenPath: join(homedir(), '.cache', 'huggingface', 'token'),
       hfHubCache: join(homedir(), '.cache', 'huggingface', 'hub'),
       enginePath: [],
     })
+  })
+
+  test('without HF_TOKEN the token hf auth login saved is used; HF_TOKEN wins over it', () => {
+    const hfHome = tempDir('mlx-manager-hf-home-')
+    expect(loadConfig({ HF_HOME: hfHome }).hfToken).toBeNull()
+    writeFileSync(join(hfHome, 'token'), 'hf_saved\n')
+    expect(loadConfig({ HF_HOME: hfHome }).hfToken).toBe('hf_saved')
+    expect(loadConfig({ HF_HOME: hfHome, HF_TOKEN: 'hf_env' }).hfToken).toBe('hf_env')
+    writeFileSync(join(hfHome, 'elsewhere'), 'hf_elsewhere')
+    expect(loadConfig({ HF_HOME: hfHome, HF_TOKEN_PATH: join(hfHome, 'elsewhere') }).hfToken).toBe('hf_elsewhere')
+    writeFileSync(join(hfHome, 'token'), '  \n')
+    expect(loadConfig({ HF_HOME: hfHome }).hfToken).toBeNull()
   })
 
   test('HF_HUB_CACHE wins over HF_HOME, which wins over the default', () => {
@@ -52,6 +66,7 @@ describe('configuration', () => {
     [{ HF_ENDPOINT: 'not a url' }, 'HF_ENDPOINT must be a URL'],
     [{ HF_ENDPOINT: 'ftp://hub' }, 'HF_ENDPOINT must use http or https'],
     [{ MLX_MANAGER_ENGINE_PATH: 'bin' }, 'MLX_MANAGER_ENGINE_PATH must be an absolute path'],
+    [{ HF_TOKEN_PATH: 'token' }, 'HF_TOKEN_PATH must be an absolute path'],
   ])('bad value %p fails fast with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(message)

@@ -7,7 +7,7 @@ import { startFaultProxy } from '../fixtures/faults/proxy'
 import { testRepo } from '../fixtures/faults/repos'
 import { startHubFixture } from '../fixtures/hub'
 import { DEFAULT_DOWNLOAD_OPTIONS } from '../../server/features/downloads/options'
-import { ADMIN, tempDir } from './helpers'
+import { ADMIN, NO_SAVED_TOKEN, tempDir } from './helpers'
 
 const CLI = join(import.meta.dir, '..', '..', 'server', 'cli.ts')
 const MODEL = 'mlx-test/crash'
@@ -30,7 +30,7 @@ afterAll(async () => {
 })
 
 function launch(env: Record<string, string>, port: number, cli = CLI) {
-  return Bun.spawn([process.execPath, cli, '--port', String(port)], { env: { ...process.env, ...env }, stdout: 'ignore', stderr: 'ignore' })
+  return Bun.spawn([process.execPath, cli, '--port', String(port)], { env: { ...process.env, ...NO_SAVED_TOKEN, ...env }, stdout: 'ignore', stderr: 'ignore' })
 }
 
 async function api<T>(base: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> {

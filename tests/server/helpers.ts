@@ -24,6 +24,9 @@ export interface CallOptions {
   signal?: AbortSignal
 }
 
+/** Tests never use the token a developer signed in with (`hf auth login`): they name a token file that is not there. */
+export const NO_SAVED_TOKEN = { HF_TOKEN_PATH: join(tmpdir(), 'mlx-manager-tests-no-hf-token') }
+
 export function tempDir(prefix = 'mlx-manager-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix))
 }
@@ -31,7 +34,7 @@ export function tempDir(prefix = 'mlx-manager-test-'): string {
 /** An app on an in-memory database with its own data dir, and helpers to call it in-process. */
 export function createTestApp(overrides: Partial<AppDeps> = {}) {
   const home = tempDir()
-  const config = loadConfig({ MLX_MANAGER_HOME: home, HF_HUB_CACHE: join(home, 'hub'), MLX_MANAGER_WEB_DIST: join(home, 'dist') })
+  const config = loadConfig({ MLX_MANAGER_HOME: home, HF_HUB_CACHE: join(home, 'hub'), MLX_MANAGER_WEB_DIST: join(home, 'dist'), ...NO_SAVED_TOKEN })
   const db = openDatabase(':memory:')
   const created = createApp({
     config,

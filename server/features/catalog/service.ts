@@ -372,17 +372,17 @@ export class CatalogService {
         return new AppError(404, 'model-not-found', `There is no model ${model} on the hub at ${endpoint}. Model ids look like mlx-community/Qwen3-8B-4bit.`)
       case 'gated':
         if (this.deps.hub.tokenSent) {
-          return new AppError(403, 'model-gated', `${model} is gated and the hub refused HF_TOKEN for it: accept its license at ${endpoint}/${model} with the account the token belongs to.`)
+          return new AppError(403, 'model-gated', `${model} is gated and the hub refused your HuggingFace token for it (HF_TOKEN, or the one hf auth login saved): accept its license at ${endpoint}/${model} with the account the token belongs to.`)
         }
         return new AppError(
           403,
           'model-gated',
           this.deps.hub.tokenIgnored
-            ? `${model} is gated. HF_TOKEN is set but does not start with hf_, so it was not sent: set HF_TOKEN to an access token from ${endpoint}/settings/tokens.`
-            : `${model} is gated: accept its license at ${endpoint}/${model}, then set HF_TOKEN to an access token of that account and restart the manager.`,
+            ? `${model} is gated. Your HuggingFace token (HF_TOKEN, or the one hf auth login saved) does not start with hf_, so it was not sent: set HF_TOKEN to an access token from ${endpoint}/settings/tokens.`
+            : `${model} is gated: accept its license at ${endpoint}/${model}, then sign in with that account (hf auth login) or set HF_TOKEN to an access token of it, and restart the manager.`,
         )
       case 'token-rejected':
-        return new AppError(403, 'hub-token-rejected', `The hub at ${endpoint} refused HF_TOKEN (${failure.message}). Check the token, or unset HF_TOKEN to browse public models.`)
+        return new AppError(403, 'hub-token-rejected', `The hub at ${endpoint} refused your HuggingFace token (HF_TOKEN, or the one hf auth login saved): ${failure.message}. Check the token, or remove it to browse public models.`)
       case 'rejected':
         return new AppError(400, 'hub-rejected-query', `The hub refused this request (${failure.message}). If you passed a cursor, start again from the first page.`)
     }

@@ -29,7 +29,7 @@ export function hubStatusFailure(status: number, modelId: string, hasToken: bool
   if (status === 401 && !hasToken) {
     return new DownloadFailure(
       'hf-token-required',
-      `${modelId} is gated or private: the hub wants a HuggingFace token. Accept the model's terms on its hub page, then start the manager with HF_TOKEN set to an access token of that account and resume.`,
+      `${modelId} is gated or private: the hub wants a HuggingFace token. Accept the model's terms on its hub page, then sign in with that account (hf auth login) or set HF_TOKEN to an access token of it, restart the manager, and resume.`,
     )
   }
   if (status === 401 || status === 403) {
