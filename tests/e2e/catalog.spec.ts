@@ -1,46 +1,15 @@
 import { test as base, expect, type Page } from '@playwright/test'
-import { spawn } from 'node:child_process'
-import { BUN, freePort, ROOT, startManager, type Manager } from './manager'
+import { freePort, startBunServer, startManager, type Manager } from './manager'
 import { CatalogPage } from './pages/catalog-page'
 import { LoginPage } from './pages/login-page'
 import { Shell } from './pages/shell'
 
 const admin = { email: 'admin@example.com', password: 'admin-password-1' }
 
-/**
- * The local HuggingFace Hub (tests/fixtures/hub). It runs on Bun, and Playwright runs on Node, so
- * it is started as its own process with its CLI.
- */
+/** The local HuggingFace Hub (tests/fixtures/hub) from its CLI, with one fault on every request or none. */
 async function startHub(fault: HubFault | null): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await freePort()
-  let output = ''
-  const args = ['tests/fixtures/hub/cli.ts', '--port', String(port), ...(fault === null ? [] : ['--fault', fault])]
-  const child = spawn(BUN, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`The hub fixture exited early:\n${output}`)
-    try {
-      // Any answer means it listens (a faulty hub answers 429 or 503 on purpose).
-      await fetch(`${url}/api/models?limit=1`)
-      break
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`The hub fixture did not answer in 20 s:\n${output}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  return {
-    url,
-    stop: async () => {
-      if (child.exitCode !== null) return
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      await exited
-    },
-  }
+  const args = ['tests/fixtures/hub/cli.ts', '--port', String(await freePort()), ...(fault === null ? [] : ['--fault', fault])]
+  return startBunServer(args, /repos at (http:\/\/\S+)/)
 }
 
 /** The hub fixture's CLI faults: every request fails that way. */

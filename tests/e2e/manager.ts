@@ -21,6 +21,40 @@ export function freePort(): Promise<number> {
   })
 }
 
+/**
+ * Runs a Bun-only stand-in (the hub, its fault proxy) as a child process, since Playwright runs on
+ * Node, and resolves with the URL it prints once it listens.
+ */
+export async function startBunServer(args: string[], printedUrl: RegExp): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(BUN, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start in 20 s:\n${output}`)), 20_000)
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      const found = printedUrl.exec(output)?.[1]
+      if (found !== undefined) {
+        clearTimeout(timer)
+        resolve(found)
+      }
+    })
+    child.once('exit', () => {
+      clearTimeout(timer)
+      reject(new Error(`${args.join(' ')} exited early:\n${output}`))
+    })
+  })
+  return {
+    url,
+    stop: async () => {
+      if (child.exitCode !== null) return
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
 async function waitForHealth(url: string, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 20_000
   while (Date.now() < deadline) {

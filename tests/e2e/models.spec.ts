@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LoginPage } from './pages/login-page'
 import { ModelsPage } from './pages/models-page'
 import { Shell } from './pages/shell'
-import { BUN, expect, ROOT, startManager, test } from './manager'
+import { expect, ROOT, startBunServer, startManager, test } from './manager'
 
 const ALPHA = 'e2e-org/alpha-4bit'
 const BETA = 'e2e-org/beta-4bit'
@@ -15,7 +14,7 @@ const BETA = 'e2e-org/beta-4bit'
  * Bun child: the hub in `content` mode (listed sizes are served sizes, sha256 checks pass) with 1 MiB
  * weights, behind a proxy that throttles file bytes so progress can be watched, paused and cancelled.
  */
-async function startHub(bytesPerSecond: number): Promise<{ url: string; stop: () => void }> {
+async function startHub(bytesPerSecond: number): Promise<{ url: string; stop: () => Promise<void> }> {
   const script = join(mkdtempSync(join(tmpdir(), 'models-e2e-hub-')), 'hub.ts')
   writeFileSync(
     script,
@@ -26,22 +25,7 @@ const proxy = startFaultProxy({ target: hub.url, rules: [{ kind: 'throttle', byt
 console.log('HUB ' + proxy.url)
 `,
   )
-  const child: ChildProcess = spawn(BUN, [script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`The local hub did not start:\n${output}`)), 15_000)
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const found = /HUB (\S+)/.exec(output)
-      if (found?.[1] !== undefined) {
-        clearTimeout(timer)
-        resolve(found[1])
-      }
-    })
-    child.once('exit', () => reject(new Error(`The local hub exited:\n${output}`)))
-  })
-  return { url, stop: () => child.kill('SIGTERM') }
+  return startBunServer([script], /HUB (\S+)/)
 }
 
 test('download with live progress, pause, resume, cancel, then the model in the library and deleted', async ({ browser }) => {
@@ -106,6 +90,6 @@ test('download with live progress, pause, resume, cancel, then the model in the 
     await expect(page.getByTestId('library-empty')).toBeVisible()
   } finally {
     await started.stop()
-    hub.stop()
+    await hub.stop()
   }
 })
