@@ -1,5 +1,6 @@
 import DOMPurify from 'dompurify'
 import { Marked } from 'marked'
+import { restrictLink } from '../../safe-links'
 
 /**
  * Model cards are Markdown written by anyone on the hub, with raw HTML allowed. They are turned
@@ -8,25 +9,13 @@ import { Marked } from 'marked'
  */
 const markdown = new Marked({ gfm: true, breaks: false })
 
-const ABSOLUTE = /^(https?:|mailto:)/i
-
 let purifier: ReturnType<typeof DOMPurify> | null = null
 
 function sanitizer(): ReturnType<typeof DOMPurify> {
   if (purifier !== null) return purifier
   const instance = DOMPurify(window)
   instance.addHook('afterSanitizeAttributes', (node) => {
-    if (node.tagName === 'A') {
-      const href = node.getAttribute('href') ?? ''
-      if (href.startsWith('#') || ABSOLUTE.test(href)) {
-        if (!href.startsWith('#')) {
-          node.setAttribute('target', '_blank')
-          node.setAttribute('rel', 'noopener noreferrer nofollow')
-        }
-      } else {
-        node.removeAttribute('href')
-      }
-    }
+    if (node.tagName === 'A') restrictLink(node, { keepFragments: true })
     if (node.tagName === 'IMG') {
       const src = node.getAttribute('src') ?? ''
       if (!/^https:/i.test(src)) node.removeAttribute('src')

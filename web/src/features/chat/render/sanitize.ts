@@ -1,4 +1,5 @@
 import DOMPurify, { type Config } from 'dompurify'
+import { restrictLink } from '../../../safe-links'
 
 /**
  * Everything a model writes passes through here. Answers can be steered by whatever the model
@@ -7,7 +8,6 @@ import DOMPurify, { type Config } from 'dompurify'
  * that would make the browser fetch an address the model chose.
  */
 
-const WEB_LINK = /^(?:https?:|mailto:)/i
 // Pasted or generated pictures can stay: they are already in the page and fetch nothing.
 export const INLINE_IMAGE = /^data:image\/(?:png|jpe?g|gif|webp);/i
 
@@ -17,15 +17,7 @@ function sanitizer(): ReturnType<typeof DOMPurify> {
   if (purifier !== null) return purifier
   const instance = DOMPurify(window)
   instance.addHook('afterSanitizeAttributes', (node) => {
-    if (node.tagName === 'A') {
-      const href = node.getAttribute('href') ?? ''
-      if (WEB_LINK.test(href)) {
-        node.setAttribute('target', '_blank')
-        node.setAttribute('rel', 'noopener noreferrer nofollow')
-      } else {
-        node.removeAttribute('href')
-      }
-    }
+    if (node.tagName === 'A') restrictLink(node, { keepFragments: false })
     if (node.tagName === 'IMG' && !INLINE_IMAGE.test(node.getAttribute('src') ?? '')) node.removeAttribute('src')
     // Task-list boxes are the only inputs marked makes; they show state and are never editable.
     if (node.tagName === 'INPUT') {
