@@ -1,6 +1,5 @@
-import DOMPurify from 'dompurify'
 import { Marked } from 'marked'
-import { restrictLink } from '../../safe-links'
+import { lazyPurifier, restrictLink } from '../../untrusted-html'
 
 /**
  * Model cards are Markdown written by anyone on the hub, with raw HTML allowed. They are turned
@@ -9,23 +8,15 @@ import { restrictLink } from '../../safe-links'
  */
 const markdown = new Marked({ gfm: true, breaks: false })
 
-let purifier: ReturnType<typeof DOMPurify> | null = null
-
-function sanitizer(): ReturnType<typeof DOMPurify> {
-  if (purifier !== null) return purifier
-  const instance = DOMPurify(window)
-  instance.addHook('afterSanitizeAttributes', (node) => {
-    if (node.tagName === 'A') restrictLink(node, { keepFragments: true })
-    if (node.tagName === 'IMG') {
-      const src = node.getAttribute('src') ?? ''
-      if (!/^https:/i.test(src)) node.removeAttribute('src')
-      node.setAttribute('loading', 'lazy')
-      node.setAttribute('referrerpolicy', 'no-referrer')
-    }
-  })
-  purifier = instance
-  return instance
-}
+const sanitizer = lazyPurifier((node) => {
+  if (node.tagName === 'A') restrictLink(node, { keepFragments: true })
+  if (node.tagName === 'IMG') {
+    const src = node.getAttribute('src') ?? ''
+    if (!/^https:/i.test(src)) node.removeAttribute('src')
+    node.setAttribute('loading', 'lazy')
+    node.setAttribute('referrerpolicy', 'no-referrer')
+  }
+})
 
 export function renderMarkdown(source: string): string {
   const html = markdown.parse(source, { async: false })

@@ -1,5 +1,5 @@
-import DOMPurify, { type Config } from 'dompurify'
-import { restrictLink } from '../../../safe-links'
+import type { Config } from 'dompurify'
+import { lazyPurifier, restrictLink } from '../../../untrusted-html'
 
 /**
  * Everything a model writes passes through here. Answers can be steered by whatever the model
@@ -11,23 +11,15 @@ import { restrictLink } from '../../../safe-links'
 // Pasted or generated pictures can stay: they are already in the page and fetch nothing.
 export const INLINE_IMAGE = /^data:image\/(?:png|jpe?g|gif|webp);/i
 
-let purifier: ReturnType<typeof DOMPurify> | null = null
-
-function sanitizer(): ReturnType<typeof DOMPurify> {
-  if (purifier !== null) return purifier
-  const instance = DOMPurify(window)
-  instance.addHook('afterSanitizeAttributes', (node) => {
-    if (node.tagName === 'A') restrictLink(node, { keepFragments: false })
-    if (node.tagName === 'IMG' && !INLINE_IMAGE.test(node.getAttribute('src') ?? '')) node.removeAttribute('src')
-    // Task-list boxes are the only inputs marked makes; they show state and are never editable.
-    if (node.tagName === 'INPUT') {
-      node.setAttribute('type', 'checkbox')
-      node.setAttribute('disabled', '')
-    }
-  })
-  purifier = instance
-  return instance
-}
+const sanitizer = lazyPurifier((node) => {
+  if (node.tagName === 'A') restrictLink(node, { keepFragments: false })
+  if (node.tagName === 'IMG' && !INLINE_IMAGE.test(node.getAttribute('src') ?? '')) node.removeAttribute('src')
+  // Task-list boxes are the only inputs marked makes; they show state and are never editable.
+  if (node.tagName === 'INPUT') {
+    node.setAttribute('type', 'checkbox')
+    node.setAttribute('disabled', '')
+  }
+})
 
 const CONFIG: Config & { RETURN_DOM_FRAGMENT: true } = {
   USE_PROFILES: { html: true, mathMl: true },

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { restrictLink } from '../../web/src/safe-links'
+import { restrictLink } from '../../web/src/untrusted-html'
 
 function anchor(href: string | null): HTMLAnchorElement {
   const a = document.createElement('a')
