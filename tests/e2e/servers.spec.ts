@@ -42,6 +42,12 @@ test('create a profile, start its server, watch it live, read its log, stop it',
 
   const servers = new ServersPage(page)
   await servers.open()
+  // The stopped row's state tag sits on the row's middle line, with its buttons.
+  const middle = async (name: string) => {
+    const box = await servers.stoppedRow('Stand-in Qwen').getByTestId(name).boundingBox()
+    return (box?.y ?? 0) + (box?.height ?? 0) / 2
+  }
+  expect(Math.abs((await middle('server-state')) - (await middle('server-start')))).toBeLessThan(3)
   await servers.stoppedRow('Stand-in Qwen').getByTestId('server-start').click()
   const tile = servers.tile('Stand-in Qwen')
   await servers.expectState('Stand-in Qwen', 'ready')
