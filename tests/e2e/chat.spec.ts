@@ -3,7 +3,7 @@ import { test as base, type APIRequestContext } from '@playwright/test'
 import { ChatPage } from './pages/chat-page'
 import { LoginPage } from './pages/login-page'
 import { Shell } from './pages/shell'
-import { expect, startManager, type Manager } from './manager'
+import { expect, freePort, startManager, type Manager } from './manager'
 
 const ENGINE_PATH = join(import.meta.dirname, '..', 'fixtures', 'engine')
 
@@ -21,8 +21,12 @@ const test = base.extend<{ manager: Manager }>({
 /** A 1×1 PNG: enough for the engine to receive a real image part. */
 const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
 
+/**
+ * Engines of journeys running side by side share this machine's ports, and each manager would
+ * suggest 8000: a port picked free here keeps one journey's engine off another's.
+ */
 async function serve(request: APIRequestContext, fields: Record<string, unknown>): Promise<number> {
-  const created = await request.post('/api/profiles', { data: fields })
+  const created = await request.post('/api/profiles', { data: { port: await freePort(), ...fields } })
   expect(created.status(), await created.text()).toBe(201)
   const { id } = (await created.json()) as { id: number }
   const started = await request.post(`/api/servers/${id}/start`, { data: {} })
@@ -219,7 +223,7 @@ test('a question sent to a stopped server is answered once the server is started
   await login.open()
   await login.register('admin@example.com', 'admin-password-1')
   await new Shell(page).expectSignedIn()
-  const created = await page.request.post('/api/profiles', { data: { name: 'Sleeper', model: 'standin/load-4000ms-4tps', engine: 'mlx_lm.server' } })
+  const created = await page.request.post('/api/profiles', { data: { name: 'Sleeper', model: 'standin/load-4000ms-4tps', engine: 'mlx_lm.server', port: await freePort() } })
   const { id } = (await created.json()) as { id: number }
 
   const chat = new ChatPage(page)

@@ -4,7 +4,7 @@ import { LoginPage } from './pages/login-page'
 import { ProfilesPage } from './pages/profiles-page'
 import { ServersPage } from './pages/servers-page'
 import { Shell } from './pages/shell'
-import { expect, startManager, type Manager } from './manager'
+import { expect, freePort, startManager, type Manager } from './manager'
 
 const ENGINE_PATH = join(import.meta.dirname, '..', 'fixtures', 'engine')
 
@@ -35,6 +35,8 @@ test('create a profile, start its server, watch it live, read its log, stop it',
   await profiles.fill({ model: 'mlx-community/Qwen3-4B-4bit' })
   // A free port is suggested on arrival.
   await expect(profiles.field('port')).toHaveValue(/^\d{4,5}$/)
+  // Another journey's manager suggests the same first port for its engine: take one free here.
+  await profiles.fill({ port: String(await freePort()) })
   await profiles.save()
   await expect(page).toHaveURL(/\/profiles$/)
   await expect(profiles.row('Stand-in Qwen')).toBeVisible()
