@@ -6,9 +6,10 @@ import CatalogView from '../../web/src/features/catalog/CatalogView.vue'
 import ModelView from '../../web/src/features/catalog/ModelView.vue'
 import { saveDetails, savePage } from '../../web/src/features/catalog/repository'
 import { useCatalogStore } from '../../web/src/features/catalog/store'
+import { useAuthStore } from '../../web/src/features/auth/store'
 import { emptyFiltered, page1, page2, qwen3Details, system } from './catalog-data'
 import { byTestId, click, mountInApp, requireTestId } from './components/mount'
-import { failure, fakeServer, json } from './helpers'
+import { failure, fakeServer, json, makeUser } from './helpers'
 
 const Blank = defineComponent({ render: () => h('div') })
 
@@ -35,7 +36,9 @@ async function settle(): Promise<void> {
   }
 }
 
+/** The manager's catalog answers; the screens are seen by an administrator, who may download. */
 function manager() {
+  useAuthStore().user = makeUser({ isAdmin: true })
   return fakeServer({
     'GET /api/catalog/search': () => json(page1()),
     'GET /api/catalog/models/mlx-community/Qwen3-8B-4bit': () => json(qwen3Details()),

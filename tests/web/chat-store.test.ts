@@ -237,8 +237,9 @@ describe('after a refusal', () => {
     const started: string[] = []
     vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) => {
       const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
-      if (url.pathname === '/api/servers/1/start') {
-        started.push(url.pathname)
+      // The chat's own start route, which members may use too; the Servers screen's start is an admin's.
+      if (url.pathname === '/api/chat/start') {
+        started.push(`${url.pathname} ${String(init?.body)}`)
         return Promise.resolve(new Response(JSON.stringify({ profileId: 1, state: 'starting' }), { headers: { 'content-type': 'application/json' } }))
       }
       return chatFetch(input, init)
@@ -249,7 +250,7 @@ describe('after a refusal', () => {
     expect(chat.failure?.code).toBe('server-not-running')
     expect(chat.unanswered).toBe(true)
     await chat.startServerAndSend(1)
-    expect(started).toEqual(['/api/servers/1/start'])
+    expect(started).toEqual(['/api/chat/start {"profileId":1}'])
     expect(server.requests).toHaveLength(3)
     expect(chat.messages.map((m) => [m.role, m.content])).toEqual([['user', 'Are you up?'], ['assistant', 'Here now.']])
     expect(chat.failure).toBeNull()

@@ -1,12 +1,13 @@
 import { flushPromises } from '@vue/test-utils'
-import { describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import type { Download, DownloadProgress } from '../../shared/downloads'
 import DownloadsPanel from '../../web/src/features/downloads/DownloadsPanel.vue'
 import { formatBytes, formatEta, formatSpeed, percentOf } from '../../web/src/features/downloads/format'
 import { useDownloadsStore } from '../../web/src/features/downloads/store'
 import { useEventsStore } from '../../web/src/features/events/store'
+import { useAuthStore } from '../../web/src/features/auth/store'
 import { byTestId, click, mountInApp, requireTestId } from './components/mount'
-import { failure, fakeServer, FakeEventSource, json, useFakeEventSource } from './helpers'
+import { failure, fakeServer, FakeEventSource, json, makeUser, useFakeEventSource } from './helpers'
 
 function makeDownload(overrides: Partial<Download> = {}): Download {
   return {
@@ -128,6 +129,11 @@ describe('downloads store', () => {
 })
 
 describe('downloads panel', () => {
+  // Pausing, cancelling and retrying are an administrator's; members see the same rows without them.
+  beforeEach(() => {
+    useAuthStore().user = makeUser({ isAdmin: true })
+  })
+
   it('shows bytes, percent, speed and ETA, and a stalled download as 0 B/s', async () => {
     fakeServer({ 'GET /api/downloads': () => json([makeDownload()]) })
     const store = useDownloadsStore()

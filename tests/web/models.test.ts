@@ -4,8 +4,9 @@ import type { LocalModel } from '../../shared/local-models'
 import { useEventsStore } from '../../web/src/features/events/store'
 import LibraryPanel from '../../web/src/features/models/LibraryPanel.vue'
 import { LIBRARY_RELOAD_DELAY_MS, useLibraryStore } from '../../web/src/features/models/store'
+import { useAuthStore } from '../../web/src/features/auth/store'
 import { byTestId, click, mountInApp, requireTestId } from './components/mount'
-import { failure, fakeServer, FakeEventSource, json, useFakeEventSource } from './helpers'
+import { failure, fakeServer, FakeEventSource, json, makeUser, useFakeEventSource } from './helpers'
 
 function makeModel(overrides: Partial<LocalModel> = {}): LocalModel {
   return {
@@ -68,6 +69,7 @@ describe('library panel', () => {
   async function open(extra: Record<string, () => Response> = {}) {
     const server = fakeServer({ 'GET /api/models': () => json([makeModel(), partial]), ...extra })
     await useLibraryStore().load()
+    useAuthStore().user = makeUser({ isAdmin: true })
     mountInApp(LibraryPanel)
     await flushPromises()
     return server

@@ -48,16 +48,22 @@ export const routes: RouteRecordRaw[] = [
       },
       { path: 'models', name: 'models', component: () => import('./features/models/ModelsView.vue'), meta: { title: 'Models' } },
       {
+        // Profiles are the machine's configuration: members meet the ones shared with them on Servers and in Chat.
         path: 'profiles',
         children: [
-          { path: '', name: 'profiles', component: () => import('./features/profiles/ProfilesView.vue'), meta: { title: 'Profiles' } },
-          { path: 'new', name: 'profile-new', component: () => import('./features/profiles/ProfileEditor.vue'), meta: { title: 'New profile' } },
+          { path: '', name: 'profiles', component: () => import('./features/profiles/ProfilesView.vue'), meta: { title: 'Profiles', admin: true } },
+          {
+            path: 'new',
+            name: 'profile-new',
+            component: () => import('./features/profiles/ProfileEditor.vue'),
+            meta: { title: 'New profile', admin: true },
+          },
           {
             path: ':id(\\d+)',
             name: 'profile-edit',
             component: () => import('./features/profiles/ProfileEditor.vue'),
             props: true,
-            meta: { title: 'Profiles' },
+            meta: { title: 'Profiles', admin: true },
           },
         ],
       },
@@ -70,7 +76,7 @@ export const routes: RouteRecordRaw[] = [
             name: 'server-logs',
             component: () => import('./features/servers/LogView.vue'),
             props: true,
-            meta: { title: 'Server log' },
+            meta: { title: 'Server log', admin: true },
           },
         ],
       },

@@ -35,14 +35,15 @@ describe('navigation', () => {
     ['sidebar', SideNav],
     ['bottom bar', BottomNav],
   ] as const) {
-    it(`${name}: members never see Users`, async () => {
+    it(`${name}: members never see Profiles or Users`, async () => {
       await mountNav(component, false)
-      expect(navIds()).toEqual(['nav-catalog', 'nav-models', 'nav-profiles', 'nav-servers', 'nav-chat'])
+      expect(navIds()).toEqual(['nav-catalog', 'nav-models', 'nav-servers', 'nav-chat'])
     })
 
     it(`${name}: admins see Users with the pending count`, async () => {
       await mountNav(component, true)
       expect(navIds()).toContain('nav-users')
+      expect(navIds()).toContain('nav-profiles')
       expect(byTestId('nav-users-badge')).toBeNull()
       useUsersStore().setPendingCount(3)
       await flushPromises()

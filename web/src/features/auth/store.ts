@@ -10,6 +10,14 @@ export type SignInOutcome = 'signed-in' | 'pending'
 
 export const SIGNED_OUT_BY_ADMIN = 'An administrator disabled or removed your account, so you have been signed out.'
 
+/** What a fresh manager needs before anyone can sign in (`GET /api/auth/setup`). */
+export interface SetupState {
+  /** No account exists yet: the next one created becomes the administrator. */
+  needsFirstAccount: boolean
+  /** That first account needs the one-time code the manager printed at start (it listens beyond loopback). */
+  setupCodeRequired: boolean
+}
+
 /** Codes that mean "this browser is not signed in any more" rather than "this one call failed". */
 const SESSION_LOST = new Set(['unauthorized', 'account-disabled', 'account-pending'])
 
@@ -19,6 +27,8 @@ export const useAuthStore = defineStore('auth', () => {
   const offline = ref(false)
   /** Why the person was signed out, shown on the sign-in screen. */
   const notice = ref<string | null>(null)
+  /** Null until asked, and when the manager cannot say (then the sign-in screen opens as usual). */
+  const setup = ref<SetupState | null>(null)
   let firstCheck: Promise<void> | null = null
 
   const isAdmin = computed(() => user.value?.isAdmin === true)
@@ -73,9 +83,25 @@ export const useAuthStore = defineStore('auth', () => {
     }
   }
 
+  /** Whether this manager still waits for its first account, and whether that needs the setup code. */
+  async function loadSetup(): Promise<SetupState | null> {
+    try {
+      const answer = await request(api.auth.setup.get())
+      setup.value = { needsFirstAccount: answer.needsFirstAccount, setupCodeRequired: answer.setupCodeRequired }
+    } catch {
+      // Unknown (offline, an older manager): the screen falls back to signing in.
+      setup.value = null
+    }
+    return setup.value
+  }
+
   /** The first account is an admin and signed in at once; later ones wait for approval. */
-  async function register(email: string, password: string): Promise<SignInOutcome> {
-    const created = await request(api.auth.register.post({ email: normalizeEmail(email), password }))
+  async function register(email: string, password: string, setupCode?: string): Promise<SignInOutcome> {
+    const code = setupCode?.trim() ?? ''
+    const body = { email: normalizeEmail(email), password, ...(code === '' ? {} : { setupCode: code }) }
+    const created = await request(api.auth.register.post(body))
+    // Someone now exists; only the first account ever needed the code.
+    setup.value = { needsFirstAccount: false, setupCodeRequired: false }
     if (created.status !== 'approved') return 'pending'
     await remember(created)
     return 'signed-in'
@@ -115,6 +141,8 @@ export const useAuthStore = defineStore('auth', () => {
     offline,
     notice,
     isAdmin,
+    setup,
+    loadSetup,
     refresh,
     ensureChecked,
     signIn,

@@ -2,8 +2,9 @@ import { defineStore } from 'pinia'
 import { computed, ref, toRaw } from 'vue'
 import { CHAT_LIMITS } from '../../../../shared/chat'
 import type { Profile } from '../../../../shared/profiles'
-import { ApiError, toApiError } from '../../api/client'
+import { api, ApiError, request as call, toApiError } from '../../api/client'
 import { isAbort } from '../../api/chat-stream'
+import { guarded } from '../auth/guarded'
 import { useAuthStore } from '../auth/store'
 import { useProfilesStore } from '../profiles/store'
 import { useServersStore } from '../servers/store'
@@ -67,6 +68,8 @@ export const useChatStore = defineStore('chat', () => {
   const draftProfileId = ref<number | null>(null)
   const draftParameters = ref<ChatParameters>({ ...DEFAULT_PARAMETERS })
   const query = ref('')
+  /** The profile whose server a chat is starting, while that call is in flight. */
+  const startingProfileId = ref<number | null>(null)
   const results = ref<history.SearchHit[]>([])
   let controller: AbortController | null = null
 
@@ -247,9 +250,22 @@ export const useChatStore = defineStore('chat', () => {
   /** The last message is a question nothing answered (the send was refused): it can be sent again. */
   const unanswered = computed(() => streaming.value === null && messages.value[messages.value.length - 1]?.role === 'user')
 
+  /**
+   * Starts a stopped profile's server for chatting. This is the chat's own route, which members may
+   * use on the profiles shared with them; the Servers screen's start is an administrator's.
+   */
+  async function startServer(profileId: number): Promise<void> {
+    startingProfileId.value = profileId
+    try {
+      servers.applyState(await guarded(() => call(api.chat.start.post({ profileId }))))
+    } finally {
+      if (startingProfileId.value === profileId) startingProfileId.value = null
+    }
+  }
+
   /** The way out of "server not running": start it, then send the waiting question (sending waits while it loads). */
   async function startServerAndSend(profileId: number): Promise<void> {
-    await servers.start(profileId)
+    await startServer(profileId)
     failure.value = null
     if (unanswered.value) await generate()
   }
@@ -360,6 +376,8 @@ export const useChatStore = defineStore('chat', () => {
     generate,
     stop,
     unanswered,
+    startingProfileId,
+    startServer,
     startServerAndSend,
     regenerate,
     editAndResend,

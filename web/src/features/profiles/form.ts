@@ -35,6 +35,7 @@ export interface ProfileDraft {
   idleTimeoutMinutes: number | null
   pinned: boolean
   restartOnCrash: boolean
+  availableToMembers: boolean
 }
 
 export type FieldName = keyof ProfileFields
@@ -77,6 +78,7 @@ export function emptyDraft(model = ''): ProfileDraft {
     idleTimeoutMinutes: null,
     pinned: PROFILE_DEFAULTS.pinned,
     restartOnCrash: PROFILE_DEFAULTS.restartOnCrash,
+    availableToMembers: PROFILE_DEFAULTS.availableToMembers,
   }
 }
 
@@ -105,6 +107,7 @@ export function draftOf(profile: Profile): ProfileDraft {
     idleTimeoutMinutes: profile.idleTimeoutMinutes,
     pinned: profile.pinned,
     restartOnCrash: profile.restartOnCrash,
+    availableToMembers: profile.availableToMembers,
   }
 }
 
@@ -149,6 +152,7 @@ export function fieldsOf(draft: ProfileDraft): DraftResult {
     idleTimeoutMinutes: draft.idleTimeoutMinutes,
     pinned: draft.pinned,
     restartOnCrash: draft.restartOnCrash,
+    availableToMembers: draft.availableToMembers,
   }
   for (const problem of profileProblems(fields)) {
     if (errors[problem.field] === undefined) errors[problem.field] = problem.message
@@ -179,16 +183,15 @@ export function fieldOfError(code: string): FieldName | null {
       return 'port'
     case 'host-unavailable':
       return 'host'
-    case 'chat-template-unreadable':
-      return 'chatTemplateFile'
     default:
-      return null
+      // Every refusal of the template file (unreadable, outside the allowed folders) is about that field.
+      return code.startsWith('chat-template') ? 'chatTemplateFile' : null
   }
 }
 
 /** The sections of the editor and the fields each holds, for jumping to the first error. */
 export const SECTIONS = {
-  basics: ['name', 'description', 'model', 'host', 'port', 'autoStart'],
+  basics: ['name', 'description', 'model', 'host', 'port', 'autoStart', 'availableToMembers'],
   engine: ['engine', 'modelType', 'contextLength', 'toolCallParser', 'reasoningParser', 'autoToolChoice', 'customCommand'],
   sampling: ['temperature', 'topP', 'maxTokens', 'systemPrompt'],
   advanced: ['chatTemplateFile', 'trustRemoteCode', 'extraArgs', 'idleTimeoutMinutes', 'pinned', 'restartOnCrash'],

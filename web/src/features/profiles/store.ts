@@ -2,7 +2,8 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { LocalModel } from '../../../../shared/local-models'
 import type { EngineInfo, Profile, ProfileFields } from '../../../../shared/profiles'
-import { api, request } from '../../api/client'
+import { TEMPLATE_MAX_BYTES, templateNameProblem, type TemplateFile } from '../../../../shared/templates'
+import { api, ApiError, request } from '../../api/client'
 import { guarded, useGuardedLoad } from '../auth/guarded'
 
 /** PATCH body: only what changes; optional fields take null to clear. */
@@ -13,6 +14,25 @@ export type ProfileChange = Partial<ProfileFields>
 type CreateBody = Parameters<typeof api.profiles.post>[0]
 type PatchBody = Parameters<ReturnType<typeof api.profiles>['patch']>[0]
 
+/** Files the template picker offers to upload; engines read Jinja templates. */
+export const TEMPLATE_FILE_TYPES = '.jinja,.j2,.txt'
+
+/** The name an uploaded file is saved under: its own, with anything the manager refuses made a dash. */
+export function templateUploadName(fileName: string): string {
+  return fileName
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/\.{2,}/g, '.')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 100)
+}
+
+/** Why a file cannot be uploaded as a template, checked before sending it; null when it can. */
+export function templateFileProblem(file: Pick<File, 'name' | 'size'>): string | null {
+  if (file.size > TEMPLATE_MAX_BYTES) return `“${file.name}” is larger than ${TEMPLATE_MAX_BYTES / 1024} KB; chat templates are a few KB.`
+  if (file.size === 0) return `“${file.name}” is empty.`
+  return templateNameProblem(templateUploadName(file.name))
+}
+
 function byName(a: Profile, b: Profile): number {
   return a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }) || a.id - b.id
 }
@@ -22,6 +42,7 @@ export const useProfilesStore = defineStore('profiles', () => {
   const profiles = ref<Profile[]>([])
   const engines = ref<EngineInfo[]>([])
   const models = ref<LocalModel[]>([])
+  const templates = ref<TemplateFile[]>([])
 
   const byId = computed(() => new Map(profiles.value.map((profile) => [profile.id, profile])))
 
@@ -80,6 +101,25 @@ export const useProfilesStore = defineStore('profiles', () => {
     drop(id)
   }
 
+  /** Uploaded chat templates, for the editor's picker; without them a path can still be typed. */
+  async function loadTemplates(): Promise<void> {
+    try {
+      templates.value = await guarded(() => request(api.templates.get()))
+    } catch {
+      // The picker then offers only what is typed.
+    }
+  }
+
+  /** Saves a file as a template in the manager's templates folder; the answer names the path to use. */
+  async function uploadTemplate(file: File): Promise<TemplateFile> {
+    const problem = templateFileProblem(file)
+    if (problem !== null) throw new ApiError('template-invalid', problem, null)
+    const content = await file.text()
+    const saved = await guarded(() => request(api.templates.post({ name: templateUploadName(file.name), content })))
+    templates.value = [...templates.value.filter((template) => template.name !== saved.name), saved].sort((a, b) => a.name.localeCompare(b.name))
+    return saved
+  }
+
   async function suggestPort(host: string): Promise<number | null> {
     try {
       return (await guarded(() => request(api.profiles['suggest-port'].get({ query: { host } })))).port
@@ -92,6 +132,7 @@ export const useProfilesStore = defineStore('profiles', () => {
     profiles,
     engines,
     models,
+    templates,
     loaded,
     loading,
     loadError,
@@ -105,6 +146,8 @@ export const useProfilesStore = defineStore('profiles', () => {
     duplicate,
     remove,
     suggestPort,
+    loadTemplates,
+    uploadTemplate,
     upsert,
     drop,
   }

@@ -13,13 +13,14 @@ export interface NavItem {
 export const NAV_ITEMS: readonly NavItem[] = [
   { name: 'catalog', label: 'Catalog', path: '/catalog', icon: IconCatalog },
   { name: 'models', label: 'Models', path: '/models', icon: IconModels },
-  { name: 'profiles', label: 'Profiles', path: '/profiles', icon: IconProfiles },
+  // Members have nothing to do with profiles but chat, which lists the ones shared with them.
+  { name: 'profiles', label: 'Profiles', path: '/profiles', icon: IconProfiles, adminOnly: true },
   { name: 'servers', label: 'Servers', path: '/servers', icon: IconServers },
   { name: 'chat', label: 'Chat', path: '/chat', icon: IconChat },
   { name: 'users', label: 'Users', path: '/users', icon: IconUsers, adminOnly: true },
 ]
 
-/** Non-admins never see the Users item. */
+/** Non-admins never see the Profiles and Users items. */
 export function navItemsFor(isAdmin: boolean): NavItem[] {
   return NAV_ITEMS.filter((item) => isAdmin || item.adminOnly !== true)
 }
