@@ -1,5 +1,6 @@
 import { vi } from 'vitest'
 import { PROFILE_DEFAULTS, type Profile } from '../../shared/profiles'
+import type { ServerStatus } from '../../shared/servers'
 import type { PublicUser } from '../../shared/users'
 
 /** A response with the server's JSON shape. */
@@ -139,6 +140,34 @@ export function makeProfile(overrides: Partial<Profile> = {}): Profile {
     port: 8000,
     createdAt: '2026-01-01T10:00:00.000Z',
     updatedAt: '2026-01-01T10:00:00.000Z',
+    ...overrides,
+  }
+}
+
+/** A server as `GET /api/servers` lists it: stopped on loopback unless the test says otherwise. */
+export function makeServerStatus(overrides: Partial<ServerStatus> = {}): ServerStatus {
+  return {
+    profileId: 1,
+    name: 'Qwen3 4B',
+    engine: 'mlx-openai-server',
+    state: 'stopped',
+    pid: null,
+    host: '127.0.0.1',
+    port: 8000,
+    baseUrl: 'http://127.0.0.1:8000/v1',
+    startedAt: null,
+    readyAt: null,
+    stoppedAt: null,
+    exitCode: null,
+    signal: null,
+    failure: null,
+    cpuPercent: null,
+    rssBytes: null,
+    command: null,
+    adopted: false,
+    restarts: 0,
+    nextRestartAt: null,
+    needsRestart: false,
     ...overrides,
   }
 }

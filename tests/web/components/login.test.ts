@@ -154,3 +154,80 @@ describe('login screen', () => {
     expect(text('signed-out-notice')).toContain('An administrator disabled or removed your account')
   })
 })
+
+describe('first run', () => {
+  function freshManager(setupCodeRequired: boolean, register: (body: unknown) => Response = () => json(makeUser({ isAdmin: true }), 201)) {
+    return fakeServer({
+      'GET /api/auth/setup': () => json({ needsFirstAccount: true, setupCodeRequired }),
+      'POST /api/auth/register': ({ body }) => register(body),
+    })
+  }
+
+  it('opens on creating the first account, which becomes the administrator, and asks no code on this machine', async () => {
+    const server = freshManager(false)
+    mountInApp(LoginView)
+    await flushPromises()
+    expect(text('first-run')).toContain('Create the first account')
+    expect(text('first-run')).toContain('becomes its administrator')
+    expect(byTestId('login-tab-sign-in')).toBeNull()
+    expect(byTestId('login-setup-code')).toBeNull()
+    expect(text('login-submit')).toBe('Create account')
+    await type('login-email', 'owner@example.com')
+    await type('login-password', 'owner-password')
+    await submit('login-form')
+    await flushPromises()
+    expect(server.callsTo('POST /api/auth/register')[0]?.body).toEqual({ email: 'owner@example.com', password: 'owner-password' })
+    expect(useAuthStore().user?.isAdmin).toBe(true)
+  })
+
+  it('asks for the setup code from another machine, says where it is, and sends it', async () => {
+    const server = freshManager(true)
+    mountInApp(LoginView)
+    await flushPromises()
+    expect(text('first-run-code-hint')).toContain('setup code')
+    expect(text('login-setup-code-hint')).toContain('printed it in its output')
+    await type('login-email', 'owner@example.com')
+    await type('login-password', 'owner-password')
+    await submit('login-form')
+    expect(text('login-setup-code-error')).toBe('Enter the setup code.')
+    expect(server.callsTo('POST /api/auth/register')).toHaveLength(0)
+    await type('login-setup-code', ' 4F7K-92QX ')
+    await submit('login-form')
+    await flushPromises()
+    expect(server.callsTo('POST /api/auth/register')[0]?.body).toEqual({ email: 'owner@example.com', password: 'owner-password', setupCode: '4F7K-92QX' })
+  })
+
+  it('shows the manager’s sentence for a wrong code under the code box', async () => {
+    freshManager(true, () => failure(403, 'setup-code-invalid', 'That setup code is not the one the manager printed when it started.'))
+    mountInApp(LoginView)
+    await flushPromises()
+    await type('login-email', 'owner@example.com')
+    await type('login-password', 'owner-password')
+    await type('login-setup-code', 'WRONG')
+    await submit('login-form')
+    await flushPromises()
+    expect(text('login-setup-code-error')).toBe('That setup code is not the one the manager printed when it started.')
+    expect(byTestId('login-error')).toBeNull()
+    expect(useAuthStore().user).toBeNull()
+  })
+
+  it('asks for the code when the manager wants one the screen did not expect', async () => {
+    fakeServer({ 'POST /api/auth/register': () => failure(403, 'setup-code-required', 'Creating the first account from another machine needs the setup code.') })
+    mountInApp(LoginForm, { props: { mode: 'register' } })
+    expect(byTestId('login-setup-code')).toBeNull()
+    await type('login-email', 'owner@example.com')
+    await type('login-password', 'owner-password')
+    await submit('login-form')
+    await flushPromises()
+    expect(byTestId('login-setup-code')).not.toBeNull()
+    expect(text('login-setup-code-error')).toBe('Creating the first account from another machine needs the setup code.')
+  })
+
+  it('opens on Sign in once an account exists', async () => {
+    fakeServer({ 'GET /api/auth/setup': () => json({ needsFirstAccount: false, setupCodeRequired: false }) })
+    mountInApp(LoginView)
+    await flushPromises()
+    expect(byTestId('first-run')).toBeNull()
+    expect(text('login-submit')).toBe('Sign in')
+  })
+})

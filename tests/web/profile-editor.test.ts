@@ -1,0 +1,143 @@
+import { flushPromises } from '@vue/test-utils'
+import { describe, expect, it } from 'vitest'
+import { defineComponent, h } from 'vue'
+import { RouterView, createMemoryHistory, createRouter } from 'vue-router'
+import type { Profile } from '../../shared/profiles'
+import type { TemplateFile } from '../../shared/templates'
+import { useAuthStore } from '../../web/src/features/auth/store'
+import ProfileEditor from '../../web/src/features/profiles/ProfileEditor.vue'
+import { templateFileProblem, templateUploadName } from '../../web/src/features/profiles/store'
+import { byTestId, click, mountInApp, requireTestId, type } from './components/mount'
+import { failure, fakeServer, json, makeProfile, makeUser } from './helpers'
+
+const Blank = defineComponent({ render: () => h('div') })
+
+const uploaded: TemplateFile = { name: 'chatml.jinja', path: '/home/me/.mlx-manager/templates/chatml.jinja', bytes: 2048, modifiedAt: '2026-01-01T10:00:00.000Z' }
+
+function manager(extra: Record<string, Parameters<ReturnType<typeof fakeServer>['on']>[1]> = {}) {
+  useAuthStore().user = makeUser({ isAdmin: true })
+  return fakeServer({
+    'GET /api/engines': () => json([]),
+    'GET /api/models': () => json([]),
+    'GET /api/servers': () => json([]),
+    'GET /api/templates': () => json([uploaded]),
+    'GET /api/profiles/suggest-port': () => json({ port: 8001 }),
+    'POST /api/profiles': ({ body }) => json(makeProfile({ ...(body as Partial<Profile>), id: 9 }), 201),
+    ...extra,
+  })
+}
+
+async function openEditor(path = '/profiles/new?model=mlx-community/Qwen3-4B-4bit') {
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path: '/profiles', component: Blank },
+      { path: '/profiles/new', component: ProfileEditor },
+      { path: '/profiles/:id', component: ProfileEditor, props: true },
+    ],
+  })
+  await router.push(path)
+  await router.isReady()
+  mountInApp(RouterView, { plugins: [router] })
+  for (let i = 0; i < 4; i++) await flushPromises()
+  return router
+}
+
+const text = (id: string) => requireTestId(id).textContent?.replace(/\s+/g, ' ').trim() ?? ''
+
+describe('profile editor: sharing with members', () => {
+  it('has an "Available to members" switch, off by default, that is saved with the profile', async () => {
+    const server = manager()
+    await openEditor()
+    const field = requireTestId('field-available-to-members')
+    expect(field.getAttribute('aria-checked')).toBe('false')
+    expect(document.querySelector('[data-field="availableToMembers"]')?.textContent).toContain('Approved members can see it and chat with it')
+    await click('field-available-to-members')
+    await click('profile-save')
+    expect(server.callsTo('POST /api/profiles')[0]?.body).toMatchObject({ availableToMembers: true, model: 'mlx-community/Qwen3-4B-4bit' })
+  })
+
+  it('shows a saved profile’s sharing and sends only a change to it', async () => {
+    const server = manager({
+      'GET /api/profiles/4': () => json(makeProfile({ id: 4, availableToMembers: true })),
+      'PATCH /api/profiles/4': ({ body }) => json(makeProfile({ id: 4, ...(body as Partial<Profile>) })),
+    })
+    await openEditor('/profiles/4')
+    expect(requireTestId('field-available-to-members').getAttribute('aria-checked')).toBe('true')
+    await click('field-available-to-members')
+    await click('profile-save')
+    expect(server.callsTo('PATCH /api/profiles/4')[0]?.body).toEqual({ availableToMembers: false })
+  })
+})
+
+describe('profile editor: what the risky fields allow', () => {
+  it('says what extra arguments, remote code and the chat template file allow', async () => {
+    manager()
+    await openEditor()
+    expect(text('risk-extra-args')).toContain('read other files, run code or listen elsewhere')
+    expect(text('risk-trust-remote-code')).toContain('runs Python code from the model')
+    expect(text('risk-chat-template')).toContain("the model's folder, the HuggingFace cache or the manager's templates folder")
+    expect(byTestId('risk-custom-command')).toBeNull()
+  })
+
+  it('says a custom command runs with the manager’s account', async () => {
+    manager({ 'GET /api/profiles/5': () => json(makeProfile({ id: 5, engine: 'custom', customCommand: 'my-server --port {port}' })) })
+    await openEditor('/profiles/5')
+    expect(text('risk-custom-command')).toContain("Runs this program on this machine with the manager's account")
+  })
+
+  it('warns while the host is not loopback, and not otherwise', async () => {
+    manager()
+    await openEditor()
+    expect(byTestId('profile-exposed-warning')).toBeNull()
+    await type('field-host', '0.0.0.0')
+    const warning = text('profile-exposed-warning')
+    expect(warning).toContain('Listens on 0.0.0.0')
+    expect(warning).toContain('Other machines can reach this engine directly, without signing in')
+    expect(warning).toContain('engines have no authentication of their own')
+    await type('field-host', 'localhost')
+    expect(byTestId('profile-exposed-warning')).toBeNull()
+  })
+})
+
+describe('profile editor: chat templates', () => {
+  it('uploads a local file, then uses the path the manager gives back', async () => {
+    const saved: TemplateFile = { ...uploaded, name: 'my-template.jinja', path: '/home/me/.mlx-manager/templates/my-template.jinja', bytes: 17 }
+    const server = manager({ 'POST /api/templates': () => json(saved, 201) })
+    await openEditor()
+    const input = requireTestId('template-file-input') as HTMLInputElement
+    const file = new File(['{{ messages }}\n'], 'my template.jinja', { type: 'text/plain' })
+    Object.defineProperty(input, 'files', { value: [file], configurable: true })
+    input.dispatchEvent(new Event('change'))
+    for (let i = 0; i < 4; i++) await flushPromises()
+    expect(server.callsTo('POST /api/templates')[0]?.body).toEqual({ name: 'my-template.jinja', content: '{{ messages }}\n' })
+    expect((requireTestId('field-chat-template') as HTMLInputElement).value).toBe(saved.path)
+    expect(document.querySelector('[data-field="chatTemplateFile"]')?.textContent).toContain('Uploaded template “my-template.jinja”')
+  })
+
+  it('puts the manager’s refusal of an upload under the field', async () => {
+    manager({ 'POST /api/templates': () => failure(413, 'template-too-large', 'A chat template is at most 512 KiB.') })
+    await openEditor()
+    const input = requireTestId('template-file-input') as HTMLInputElement
+    Object.defineProperty(input, 'files', { value: [new File(['x'], 'big.jinja')], configurable: true })
+    input.dispatchEvent(new Event('change'))
+    for (let i = 0; i < 4; i++) await flushPromises()
+    expect(document.querySelector('[data-field="chatTemplateFile"]')?.textContent).toContain('A chat template is at most 512 KiB.')
+  })
+
+  it('still takes a path typed by hand', async () => {
+    const server = manager()
+    await openEditor()
+    await type('field-chat-template', '/models/qwen/chat_template.jinja')
+    await click('profile-save')
+    expect(server.callsTo('POST /api/profiles')[0]?.body).toMatchObject({ chatTemplateFile: '/models/qwen/chat_template.jinja' })
+  })
+
+  it('names uploads the way the manager accepts, and refuses empty or huge files before sending', () => {
+    expect(templateUploadName('my template (v2).jinja')).toBe('my-template-v2-.jinja')
+    expect(templateUploadName('..hidden.jinja')).toBe('hidden.jinja')
+    expect(templateFileProblem({ name: 'ok.jinja', size: 100 })).toBeNull()
+    expect(templateFileProblem({ name: 'empty.jinja', size: 0 })).toContain('empty')
+    expect(templateFileProblem({ name: 'huge.jinja', size: 600 * 1024 })).toContain('larger than 512 KB')
+  })
+})
