@@ -1,5 +1,6 @@
 import type { ServerChatMetrics } from './chat'
 import type { Download, DownloadProgress } from './downloads'
+import type { EngineInstallState } from './engines'
 import type { Profile } from './profiles'
 import type { ServerStatsEvent, ServerStatus } from './servers'
 import type { UserStatus } from './users'
@@ -32,10 +33,12 @@ export interface ServerEventMap {
   'servers.stats': ServerStatsEvent
   /** A chat reply finished (or failed) on a server: that server's updated chat figures. */
   'chat.metrics': ServerChatMetrics
+  /** Admins only: an engine's install, update or removal moved on (with the installer's lines as they come). */
+  'engines.install': EngineInstallState
 }
 
 export type ServerEventType = keyof ServerEventMap
-export const SERVER_EVENT_TYPES: readonly ServerEventType[] = ['users.pending', 'session.user', 'system.memory', 'downloads.progress', 'downloads.state', 'models.changed', 'profiles.changed', 'profiles.deleted', 'servers.state', 'servers.stats', 'chat.metrics']
+export const SERVER_EVENT_TYPES: readonly ServerEventType[] = ['users.pending', 'session.user', 'system.memory', 'downloads.progress', 'downloads.state', 'models.changed', 'profiles.changed', 'profiles.deleted', 'servers.state', 'servers.stats', 'chat.metrics', 'engines.install']
 
 export type ServerEvent = {
   [K in ServerEventType]: { type: K; data: ServerEventMap[K] }

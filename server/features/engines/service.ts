@@ -1,6 +1,7 @@
 import { delimiter, isAbsolute, basename, dirname } from 'node:path'
 import type { EngineInfo, EngineName, Profile } from '../../../shared/profiles'
 import { ENGINE_NAMES } from '../../../shared/profiles'
+import type { EngineManagement } from '../../../shared/engines'
 import { badRequest, conflict } from '../../http/errors'
 import type { EngineAdapter, HelpFacts } from './adapter'
 import { customProgram } from './custom'
@@ -14,6 +15,14 @@ export interface EngineServiceDeps {
   /** The environment engines run with; its PATH is searched after enginePath. */
   env: Record<string, string | undefined>
   probeTimeoutMs?: number
+  /** The manager's own engine environments, searched before everything else. */
+  managed?: ManagedEngines
+}
+
+export interface ManagedEngines {
+  bin(name: EngineName): string | null
+  state(name: EngineName): EngineManagement['installState']
+  unsupported(name: EngineName): Promise<string | null>
 }
 
 interface Detected {
@@ -52,13 +61,21 @@ export class EngineService {
     return [...this.deps.enginePath, ...path]
   }
 
-  async list(): Promise<EngineInfo[]> {
-    return Promise.all(ENGINE_NAMES.map((name) => this.info(name)))
+  async list(): Promise<(EngineInfo & EngineManagement)[]> {
+    return Promise.all(
+      ENGINE_NAMES.map(async (name) => {
+        const [info, reason] = await Promise.all([this.info(name), this.deps.managed?.unsupported(name) ?? 'The manager installs no engines here.'])
+        const source = info.path === null ? null : info.path.startsWith(`${this.deps.managed?.bin(name) ?? '\0'}/`) ? 'managed' : 'path'
+        return { ...info, source, installable: reason === null, notInstallableReason: reason, installState: this.deps.managed?.state(name) ?? null }
+      }),
+    )
   }
 
   async info(name: EngineName): Promise<EngineInfo> {
     const adapter = ENGINES[name]
-    const path = adapter.executableName === null ? null : this.deps.host.findExecutable(adapter.executableName, this.searchDirs())
+    const managedBin = this.deps.managed?.bin(name) ?? null
+    const dirs = managedBin === null ? this.searchDirs() : [managedBin, ...this.searchDirs()]
+    const path = adapter.executableName === null ? null : this.deps.host.findExecutable(adapter.executableName, dirs)
     const detected = path === null ? null : await this.detect(adapter, path)
     const help = detected?.help ?? NO_HELP
     const installed = adapter.executableName === null || path !== null

@@ -8,6 +8,9 @@ import type { EventBus } from '../events/bus'
 import { engineRoutes } from '../engines'
 import { systemEngineHost, type EngineHost } from '../engines/host'
 import { EngineService } from '../engines/service'
+import { CONSTRAINTS } from '../engines/constraints'
+import { EngineInstaller } from '../engines/installer'
+import { systemInstallerHost, type InstallerHost } from '../engines/installer-host'
 import { profileRoutes } from '../profiles'
 import { systemPortProbe, type PortProbe } from '../profiles/ports'
 import { createProfileRepository } from '../profiles/repository'
@@ -35,6 +38,7 @@ export interface ServingDeps {
   processes?: ProcessHost
   processTable?: ProcessTable
   engineHost?: EngineHost
+  installerHost?: InstallerHost
   fetch?: (url: string, init?: RequestInit) => Promise<Response>
 }
 
@@ -50,7 +54,16 @@ export function createServing(deps: ServingDeps) {
     HF_ENDPOINT: config.hfEndpoint,
     ...(config.hfToken === null ? {} : { HF_TOKEN: config.hfToken }),
   }
-  const engines = new EngineService({ host: deps.engineHost ?? systemEngineHost, enginePath: config.enginePath, env })
+  // The installer runs pip with the manager's whole environment (proxies, pip settings), unlike engines.
+  const installerEnv = deps.env ?? process.env
+  const installer = new EngineInstaller({
+    host: deps.installerHost ?? systemInstallerHost(installerEnv.PATH),
+    home: config.home,
+    bus: deps.bus,
+    constraints: CONSTRAINTS,
+    env: installerEnv,
+  })
+  const engines = new EngineService({ host: deps.engineHost ?? systemEngineHost, enginePath: config.enginePath, env, managed: installer })
   // Profiles and the supervisor need each other; these hooks are bound once both exist.
   const hooks: ServerHooks = {
     isActive: (id) => supervisor.isActive(id),
@@ -85,11 +98,11 @@ export function createServing(deps: ServingDeps) {
   function routes(session: ReturnType<typeof sessionPlugin>, heartbeatMs?: number) {
     return new Elysia()
       .use(profileRoutes(profiles, session))
-      .use(engineRoutes(engines, session))
+      .use(engineRoutes(engines, session, installer))
       .use(serverRoutes(supervisor, logs, session, heartbeatMs))
   }
 
-  return { profiles, engines, supervisor, logs, routes }
+  return { profiles, engines, installer, supervisor, logs, routes }
 }
 
 export type Serving = ReturnType<typeof createServing>
