@@ -25,8 +25,8 @@ async function managerLatencies(browser: Browser): Promise<number[]> {
   const { child } = await timeToFirst200([process.execPath, ENTRY, '--port', String(port)], `${base}/api/health`, {
     MLX_MANAGER_HOME: tempHome(),
     MLX_MANAGER_ENGINE_PATH: join(ROOT, 'tests', 'fixtures', 'engine'),
-    STANDIN_BUN: process.execPath,
-    STANDIN_LOAD_MS: '150',
+    MLX_STANDIN_BUN: process.execPath,
+    MLX_STANDIN_LOAD_MS: '150',
   })
   try {
     const credentials = { email: 'bench@example.com', password: 'bench-password' }

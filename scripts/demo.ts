@@ -36,7 +36,7 @@ const manager = Bun.spawn([process.execPath, join(ROOT, 'server', 'cli.ts'), '--
     HF_HUB_CACHE: join(home, 'hub'),
     // The stand-in engine answers to both engines' names.
     MLX_MANAGER_ENGINE_PATH: join(ROOT, 'tests', 'fixtures', 'engine'),
-    STANDIN_BUN: process.execPath,
+    MLX_STANDIN_BUN: process.execPath,
   },
   stdout: 'inherit',
   stderr: 'inherit',

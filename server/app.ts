@@ -35,6 +35,10 @@ import { recordModelUseOnReady, servingModelUsage } from './features/models/serv
 import { LocalModelService } from './features/models/service'
 import { createServing, type ServingDeps } from './features/servers/setup'
 import { systemRoutes } from './features/system'
+import { templateRoutes } from './features/templates'
+import { nodeTemplateDisk } from './features/templates/disk'
+import { templatesFolder } from './features/templates/location'
+import { TemplateService } from './features/templates/service'
 import { readSystemMemory } from './features/system/memory'
 import { MemorySampler } from './features/system/sampler'
 import { userRoutes } from './features/users'
@@ -118,6 +122,7 @@ export function createApp(deps: AppDeps) {
     .use(modelRoutes(models, session))
     .use(catalogRoutes(catalog, session))
     .use(serving.routes(session, deps.heartbeatMs))
+    .use(templateRoutes(new TemplateService({ disk: nodeTemplateDisk, dir: templatesFolder(deps.config.home) }), session))
     .use(chatRoutes(chat, session, deps.chat?.heartbeatMs))
     .use(metricsRoutes(metrics, session))
     .use(webRoutes(deps.config.webDist))

@@ -11,7 +11,7 @@ const ENGINE_PATH = join(import.meta.dirname, '..', 'fixtures', 'engine')
 // A manager whose engines are the stand-ins, loading in a fraction of a second.
 const test = base.extend<{ manager: Manager }>({
   manager: async ({}, use) => {
-    const started = await startManager({ MLX_MANAGER_ENGINE_PATH: ENGINE_PATH, STANDIN_LOAD_MS: '300' })
+    const started = await startManager({ MLX_MANAGER_ENGINE_PATH: ENGINE_PATH, MLX_STANDIN_LOAD_MS: '300' })
     await use(started.manager)
     await started.stop()
   },

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'bun:test'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ServerStatus } from '../../shared/servers'
 import { ENGINE_DIR, eventually, freePort, isAlive, isState, servingApp, type ServingApp } from '../fixtures/engine/harness'
@@ -19,6 +19,14 @@ async function setup(options: Parameters<typeof servingApp>[0] = {}) {
 }
 
 const MODEL = 'mlx-community/Qwen3-4B-4bit'
+
+/** A chat template in the manager's templates folder, one of the places templates may come from. */
+function templateIn(s: ServingApp, name: string, text = '{{ messages }}'): string {
+  const dir = join(s.app.home, 'templates')
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, name), text)
+  return join(dir, name)
+}
 
 describe('a server’s life', () => {
   test('starting → ready → stopping → stopped, each pushed over /api/events', async () => {
@@ -137,6 +145,7 @@ describe('exact command lines reach the engine', () => {
   test('mlx-openai-server with every option', async () => {
     const argsFile = join(tempDir(), 'args.json')
     const s = await setup({ env: { STANDIN_ARGS_FILE: argsFile } })
+    const template = templateIn(s, 'chat.jinja')
     const profile = await s.profile({
       name: 'Full',
       model: MODEL,
@@ -144,7 +153,7 @@ describe('exact command lines reach the engine', () => {
       toolCallParser: 'qwen3',
       reasoningParser: 'qwen3',
       autoToolChoice: true,
-      chatTemplateFile: '/tmp/chat.jinja',
+      chatTemplateFile: template,
       trustRemoteCode: true,
       extraArgs: ['--max-concurrency', '2'],
     })
@@ -168,7 +177,7 @@ describe('exact command lines reach the engine', () => {
       'qwen3',
       '--enable-auto-tool-choice',
       '--chat-template-file',
-      '/tmp/chat.jinja',
+      realpathSync(template),
       '--trust-remote-code',
       '--no-log-file',
       '--max-concurrency',
@@ -179,11 +188,9 @@ describe('exact command lines reach the engine', () => {
   })
 
   test('mlx_lm.server gets the chat template’s text', async () => {
-    const dir = tempDir()
-    const argsFile = join(dir, 'args.json')
-    const template = join(dir, 'chat.jinja')
-    writeFileSync(template, "{% for m in messages %}{{ m['content'] }}\n{% endfor %}")
+    const argsFile = join(tempDir(), 'args.json')
     const s = await setup({ env: { STANDIN_ARGS_FILE: argsFile } })
+    const template = templateIn(s, 'chat.jinja', "{% for m in messages %}{{ m['content'] }}\n{% endfor %}")
     const profile = await s.profile({ name: 'LM', model: MODEL, engine: 'mlx_lm.server', temperature: 0.2, topP: 0.9, maxTokens: 64, chatTemplateFile: template })
     expect((await s.start(profile.id)).body.state).toBe('ready')
     expect((JSON.parse(readFileSync(argsFile, 'utf8')) as { argv: string[] }).argv).toEqual([
@@ -212,9 +219,11 @@ describe('exact command lines reach the engine', () => {
     expect(ready.body.command).toEqual([join(ENGINE_DIR, 'mlx_lm.server'), '--model', MODEL, '--host', '127.0.0.1', '--port', String(profile.port)])
   })
 
-  test('an unreadable chat template for mlx_lm.server is a 400 before anything starts', async () => {
+  test('a chat template gone since the save is a 400 before anything starts', async () => {
     const s = await setup()
-    const profile = await s.profile({ name: 'LM', model: MODEL, engine: 'mlx_lm.server', chatTemplateFile: '/nonexistent/chat.jinja' })
+    const template = templateIn(s, 'chat.jinja')
+    const profile = await s.profile({ name: 'LM', model: MODEL, engine: 'mlx_lm.server', chatTemplateFile: template })
+    rmSync(template)
     const response = await s.start(profile.id)
     expect(response.status).toBe(400)
     expect(response.body).toMatchObject({ error: { code: 'chat-template-unreadable' } })

@@ -15,7 +15,8 @@ export interface EngineHost {
   readHead(path: string, bytes: number): string | null
   /** A fingerprint that changes when the file is replaced (an upgrade). */
   fingerprint(path: string): string | null
-  run(argv: string[], timeoutMs: number): Promise<RunResult>
+  /** Runs a probe (`--help`, `--version`) with the same minimal environment engines get. */
+  run(argv: string[], timeoutMs: number, env?: Record<string, string | undefined>): Promise<RunResult>
 }
 
 function isExecutableFile(path: string): boolean {
@@ -57,9 +58,9 @@ export const systemEngineHost: EngineHost = {
       return null
     }
   },
-  async run(argv, timeoutMs) {
+  async run(argv, timeoutMs, env) {
     try {
-      const child = Bun.spawn(argv, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', timeout: timeoutMs, killSignal: 'SIGKILL' })
+      const child = Bun.spawn(argv, { env, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', timeout: timeoutMs, killSignal: 'SIGKILL' })
       const [stdout, stderr, exitCode] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited])
       return { exitCode: child.signalCode === null ? exitCode : null, stdout, stderr }
     } catch (error) {

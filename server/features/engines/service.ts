@@ -156,7 +156,7 @@ export class EngineService {
 
   private async help(adapter: EngineAdapter, path: string): Promise<string | null> {
     if (adapter.helpArgs.length === 0) return null
-    const result = await this.deps.host.run([path, ...adapter.helpArgs], this.timeoutMs)
+    const result = await this.deps.host.run([path, ...adapter.helpArgs], this.timeoutMs, this.deps.env)
     return result.exitCode === 0 ? `${result.stdout}\n${result.stderr}` : null
   }
 
@@ -165,11 +165,11 @@ export class EngineService {
     const shebang = /^#!\s*(.+)$/m.exec(this.deps.host.readHead(path, 512) ?? '')?.[1]?.trim().split(/\s+/)
     if (adapter.distribution !== null && shebang !== undefined && shebang.some((word) => /python[\d.]*$/.test(word))) {
       const code = `import importlib.metadata as m; print(m.version(${JSON.stringify(adapter.distribution)}))`
-      const result = await this.deps.host.run([...shebang, '-c', code], this.timeoutMs)
+      const result = await this.deps.host.run([...shebang, '-c', code], this.timeoutMs, this.deps.env)
       const version = result.exitCode === 0 ? parseVersion(result.stdout) : null
       if (version !== null) return version
     }
-    const result = await this.deps.host.run([path, '--version'], this.timeoutMs)
+    const result = await this.deps.host.run([path, '--version'], this.timeoutMs, this.deps.env)
     return result.exitCode === 0 ? parseVersion(`${result.stdout}\n${result.stderr}`) : null
   }
 }

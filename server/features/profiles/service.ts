@@ -8,6 +8,7 @@ import {
 } from '../../../shared/profiles'
 import { type AppError, badRequest, conflict, notFound } from '../../http/errors'
 import type { EventBus } from '../events/bus'
+import type { ChatTemplateRules } from '../templates/location'
 import type { ProfileCreate, ProfilePatch } from './model'
 import type { PortProbe } from './ports'
 import type { ProfileRepository } from './repository'
@@ -27,6 +28,8 @@ export interface ProfileServiceDeps {
   ports: PortProbe
   bus: EventBus
   servers: ServerHooks
+  /** Where a chat template file may come from; checked on save and again at each start. */
+  chatTemplates: Pick<ChatTemplateRules, 'check'>
   /** Ports no profile may take (the manager's own). */
   reservedPorts: number[]
   now?: () => Date
@@ -76,6 +79,7 @@ export class ProfileService {
     const port = input.port ?? (await this.suggestPort(host))
     const given = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as ProfileCreate
     const fields = this.validate({ ...PROFILE_DEFAULTS, extraArgs: [], ...given, host, port })
+    this.checkChatTemplate(fields, null)
     await this.checkPort(fields, null)
     const profile = this.deps.profiles.exclusive(() => {
       this.checkUnique(fields, null)
@@ -92,6 +96,7 @@ export class ProfileService {
       if (value !== undefined) Object.assign(merged, { [key]: value })
     }
     const fields = this.validate(merged)
+    this.checkChatTemplate(fields, current)
     await this.checkPort(fields, current)
     const profile = this.deps.profiles.exclusive(() => {
       this.checkUnique(fields, id)
@@ -149,6 +154,13 @@ export class ProfileService {
     const problems = profileProblems(normalized)
     if (problems.length > 0) throw badRequest('invalid-profile', problems.map((problem) => problem.message).join(' '))
     return normalized
+  }
+
+  /** A new or moved template, or a new model (whose folder is one of the allowed places), is checked; the start checks again. */
+  private checkChatTemplate(fields: ProfileFields, current: Profile | null): void {
+    if (fields.chatTemplateFile === null) return
+    if (current !== null && current.chatTemplateFile === fields.chatTemplateFile && current.model === fields.model) return
+    this.deps.chatTemplates.check(fields.model, fields.chatTemplateFile)
   }
 
   private checkUnique(fields: ProfileFields, id: number | null): void {

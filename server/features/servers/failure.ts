@@ -34,3 +34,21 @@ export function displayCommand(argv: string[]): string {
     .map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`))
     .join(' ')
 }
+
+const SPAWN_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file (the program, or the interpreter its first line names, is missing)',
+  EACCES: 'permission denied (it must be an executable file)',
+  ENOEXEC: 'it is not a program this system can run',
+  E2BIG: 'its command line is too long for the operating system (a chat template passed as text counts in full)',
+  ERR_INVALID_ARG_VALUE: 'one of its arguments is not valid',
+}
+
+/**
+ * Why a program could not be started, from the error's code alone: some spawn errors quote the
+ * offending argument, which can be a whole chat template.
+ */
+export function spawnFailureReason(error: unknown): string {
+  const code = typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : null
+  if (code === null) return 'the operating system refused to start it'
+  return SPAWN_ERRORS[code] ?? (/^[A-Z][A-Z0-9_]{1,40}$/.test(code) ? `the operating system refused to start it (${code})` : 'the operating system refused to start it')
+}

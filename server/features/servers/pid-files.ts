@@ -9,7 +9,10 @@ export interface PidRecord {
   engine: EngineName
   host: string
   port: number
+  /** The command as shown: a chat template's text is never written here. */
   command: string[]
+  /** Indices of `command` whose real value was withheld; they match anything when adopting. */
+  hidden?: number[]
   startedAt: string
   readyAt: string | null
   /** The profile's updatedAt when the server started, to tell whether a restart would change it. */
@@ -35,8 +38,17 @@ function isRecord(value: unknown): value is PidRecord {
     Number.isInteger(r.port) &&
     Array.isArray(r.command) &&
     r.command.every((arg) => typeof arg === 'string') &&
+    (r.hidden === undefined || (Array.isArray(r.hidden) && r.hidden.every((index) => Number.isInteger(index)))) &&
     typeof r.startedAt === 'string'
   )
+}
+
+/** A record from before templates were withheld still has mlx_lm.server's template text: withhold it now. */
+function withheld(record: PidRecord): PidRecord {
+  if (Array.isArray(record.hidden)) return record
+  const flag = record.engine === 'mlx_lm.server' ? record.command.indexOf('--chat-template') : -1
+  if (flag === -1 || flag + 1 >= record.command.length) return { ...record, hidden: [] }
+  return { ...record, command: record.command.with(flag + 1, '<chat template>'), hidden: [flag + 1] }
 }
 
 /** One JSON file per running server under MLX_MANAGER_HOME/run, written atomically. */
@@ -61,7 +73,7 @@ export function createPidFiles(dir: string): PidFiles {
         if (!/^profile-\d+\.json$/.test(name)) continue
         try {
           const value: unknown = JSON.parse(readFileSync(join(dir, name), 'utf8'))
-          if (isRecord(value)) records.push({ ...value, readyAt: value.readyAt ?? null, profileUpdatedAt: value.profileUpdatedAt ?? '' })
+          if (isRecord(value)) records.push(withheld({ ...value, readyAt: value.readyAt ?? null, profileUpdatedAt: value.profileUpdatedAt ?? '' }))
           else rmSync(join(dir, name), { force: true })
         } catch {
           rmSync(join(dir, name), { force: true }) // unreadable: nothing can be done with it

@@ -100,9 +100,17 @@ export function watchForeignExit(host: ProcessHost, pid: number, everyMs: number
   }
 }
 
-/** True when a live process's command line ends with the arguments we started it with (pids get reused). */
-export function sameCommand(actual: string[] | null, recorded: string[]): boolean {
+/**
+ * True when a live process's command line ends with the arguments we started it with (pids get reused).
+ * Arguments at `hidden` indices were not recorded (a chat template's text) and match anything.
+ */
+export function sameCommand(actual: string[] | null, recorded: string[], hidden: readonly number[] = []): boolean {
   if (actual === null) return true
   const squash = (args: string[]) => args.join(' ').replace(/\s+/g, ' ').trim()
-  return squash(actual).endsWith(squash(recorded.slice(1)))
+  if (hidden.length === 0) return squash(actual).endsWith(squash(recorded.slice(1)))
+  const pattern = recorded
+    .slice(1)
+    .map((arg, index) => (hidden.includes(index + 1) ? '(?: [\\s\\S]*)?' : `${index === 0 ? '' : ' '}${squash([arg]).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`))
+    .join('')
+  return new RegExp(`${pattern}$`).test(squash(actual))
 }

@@ -8,7 +8,10 @@ export interface Run {
   engine: EngineName
   host: string
   port: number
+  /** As shown: a chat template's text replaced by its file name. */
   command: string[]
+  /** Indices of `command` whose real value was withheld (matched as anything when adopting). */
+  hidden: number[]
   baseUrl: string
   profileUpdatedAt: string
   readiness: AbortController
@@ -45,7 +48,16 @@ export interface Entry {
 }
 
 
-export function newRun(pid: number, engine: EngineName, host: string, port: number, command: string[], profileUpdatedAt: string, cancelWatch: () => void): Run {
+export function newRun(
+  pid: number,
+  engine: EngineName,
+  host: string,
+  port: number,
+  command: string[],
+  profileUpdatedAt: string,
+  cancelWatch: () => void,
+  hidden: number[] = [],
+): Run {
   let settle = () => undefined as void
   const settled = new Promise<void>((resolve) => (settle = resolve))
   return {
@@ -54,6 +66,7 @@ export function newRun(pid: number, engine: EngineName, host: string, port: numb
     host,
     port,
     command,
+    hidden,
     baseUrl: reachableBaseUrl(host, port),
     profileUpdatedAt,
     readiness: new AbortController(),

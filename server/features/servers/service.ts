@@ -1,12 +1,13 @@
 import type { Profile } from '../../../shared/profiles'
 import type { ServerStatus } from '../../../shared/servers'
-import { AppError, badRequest, conflict } from '../../http/errors'
+import { AppError, conflict } from '../../http/errors'
 import type { EventBus } from '../events/bus'
 import type { EngineAdapter } from '../engines/adapter'
 import { probeReady, reachableBaseUrl, type Fetcher } from '../engines/readiness'
 import { ENGINES } from '../engines/registry'
 import type { ResolvedEngine } from '../engines/service'
-import { describeExit, displayCommand, duration, findErrorLine } from './failure'
+import type { CheckedTemplate, ChatTemplateRules } from '../templates/location'
+import { describeExit, displayCommand, duration, findErrorLine, spawnFailureReason } from './failure'
 import type { ServerLogs } from './logs'
 import type { PidFiles, PidRecord } from './pid-files'
 import { sameCommand, watchForeignExit, type ExitInfo, type ProcessHost } from './process-host'
@@ -37,8 +38,8 @@ export interface SupervisorDeps {
   logs: ServerLogs
   pidFiles: PidFiles
   fetch: Fetcher
-  /** Reads a chat template for engines that take its text (mlx_lm.server). */
-  readTextFile: (path: string) => string
+  /** Checks (again: the file may have changed since the save) and reads a profile's chat template. */
+  chatTemplates: Pick<ChatTemplateRules, 'check'>
   /** The environment engines run with. */
   env: Record<string, string | undefined>
   cwd: string
@@ -193,26 +194,26 @@ export class ServerSupervisor {
 
   private async launch(entry: Entry, profile: Profile, auto: boolean): Promise<void> {
     let resolved: ResolvedEngine
-    let chatTemplateText: string | null = null
+    let template: CheckedTemplate | null = null
     try {
       resolved = await this.deps.engines.resolve(profile)
       await this.deps.profiles.assertPortFree(profile)
-      if (profile.chatTemplateFile !== null && resolved.adapter.chatTemplate === 'text') {
-        chatTemplateText = this.readTemplate(profile.chatTemplateFile)
+      if (profile.chatTemplateFile !== null && resolved.adapter.chatTemplate !== null) {
+        template = this.deps.chatTemplates.check(profile.model, profile.chatTemplateFile)
       }
     } catch (error) {
       // Nobody is there to read an auto-start's error response: show it on the server's tile instead.
       if (auto && error instanceof AppError) this.failBeforeSpawn(entry, error.message)
       throw error
     }
-    const command = resolved.adapter.command(profile, { executable: resolved.executable, chatTemplateText })
+    const { command, shown, hidden } = commandLines(resolved, profile, template)
     const output = this.deps.logs.beginRun(profile.id)
     let spawned
     try {
-      this.deps.logs.note(profile.id, `starting ${profile.engine}: ${displayCommand(command)}`)
+      this.deps.logs.note(profile.id, `starting ${profile.engine}: ${displayCommand(shown)}`)
       spawned = this.deps.processes.spawn(command, { env: this.deps.env, cwd: this.deps.cwd, outputFd: output })
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error)
+      const reason = spawnFailureReason(error)
       this.deps.logs.note(profile.id, `could not start: ${reason}`)
       this.deps.logs.endRun(profile.id)
       const message = `${command[0] ?? profile.engine} could not be started: ${reason}`
@@ -221,7 +222,7 @@ export class ServerSupervisor {
     } finally {
       this.deps.logs.closeRunOutput(output)
     }
-    const run = newRun(spawned.pid, profile.engine, profile.host, profile.port, command, profile.updatedAt, () => undefined)
+    const run = newRun(spawned.pid, profile.engine, profile.host, profile.port, shown, profile.updatedAt, () => undefined, hidden)
     Object.assign(entry, {
       run,
       state: 'starting',
@@ -233,7 +234,7 @@ export class ServerSupervisor {
       failure: null,
       cpuPercent: null,
       rssBytes: null,
-      lastCommand: command,
+      lastCommand: shown,
       adopted: false,
       nextRestartAt: null,
     } satisfies Partial<Entry>)
@@ -377,7 +378,7 @@ export class ServerSupervisor {
 
   private async recoverOne(record: PidRecord): Promise<void> {
     const { processes } = this.deps
-    if (!processes.isAlive(record.pid) || !sameCommand(processes.commandLine(record.pid), record.command)) {
+    if (!processes.isAlive(record.pid) || !sameCommand(processes.commandLine(record.pid), record.command, record.hidden)) {
       this.deps.pidFiles.remove(record.profileId)
       return
     }
@@ -391,7 +392,7 @@ export class ServerSupervisor {
     }
     const entry = this.entry(record.profileId)
     const watch = watchForeignExit(processes, record.pid, this.timing.adoptedPollMs)
-    const run = newRun(record.pid, record.engine, record.host, record.port, record.command, record.profileUpdatedAt, watch.cancel)
+    const run = newRun(record.pid, record.engine, record.host, record.port, record.command, record.profileUpdatedAt, watch.cancel, record.hidden)
     run.settle()
     Object.assign(entry, {
       run,
@@ -430,17 +431,6 @@ export class ServerSupervisor {
     }
   }
 
-  private readTemplate(path: string): string {
-    try {
-      const text = this.deps.readTextFile(path)
-      if (text.length > 1024 * 1024) throw new Error('it is larger than 1 MB')
-      return text
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error)
-      throw badRequest('chat-template-unreadable', `The chat template file ${path} could not be read (${reason}). Fix the path in the profile.`)
-    }
-  }
-
   private writePidFile(entry: Entry, run: Run): void {
     this.deps.pidFiles.write({
       profileId: entry.profileId,
@@ -449,6 +439,7 @@ export class ServerSupervisor {
       host: run.host,
       port: run.port,
       command: run.command,
+      hidden: run.hidden,
       startedAt: entry.startedAt ?? new Date().toISOString(),
       readyAt: entry.readyAt,
       profileUpdatedAt: run.profileUpdatedAt,
@@ -511,4 +502,18 @@ export class ServerSupervisor {
     if (profile === null) return
     this.deps.bus.publish({ type: 'servers.state', data: this.status(entry, profile) })
   }
+}
+
+/**
+ * The argv that runs the engine, and the one shown everywhere else (status, events, log, pid file):
+ * a chat template's text is replaced by its file name in angle brackets. `hidden` lists where they differ.
+ */
+function commandLines(resolved: ResolvedEngine, profile: Profile, template: CheckedTemplate | null): { command: string[]; shown: string[]; hidden: number[] } {
+  const { adapter, executable } = resolved
+  // A path-taking engine is given the file that was checked, not a symlink that could be repointed.
+  const checked = template === null ? profile : { ...profile, chatTemplateFile: template.realPath }
+  const command = adapter.command(checked, { executable, chatTemplateText: template?.text ?? null })
+  if (template === null || adapter.chatTemplate !== 'text') return { command, shown: command, hidden: [] }
+  const shown = adapter.command(checked, { executable, chatTemplateText: template.placeholder })
+  return { command, shown, hidden: command.flatMap((arg, index) => (arg === shown[index] ? [] : [index])) }
 }

@@ -1,11 +1,11 @@
 import type { Database } from 'bun:sqlite'
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Elysia } from 'elysia'
 import type { Config } from '../../config'
 import type { sessionPlugin } from '../auth/session'
 import type { EventBus } from '../events/bus'
 import { engineRoutes } from '../engines'
+import { engineEnvironment } from '../engines/environment'
 import { systemEngineHost, type EngineHost } from '../engines/host'
 import { EngineService } from '../engines/service'
 import { CONSTRAINTS } from '../engines/constraints'
@@ -15,6 +15,7 @@ import { profileRoutes } from '../profiles'
 import { systemPortProbe, type PortProbe } from '../profiles/ports'
 import { createProfileRepository } from '../profiles/repository'
 import { ProfileService, type ServerHooks } from '../profiles/service'
+import { ChatTemplateRules, nodeTemplateFiles, templatesFolder, type TemplateFiles } from '../templates/location'
 import { serverRoutes } from '.'
 import { createLogFiles } from './log-files'
 import { ServerLogs, type ServerLogsOptions } from './logs'
@@ -29,7 +30,7 @@ export interface ServingDeps {
   db: Database
   bus: EventBus
   logger?: Pick<Console, 'error'>
-  /** The environment engines run with (tests put the stand-in engine on its PATH). */
+  /** The environment engines' variables are picked from (tests put the stand-in engine on its PATH). */
   env?: Record<string, string | undefined>
   timing?: Partial<SupervisorTiming>
   logOptions?: ServerLogsOptions
@@ -38,6 +39,7 @@ export interface ServingDeps {
   processes?: ProcessHost
   processTable?: ProcessTable
   engineHost?: EngineHost
+  templateFiles?: TemplateFiles
   installerHost?: InstallerHost
   fetch?: (url: string, init?: RequestInit) => Promise<Response>
 }
@@ -45,15 +47,11 @@ export interface ServingDeps {
 /** Profiles, engines and the server supervisor, wired to each other and to the real OS. */
 export function createServing(deps: ServingDeps) {
   const { config } = deps
-  const env: Record<string, string | undefined> = {
-    ...(deps.env ?? process.env),
-    // Engines log through Python; unbuffered, their lines reach the log file (and the live view) at once.
-    PYTHONUNBUFFERED: '1',
-    // Engines read the same model cache and hub as the manager.
-    HF_HUB_CACHE: config.hfHubCache,
-    HF_ENDPOINT: config.hfEndpoint,
-    ...(config.hfToken === null ? {} : { HF_TOKEN: config.hfToken }),
-  }
+  const env = engineEnvironment(deps.env ?? process.env, config)
+  const chatTemplates = new ChatTemplateRules(deps.templateFiles ?? nodeTemplateFiles, {
+    hfHubCache: config.hfHubCache,
+    templatesDir: templatesFolder(config.home),
+  })
   // The installer runs pip with the manager's whole environment (proxies, pip settings), unlike engines.
   const installerEnv = deps.env ?? process.env
   const installer = new EngineInstaller({
@@ -76,6 +74,7 @@ export function createServing(deps: ServingDeps) {
     ports: deps.ports ?? systemPortProbe,
     bus: deps.bus,
     servers: hooks,
+    chatTemplates,
     reservedPorts: [config.port],
   })
   const logs = new ServerLogs(createLogFiles(join(config.home, 'logs')), deps.logOptions)
@@ -88,7 +87,7 @@ export function createServing(deps: ServingDeps) {
     logs,
     pidFiles: createPidFiles(join(config.home, 'run')),
     fetch: deps.fetch ?? ((url, init) => fetch(url, init)),
-    readTextFile: (path) => readFileSync(path, 'utf8'),
+    chatTemplates,
     env,
     cwd: config.home,
     timing: deps.timing,
