@@ -9,6 +9,7 @@ import type { ResolvedEngine } from '../engines/service'
 import type { CheckedTemplate, ChatTemplateRules } from '../templates/location'
 import { describeExit, displayCommand, duration, findErrorLine, spawnFailureReason } from './failure'
 import type { ServerLogs } from './logs'
+import { startupFailure, watchStartup } from './startup-log'
 import type { PidFiles, PidRecord } from './pid-files'
 import { sameCommand, watchForeignExit, type ExitInfo, type ProcessHost } from './process-host'
 import { newEntry, newRun, type Entry, type Run } from './run'
@@ -42,6 +43,8 @@ export interface SupervisorDeps {
   chatTemplates: Pick<ChatTemplateRules, 'check'>
   /** The environment engines run with. */
   env: Record<string, string | undefined>
+  /** Variables for one start (offline when the model is already in the cache); also readies the cache folder. */
+  launchEnv?: (profile: Profile) => Record<string, string>
   cwd: string
   timing?: Partial<SupervisorTiming>
   logger?: Pick<Console, 'error'>
@@ -211,7 +214,8 @@ export class ServerSupervisor {
     let spawned
     try {
       this.deps.logs.note(profile.id, `starting ${profile.engine}: ${displayCommand(shown)}`)
-      spawned = this.deps.processes.spawn(command, { env: this.deps.env, cwd: this.deps.cwd, outputFd: output })
+      const env = { ...this.deps.env, ...this.deps.launchEnv?.(profile) }
+      spawned = this.deps.processes.spawn(command, { env, cwd: this.deps.cwd, outputFd: output })
     } catch (error) {
       const reason = spawnFailureReason(error)
       this.deps.logs.note(profile.id, `could not start: ${reason}`)
@@ -249,8 +253,18 @@ export class ServerSupervisor {
     const started = Date.now()
     const deadline = started + this.timing.readyTimeoutMs
     const { signal } = run.readiness
+    const log = watchStartup(() => startupFailure(adapter.name, this.deps.logs.tail(entry.profileId, FAILURE_TAIL_LINES)), signal)
     while (!signal.aborted) {
       const remaining = deadline - Date.now()
+      const fatal = log.failure()
+      if (fatal !== null) {
+        const name = this.deps.profiles.find(entry.profileId)?.name ?? 'The server'
+        // The engine keeps running after such a failure; waiting would only end at the readiness timeout.
+        run.failure = { reason: 'error-in-log', message: `"${name}" failed to start: ${fatal}` }
+        this.deps.logs.note(entry.profileId, 'its log shows the start failed; stopping it')
+        await this.terminate(entry, run)
+        return
+      }
       if (remaining <= 0) {
         const name = this.deps.profiles.find(entry.profileId)?.name ?? 'The server'
         run.failure = {
@@ -263,9 +277,11 @@ export class ServerSupervisor {
       }
       // A one-token completion waits for the load itself; the other checks should answer at once.
       const probeMs = adapter.readiness === 'one-token' ? remaining : Math.min(remaining, 2_000)
-      const ready = await probeReady(this.deps.fetch, adapter.readiness, run.baseUrl, AbortSignal.any([signal, AbortSignal.timeout(probeMs)]))
+      const ready = await probeReady(this.deps.fetch, adapter.readiness, run.baseUrl, AbortSignal.any([signal, log.signal, AbortSignal.timeout(probeMs)]))
       if (signal.aborted || entry.run !== run) return
+      if (log.signal.aborted) continue
       if (ready) {
+        log.stop()
         entry.state = 'ready'
         entry.readyAt = new Date().toISOString()
         this.writePidFile(entry, run)

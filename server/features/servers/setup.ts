@@ -18,6 +18,7 @@ import { ProfileService, type ServerHooks } from '../profiles/service'
 import { ChatTemplateRules, nodeTemplateFiles, templatesFolder, type TemplateFiles } from '../templates/location'
 import { serverRoutes } from '.'
 import { createLogFiles } from './log-files'
+import { launchEnv } from './launch-env'
 import { ServerLogs, type ServerLogsOptions } from './logs'
 import { createPidFiles } from './pid-files'
 import { systemProcessHost, type ProcessHost } from './process-host'
@@ -90,6 +91,7 @@ export function createServing(deps: ServingDeps) {
     chatTemplates,
     env,
     cwd: config.home,
+    launchEnv: launchEnv({ hfHubCache: config.hfHubCache, which: (name) => Bun.which(name, { PATH: env.PATH ?? '' }) }),
     timing: deps.timing,
     logger: deps.logger ?? console,
   })
