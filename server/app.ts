@@ -20,8 +20,8 @@ import { argon2idHasher, type PasswordHasher } from './features/auth/passwords'
 import { AuthService } from './features/auth/service'
 import { sessionPlugin } from './features/auth/session'
 import { createSessionRepository } from './features/auth/sessions'
-import { LoginThrottle } from './features/auth/throttle'
-import { CLIENT_LOGIN_FAILURE_LIMIT } from '../shared/limits'
+import { SetupCode } from './features/auth/setup-code'
+import { LoginThrottle, RegisterThrottle } from './features/auth/throttle'
 import { EventBus } from './features/events/bus'
 import { eventRoutes } from './features/events'
 import { healthRoutes } from './features/health'
@@ -57,6 +57,8 @@ export interface AppDeps {
   readMemory?: () => SystemMemory
   heartbeatMs?: number
   logger?: Pick<Console, 'error'>
+  /** Tests: the address a request seems to come from (a socket's peer otherwise). */
+  clientAddress?: (request: Request) => string | undefined
   /** Download tuning (tests shorten timeouts), the hub's fetch and the disk, as seams. */
   downloads?: Partial<DownloadOptions>
   hubFetch?: typeof fetch
@@ -73,10 +75,20 @@ export function createApp(deps: AppDeps) {
   const users = createUserRepository(deps.db)
   const sessions = createSessionRepository(deps.db)
   const hasher = deps.hasher ?? argon2idHasher
-  const auth = new AuthService({ users, sessions, hasher, bus, throttle: new LoginThrottle(), clientThrottle: new LoginThrottle(Date.now, CLIENT_LOGIN_FAILURE_LIMIT), now: deps.now })
+  const nowMs = () => (deps.now?.() ?? new Date()).getTime()
+  const auth = new AuthService({
+    users,
+    sessions,
+    hasher,
+    bus,
+    throttle: new LoginThrottle(nowMs),
+    registerThrottle: new RegisterThrottle(nowMs),
+    setupCode: new SetupCode(),
+    now: deps.now,
+  })
   const userAdmin = new UserAdminService({ users, sessions, hasher, bus })
   const memory = new MemorySampler(bus, deps.readMemory ?? (() => readSystemMemory()))
-  const session = sessionPlugin(auth, deps.secret)
+  const session = sessionPlugin(auth, deps.secret, deps.clientAddress)
   const hub = createHubClient({ endpoint: deps.config.hfEndpoint, token: () => deps.config.hfToken, fetch: deps.hubFetch })
   const downloads = new DownloadService({
     repo: createDownloadRepository(deps.db),
@@ -127,7 +139,7 @@ export function createApp(deps: AppDeps) {
     .use(metricsRoutes(metrics, session))
     .use(webRoutes(deps.config.webDist))
 
-  return { app, bus, memory, downloads, models, serving, metrics }
+  return { app, bus, auth, memory, downloads, models, serving, metrics }
 }
 
 export type App = ReturnType<typeof createApp>['app']

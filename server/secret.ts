@@ -1,13 +1,14 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { ensurePrivateDir } from './private-files'
 
 /**
  * The JWT signing secret: made on first start, kept in the data dir readable by its owner only,
  * so sessions survive restarts without anyone having to configure a secret.
  */
 export function loadOrCreateSecret(home: string): string {
-  mkdirSync(home, { recursive: true, mode: 0o700 })
+  ensurePrivateDir(home)
   const path = join(home, 'secret')
   if (!existsSync(path)) {
     writeFileSync(path, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' })

@@ -4,6 +4,7 @@ import { isLoopback, type Config } from './config'
 import { openDatabase } from './db/database'
 import { LARGEST_BODY_BYTES } from './http/body-limit'
 import { downloadOptionsFromEnv } from './features/downloads/options'
+import { tightenPrivateTree, tightenedNotice } from './private-files'
 import { loadOrCreateSecret } from './secret'
 
 export class StartError extends Error {
@@ -17,8 +18,10 @@ function isAddressInUse(error: unknown): boolean {
 
 /** Opens the data dir, builds the app and listens; returns a stop function that closes everything. */
 export function startManager(config: Config, log: (line: string) => void = console.log) {
+  // Before anything is opened: a home made by an older version (or by hand) may be readable by others.
+  const tightened = tightenPrivateTree(config.home)
   const db = openDatabase(join(config.home, 'manager.db'))
-  const { app, memory, downloads, serving } = createApp({
+  const { app, auth, memory, downloads, serving } = createApp({
     config,
     db,
     secret: loadOrCreateSecret(config.home),
@@ -47,8 +50,15 @@ export function startManager(config: Config, log: (line: string) => void = conso
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.server?.port ?? config.port}`
   log(`MLX Manager ${config.version} is running at ${url}`)
   log(`Data: ${config.home}  Models: ${config.hfHubCache}`)
+  const notice = tightenedNotice(config.home, tightened)
+  if (notice !== null) log(notice)
   if (!isLoopback(config.host)) {
     log(`Listening on ${config.host}: other machines on your network can reach this manager. Accounts still need approval.`)
+    // Only someone who can read this output may make the first (admin) account from another machine.
+    const setupCode = auth.pendingSetupCode()
+    if (setupCode !== null) {
+      log(`Setup code: ${setupCode} (enter it to create the first account from another machine; a restart makes a new one).`)
+    }
   }
   return {
     url,

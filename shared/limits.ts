@@ -13,10 +13,17 @@ export const MAX_JSON_BODY_BYTES = 1024 * 1024
  * tenth of a second and a handful of concurrent ones stay far from the machine's memory.
  */
 export const MAX_CHAT_BODY_BYTES = 32 * 1024 * 1024
-/** Failed logins allowed for one email inside the window before 429. */
-export const LOGIN_FAILURE_LIMIT = 5
-/** Failed logins allowed from one client address (any email) inside the window. */
-export const CLIENT_LOGIN_FAILURE_LIMIT = 20
-export const LOGIN_FAILURE_WINDOW_MS = 15 * 60 * 1000
+/** Failed sign-ins for one email from one client address that cost no delay. */
+export const LOGIN_FREE_FAILURES = 5
+/** Failed sign-ins from one client address (any email) that cost no delay: people behind one address share it. */
+export const CLIENT_LOGIN_FREE_FAILURES = 20
+/** The first delay once the free failures are spent; each further failure doubles it, up to the cap. */
+export const LOGIN_DELAY_BASE_MS = 1000
+export const LOGIN_DELAY_MAX_MS = 5 * 60 * 1000
+/** Failures are forgotten after this long without another one. */
+export const LOGIN_FAILURE_MEMORY_MS = 24 * 60 * 60 * 1000
+/** Registrations (any outcome) one client address may attempt inside the window. */
+export const REGISTER_ATTEMPT_LIMIT = 5
+export const REGISTER_WINDOW_MS = 10 * 60 * 1000
 /** How long a session lasts without signing in again. */
 export const SESSION_TTL_SECONDS = 7 * 24 * 60 * 60

@@ -1,13 +1,21 @@
 import { Database } from 'bun:sqlite'
-import { mkdirSync } from 'node:fs'
+import { chmodSync, existsSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { ensurePrivateDir, PRIVATE_FILE_MODE, touchPrivateFile } from '../private-files'
 import { migrations } from './migrations'
 
 /** Opens (creating if needed) the manager's SQLite file and brings its schema up to date. */
 export function openDatabase(path: string): Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  if (path !== ':memory:') {
+    ensurePrivateDir(dirname(path))
+    // SQLite gives its -wal and -shm files the database file's bits, so the file is made owner-only first.
+    touchPrivateFile(path)
+  }
   const db = new Database(path, { create: true, strict: true })
   db.exec('PRAGMA journal_mode = WAL')
+  if (path !== ':memory:') {
+    for (const companion of [`${path}-wal`, `${path}-shm`]) if (existsSync(companion)) chmodSync(companion, PRIVATE_FILE_MODE)
+  }
   db.exec('PRAGMA foreign_keys = ON')
   db.exec('PRAGMA busy_timeout = 5000')
   migrate(db)

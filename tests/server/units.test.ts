@@ -1,31 +1,35 @@
 import { describe, expect, test } from 'bun:test'
-import { LoginThrottle } from '../../server/features/auth/throttle'
+import { FailureDelays } from '../../server/features/auth/throttle'
 import { readSystemMemory } from '../../server/features/system/memory'
 import { emailProblem, normalizeEmail } from '../../shared/email'
 import { isValidModelId } from '../../shared/model-id'
 import { passwordProblem } from '../../shared/password'
 
 describe('login throttle', () => {
-  test('blocks after the limit inside the window and forgives after it', () => {
+  test('failures past the free ones cost a delay that doubles up to the cap, and are forgotten after a quiet spell', () => {
     let now = 0
-    const throttle = new LoginThrottle(() => now, 3, 60_000)
-    for (let i = 0; i < 3; i++) {
-      expect(throttle.retryAfterSeconds('k')).toBe(0)
-      throttle.recordFailure('k')
-      now += 1000
+    const delays = new FailureDelays(() => now, { free: 2, baseMs: 1000, maxMs: 4000, forgetMs: 60_000 })
+    delays.recordFailure('k')
+    expect(delays.retryAfterSeconds('k')).toBe(0)
+    const waits: number[] = []
+    for (let i = 0; i < 4; i++) {
+      delays.recordFailure('k')
+      waits.push(delays.retryAfterSeconds('k'))
     }
-    expect(throttle.retryAfterSeconds('k')).toBe(57)
-    expect(throttle.retryAfterSeconds('other')).toBe(0)
-    now = 60_001
-    expect(throttle.retryAfterSeconds('k')).toBe(0)
+    expect(waits).toEqual([1, 2, 4, 4])
+    expect(delays.retryAfterSeconds('other')).toBe(0)
+    now = 60_000
+    expect(delays.retryAfterSeconds('k')).toBe(0)
   })
 
-  test('a success resets the count', () => {
-    const throttle = new LoginThrottle(() => 0, 2, 60_000)
-    throttle.recordFailure('k')
-    throttle.reset('k')
-    throttle.recordFailure('k')
-    expect(throttle.retryAfterSeconds('k')).toBe(0)
+  test('a reset clears the count; forgiving takes back one failure only', () => {
+    const delays = new FailureDelays(() => 0, { free: 1, baseMs: 1000 })
+    delays.recordFailure('k')
+    delays.recordFailure('k')
+    delays.forgiveOne('k')
+    expect(delays.retryAfterSeconds('k')).toBe(1)
+    delays.reset('k')
+    expect(delays.retryAfterSeconds('k')).toBe(0)
   })
 })
 

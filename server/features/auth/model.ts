@@ -8,3 +8,16 @@ export const credentials = t.Object({
 })
 
 export type Credentials = typeof credentials.static
+
+/** The setup code is needed only for the first account, from a client not on this machine. */
+export const registration = t.Object({
+  email: t.String({ maxLength: EMAIL_MAX_LENGTH * 2 }),
+  password: t.String({ maxLength: PASSWORD_MAX_LENGTH * 4 }),
+  setupCode: t.Optional(t.String({ maxLength: 64 })),
+})
+
+export type Registration = typeof registration.static
+
+export const setupState = t.Object({ needsFirstAccount: t.Boolean(), setupCodeRequired: t.Boolean() })
+
+export type SetupState = typeof setupState.static

@@ -8,17 +8,19 @@ import type { EventBus } from '../events/bus'
 import { toPublicUser, type UserRepository } from '../users/repository'
 import type { PasswordHasher } from './passwords'
 import type { SessionRepository } from './sessions'
-import type { Credentials } from './model'
-import type { LoginThrottle } from './throttle'
+import type { Credentials, Registration, SetupState } from './model'
+import { isLoopbackClient, type SetupCode } from './setup-code'
+import type { LoginThrottle, RegisterThrottle } from './throttle'
 
 export interface AuthDeps {
   users: UserRepository
   sessions: SessionRepository
   hasher: PasswordHasher
-  /** Failures per email: protects one account from guessing. */
+  /** Growing delays for failed sign-ins, per (email, client) and per client. */
   throttle: LoginThrottle
-  /** Failures per client address: looser, since people behind one address share it. */
-  clientThrottle: LoginThrottle
+  registerThrottle: RegisterThrottle
+  /** Lets the first account be made from a client that is not on this machine. */
+  setupCode: SetupCode
   bus: EventBus
   now?: () => Date
 }
@@ -45,6 +47,13 @@ export function statusError(user: Pick<PublicUser, 'status'>): AppError | null {
   return null
 }
 
+function tooManyAttempts(wait: number, what: string): AppError {
+  const unit = wait === 1 ? 'second' : 'seconds'
+  return new AppError(429, 'too-many-attempts', `Too many ${what}. Try again in ${wait} ${unit}.`, { 'retry-after': String(wait) })
+}
+
+const CODE_WHERE = 'The setup code is printed in the manager output (its terminal or log) when it starts.'
+
 export class AuthService {
   private readonly now: () => Date
   /** A real hash to verify against when the email is unknown, so timing does not reveal which emails exist. */
@@ -54,8 +63,25 @@ export class AuthService {
     this.now = deps.now ?? (() => new Date())
   }
 
-  /** The first account becomes an approved admin and is signed in; later ones wait for approval. */
-  async register(input: Credentials): Promise<{ user: PublicUser; sessionId: string | null }> {
+  /** Whether the first account is still to be made, and whether this client needs the setup code for it. */
+  setupState(clientKey: string): SetupState {
+    const needsFirstAccount = this.deps.users.count() === 0
+    return { needsFirstAccount, setupCodeRequired: needsFirstAccount && !isLoopbackClient(clientKey) }
+  }
+
+  /** The code to print at start, while the first account is still to be made. */
+  pendingSetupCode(): string | null {
+    return this.deps.users.count() === 0 ? this.deps.setupCode.value : null
+  }
+
+  /**
+   * The first account becomes an approved admin and is signed in; later ones wait for approval.
+   * The first one needs a client on this machine or the setup code, so nobody else on the
+   * network can claim a fresh manager.
+   */
+  async register(input: Registration, clientKey: string): Promise<{ user: PublicUser; sessionId: string | null }> {
+    const wait = this.deps.registerThrottle.take(clientKey)
+    if (wait > 0) throw tooManyAttempts(wait, 'registrations from this address')
     const { email, password } = validCredentials(input)
     const passwordHash = await this.deps.hasher.hash(password)
     const user = this.deps.users.exclusive(() => {
@@ -63,13 +89,17 @@ export class AuthService {
         throw conflict('email-taken', 'An account with this email already exists. Sign in instead.')
       }
       const first = this.deps.users.count() === 0
-      return this.deps.users.insert({
+      if (first) this.checkFirstAccount(input.setupCode, clientKey)
+      const inserted = this.deps.users.insert({
         email,
         passwordHash,
         isAdmin: first,
         status: first ? 'approved' : 'pending',
         createdAt: this.now().toISOString(),
       })
+      // One use only, whoever made the first account.
+      if (first) this.deps.setupCode.consume()
+      return inserted
     })
     if (user.status === 'pending') this.publishPendingCount()
     return { user: toPublicUser(user), sessionId: user.status === 'approved' ? this.openSession(user.id) : null }
@@ -77,25 +107,21 @@ export class AuthService {
 
   async login(input: Credentials, clientKey: string): Promise<SignedIn> {
     const email = normalizeEmail(input.email)
-    const limits: [LoginThrottle, string][] = [
-      [this.deps.throttle, email],
-      [this.deps.clientThrottle, clientKey],
-    ]
-    const wait = Math.max(...limits.map(([throttle, key]) => throttle.retryAfterSeconds(key)))
-    if (wait > 0) {
-      throw new AppError(429, 'too-many-attempts', `Too many failed sign-ins. Try again in ${wait} seconds.`, {
-        'retry-after': String(wait),
-      })
-    }
+    // The attempt counts as a failure from here on, until the password proves right.
+    const wait = this.deps.throttle.begin(email, clientKey)
+    if (wait > 0) throw tooManyAttempts(wait, 'failed sign-ins')
     const user = this.deps.users.findByEmail(email)
     const matches = await this.deps.hasher.verify(input.password, user?.passwordHash ?? (await this.decoy()))
     if (user === null || !matches) {
-      limits.forEach(([throttle, key]) => throttle.recordFailure(key))
       throw new AppError(401, 'invalid-credentials', 'That email and password do not match an account.')
     }
-    limits.forEach(([throttle, key]) => throttle.reset(key))
     const refused = statusError(user)
-    if (refused !== null) throw refused
+    if (refused !== null) {
+      // A pending or disabled account proves nothing about this client: earlier failures stay counted.
+      this.deps.throttle.notAFailure(email, clientKey)
+      throw refused
+    }
+    this.deps.throttle.signedIn(email, clientKey)
     return { user: toPublicUser(user), sessionId: this.openSession(user.id) }
   }
 
@@ -114,6 +140,18 @@ export class AuthService {
     const refused = statusError(user)
     if (refused !== null) throw refused
     return toPublicUser(user)
+  }
+
+  /** Runs inside the users lock, so the code is checked and used up by exactly one registration. */
+  private checkFirstAccount(code: string | undefined, clientKey: string): void {
+    if (!isLoopbackClient(clientKey)) {
+      if (code === undefined || code.trim() === '') {
+        throw forbidden('setup-code-required', `The first account needs the setup code when it is made from another machine. ${CODE_WHERE}`)
+      }
+      if (!this.deps.setupCode.matches(code)) {
+        throw forbidden('setup-code-invalid', `That setup code is not right. ${CODE_WHERE}`)
+      }
+    }
   }
 
   private openSession(userId: number): string {

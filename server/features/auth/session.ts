@@ -18,7 +18,7 @@ function bearerToken(header: string | undefined): string | undefined {
  * Sessions as a plugin: a signed JWT naming a server-side session, carried in an httpOnly cookie
  * or a Bearer header. Routes opt in with `{ auth: true }` or `{ admin: true }` and receive `user`.
  */
-export function sessionPlugin(auth: AuthService, secret: string) {
+export function sessionPlugin(auth: AuthService, secret: string, clientAddress?: (request: Request) => string | undefined) {
   const verified = new VerifiedTokens()
   return new Elysia({ name: 'session' })
     .use(jwt({ name: 'sessionToken', secret, schema: claims, exp: `${SESSION_TTL_SECONDS}s` }))
@@ -34,7 +34,7 @@ export function sessionPlugin(auth: AuthService, secret: string) {
         return payload.sid
       }
       return {
-        clientKey: server?.requestIP(request)?.address ?? 'local',
+        clientKey: clientAddress?.(request) ?? server?.requestIP(request)?.address ?? 'local',
         readSessionId,
         /** Signs the session into a token, sets the cookie, and returns what login answers. */
         startSession: async ({ user, sessionId }: SignedIn) => {

@@ -1,9 +1,9 @@
 import {
   appendFileSync,
+  chmodSync,
   closeSync,
   copyFileSync,
   existsSync,
-  mkdirSync,
   openSync,
   readSync,
   renameSync,
@@ -13,6 +13,7 @@ import {
   watch,
 } from 'node:fs'
 import { join } from 'node:path'
+import { ensurePrivateDir, openPrivateFile, PRIVATE_FILE_MODE } from '../../private-files'
 
 /** The log files of model servers, one per profile under MLX_MANAGER_HOME/logs, behind a seam for tests. */
 export interface LogFiles {
@@ -40,7 +41,7 @@ export function createLogFiles(dir: string, keep = 3): LogFiles {
   return {
     path,
     openForRun(profileId) {
-      mkdirSync(dir, { recursive: true })
+      ensurePrivateDir(dir)
       const file = path(profileId)
       if (existsSync(file) && statSync(file).size > 0) {
         shift(file)
@@ -48,14 +49,14 @@ export function createLogFiles(dir: string, keep = 3): LogFiles {
       }
       // O_APPEND: the engine's writes and the manager's notes never overwrite each other, and a
       // copy-truncate rotation makes the engine continue at the start of the emptied file.
-      return openSync(file, 'a')
+      return openPrivateFile(file, 'a')
     },
     close(fd) {
       closeSync(fd)
     },
     append(file, text) {
-      mkdirSync(dir, { recursive: true })
-      appendFileSync(file, text)
+      ensurePrivateDir(dir)
+      appendFileSync(file, text, { mode: PRIVATE_FILE_MODE })
     },
     size(file) {
       try {
@@ -80,6 +81,7 @@ export function createLogFiles(dir: string, keep = 3): LogFiles {
     copyTruncate(file) {
       shift(file)
       copyFileSync(file, `${file}.1`)
+      chmodSync(`${file}.1`, PRIVATE_FILE_MODE)
       truncateSync(file, 0)
     },
     watch(file, onChange) {

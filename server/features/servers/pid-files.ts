@@ -1,6 +1,7 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { ENGINE_NAMES, type EngineName } from '../../../shared/profiles'
+import { ensurePrivateDir, writePrivateFile } from '../../private-files'
 
 /** What the manager needs to find, check and adopt (or clean up) a server after it restarts. */
 export interface PidRecord {
@@ -56,9 +57,9 @@ export function createPidFiles(dir: string): PidFiles {
   const path = (profileId: number) => join(dir, `profile-${profileId}.json`)
   return {
     write(record) {
-      mkdirSync(dir, { recursive: true })
+      ensurePrivateDir(dir)
       const target = path(record.profileId)
-      writeFileSync(`${target}.tmp`, JSON.stringify(record, null, 2))
+      writePrivateFile(`${target}.tmp`, JSON.stringify(record, null, 2))
       renameSync(`${target}.tmp`, target)
     },
     list() {
