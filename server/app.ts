@@ -18,7 +18,8 @@ import { createDownloadRepository } from './features/downloads/repository'
 import { DownloadService } from './features/downloads/service'
 import { argon2idHasher, type PasswordHasher } from './features/auth/passwords'
 import { AuthService } from './features/auth/service'
-import { sessionPlugin } from './features/auth/session'
+import { AccessWatch } from './features/auth/access-watch'
+import { SessionTokens, sessionPlugin, sessionSigner } from './features/auth/session'
 import { createSessionRepository } from './features/auth/sessions'
 import { SetupCode } from './features/auth/setup-code'
 import { LoginThrottle, RegisterThrottle } from './features/auth/throttle'
@@ -45,6 +46,7 @@ import { userRoutes } from './features/users'
 import { createUserRepository } from './features/users/repository'
 import { UserAdminService } from './features/users/service'
 import { webRoutes } from './features/web'
+import { httpEdge } from './http/edge'
 import { errorHandler } from './http/error-handler'
 
 export interface AppDeps {
@@ -73,7 +75,9 @@ export interface AppDeps {
 export function createApp(deps: AppDeps) {
   const bus = new EventBus()
   const users = createUserRepository(deps.db)
-  const sessions = createSessionRepository(deps.db)
+  // Streams end when their session does: the watch hears of every removed session and account change.
+  const watch: AccessWatch = new AccessWatch((sessionId) => auth.authenticate(sessionId), bus)
+  const sessions = watch.watchSessions(createSessionRepository(deps.db))
   const hasher = deps.hasher ?? argon2idHasher
   const nowMs = () => (deps.now?.() ?? new Date()).getTime()
   const auth = new AuthService({
@@ -88,7 +92,8 @@ export function createApp(deps: AppDeps) {
   })
   const userAdmin = new UserAdminService({ users, sessions, hasher, bus })
   const memory = new MemorySampler(bus, deps.readMemory ?? (() => readSystemMemory()))
-  const session = sessionPlugin(auth, deps.secret, deps.clientAddress)
+  const tokens = new SessionTokens(auth, sessionSigner(deps.secret))
+  const session = sessionPlugin(auth, tokens, deps.clientAddress)
   const hub = createHubClient({ endpoint: deps.config.hfEndpoint, token: () => deps.config.hfToken, fetch: deps.hubFetch })
   const downloads = new DownloadService({
     repo: createDownloadRepository(deps.db),
@@ -111,7 +116,7 @@ export function createApp(deps: AppDeps) {
   recordModelUseOnReady(bus, serving, models)
   const metrics = new MetricsService({ repo: createMetricsRepository(deps.db), bus })
   const chat = new ChatService({
-    profiles: serving.profiles,
+    profiles: serving.views,
     servers: serving.supervisor,
     upstream: deps.chat?.upstream ?? httpUpstream,
     metrics,
@@ -125,17 +130,18 @@ export function createApp(deps: AppDeps) {
 
   const app = new Elysia()
     .use(errorHandler(deps.logger))
+    .use(httpEdge({ config: deps.config, signedIn: (request) => tokens.signedIn(request) }))
     .use(healthRoutes(deps.config.version))
     .use(authRoutes(auth, session))
     .use(userRoutes(userAdmin, session))
     .use(systemRoutes(memory, session))
-    .use(eventRoutes({ bus, auth, users: userAdmin, memory, heartbeatMs: deps.heartbeatMs }, session))
+    .use(eventRoutes({ bus, auth, users: userAdmin, memory, watch, availableToMembers: (id) => serving.profiles.find(id)?.availableToMembers === true, heartbeatMs: deps.heartbeatMs }, session))
     .use(downloadRoutes(downloads, session))
     .use(modelRoutes(models, session))
     .use(catalogRoutes(catalog, session))
-    .use(serving.routes(session, deps.heartbeatMs))
+    .use(serving.routes(session, watch, deps.heartbeatMs))
     .use(templateRoutes(new TemplateService({ disk: nodeTemplateDisk, dir: templatesFolder(deps.config.home) }), session))
-    .use(chatRoutes(chat, session, deps.chat?.heartbeatMs))
+    .use(chatRoutes(chat, session, watch, deps.chat?.heartbeatMs))
     .use(metricsRoutes(metrics, session))
     .use(webRoutes(deps.config.webDist))
 

@@ -19,6 +19,8 @@ export interface Config {
   enginePath: string[]
   /** Where the built web app lives; the manager serves it with an SPA fallback. */
   webDist: string
+  /** Extra names the manager answers to in the Host header (MLX_MANAGER_ALLOWED_HOSTS), lower case. */
+  allowedHosts: string[]
   version: string
 }
 
@@ -71,6 +73,20 @@ function savedToken(path: string): string | null {
   }
 }
 
+/** A comma list of host names or addresses, as a client writes them in the Host header (no port, no scheme). */
+function parseAllowedHosts(raw: string): string[] {
+  const names = raw
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '')
+  for (const name of names) {
+    if (!/^(\[[0-9a-f:.]+\]|[0-9a-f:]+:[0-9a-f:.]*|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)$/.test(name)) {
+      throw new ConfigError(`MLX_MANAGER_ALLOWED_HOSTS lists host names or addresses separated by commas (such as mac-studio.local,192.168.1.20), not "${name}".`)
+    }
+  }
+  return names.map((name) => (name.includes(':') && !name.startsWith('[') ? `[${name}]` : name))
+}
+
 /** Reads and checks the environment; throws ConfigError with a sentence a person can act on. */
 export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
   const hostRaw = nonEmpty(env, 'HOST')
@@ -96,6 +112,7 @@ export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
       .filter((dir) => dir !== '')
       .map((dir) => absoluteDir(dir, 'MLX_MANAGER_ENGINE_PATH')),
     webDist: webDistRaw === undefined ? join(projectRoot(), 'web', 'dist') : absoluteDir(webDistRaw, 'MLX_MANAGER_WEB_DIST'),
+    allowedHosts: parseAllowedHosts(nonEmpty(env, 'MLX_MANAGER_ALLOWED_HOSTS') ?? ''),
     version,
   }
 }

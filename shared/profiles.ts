@@ -95,6 +95,8 @@ export interface Profile {
   pinned: boolean
   /** Start the server again (with backoff) when it crashes after being ready. */
   restartOnCrash: boolean
+  /** Approved members may see this profile and chat with it (which may start its server); admins always may. */
+  availableToMembers: boolean
   createdAt: string
   updatedAt: string
 }
@@ -123,6 +125,7 @@ export const PROFILE_DEFAULTS = {
   idleTimeoutMinutes: null,
   pinned: false,
   restartOnCrash: false,
+  availableToMembers: false,
 } as const satisfies Partial<ProfileFields>
 
 export interface FieldProblem {

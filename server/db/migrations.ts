@@ -104,4 +104,8 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX chat_requests_profile ON chat_requests(profile_id, id);
   `,
+  // Roles: which profiles approved members may see and chat with.
+  `
+  ALTER TABLE profiles ADD COLUMN available_to_members INTEGER NOT NULL DEFAULT 0;
+  `,
 ]

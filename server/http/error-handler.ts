@@ -1,5 +1,4 @@
 import { Elysia, ValidationError } from 'elysia'
-import { bodyTooLarge } from './body-limit'
 import { AppError, envelope } from './errors'
 
 type Logger = Pick<Console, 'error'>
@@ -23,20 +22,6 @@ function describeValidation(error: ValidationError): string {
  */
 export function errorHandler(logger: Logger = console) {
   return new Elysia({ name: 'error-handler' })
-    .onRequest(({ request }) => {
-      // Refuse large bodies before anything reads them. Bun.serve's socket limit is the largest
-      // any route takes, so the per-route cap lives here, from the declared length; a body sent
-      // without one (chunked) could get past it, so one is required.
-      const declared = request.headers.get('content-length')
-      if (declared === null) {
-        if (request.headers.get('transfer-encoding') !== null) {
-          throw new AppError(411, 'length-required', 'Send the request body with a Content-Length header.')
-        }
-        return
-      }
-      const refused = bodyTooLarge(request.method, request.url, Number(declared))
-      if (refused !== null) throw refused
-    })
     .onError({ as: 'global' }, ({ code, error, set }) => {
       if (error instanceof AppError) {
         set.status = error.status

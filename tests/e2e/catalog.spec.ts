@@ -123,6 +123,40 @@ test('model cards are sanitised: no script, handler or javascript: link survives
   expect(dialogs).toEqual([])
 })
 
+test('images from other sites on a model card load only after a click, and the page breaks no CSP rule', async ({ page }) => {
+  // Every CSP violation the page reports. The hostile card's onerror attribute is the one inline
+  // script the policy is there to stop (script-src-attr); nothing the app itself needs may be blocked.
+  const violations: string[] = []
+  await page.exposeFunction('reportViolation', (line: string) => violations.push(line))
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      void (window as unknown as { reportViolation: (line: string) => void }).reportViolation(`${event.effectiveDirective} ${event.blockedURI}`)
+    })
+  })
+  // The image host is answered here, so the test never leaves the machine; it counts the fetches.
+  const fetched: string[] = []
+  await page.route('https://images.example.invalid/**', async (route) => {
+    fetched.push(route.request().url())
+    await route.fulfill({ status: 200, contentType: 'image/svg+xml', body: '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"/>' })
+  })
+  const response = await page.goto('/catalog')
+  expect(response?.headers()['content-security-policy']).toContain("script-src 'self'")
+  expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'")
+  await registerAdmin(page)
+  const catalog = new CatalogPage(page)
+  await catalog.open()
+  await catalog.search('Qwen2.5-7B-Instruct-4bit')
+  await catalog.openModel('mlx-community/Qwen2.5-7B-Instruct-4bit')
+  const card = page.getByTestId('model-readme')
+  await expect(card.locator('img[alt="throughput chart"]')).toHaveCount(1)
+  await expect(card.locator('img[alt="throughput chart"]')).not.toHaveAttribute('src', /.*/)
+  expect(fetched).toEqual([])
+  await page.getByTestId('model-card-images').click()
+  await expect(card.locator('img[alt="throughput chart"]')).toHaveAttribute('src', 'https://images.example.invalid/chart.png')
+  await expect.poll(() => fetched).toEqual(['https://images.example.invalid/chart.png'])
+  expect(violations.filter((line) => line !== 'script-src-attr inline')).toEqual([])
+})
+
 test.describe('with a hub that rate-limits every request', () => {
   test.use({ hubFault: 'rate-limit' })
 

@@ -93,7 +93,7 @@ describe('sessions', () => {
 
   test('logout without a session still succeeds and clears the cookie', async () => {
     const app = createTestApp()
-    const response = await app.call('POST', '/api/auth/logout', { cookie: 'mlx_session=garbage' })
+    const response = await app.call('POST', '/api/auth/logout', { cookie: 'mlx_session=garbage', headers: { origin: 'http://localhost' } })
     expect(response.status).toBe(200)
     expect(response.headers.get('set-cookie')).toContain('mlx_session=;')
   })

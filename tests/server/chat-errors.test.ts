@@ -56,14 +56,14 @@ describe('POST /api/chat refuses what it cannot do, before streaming', () => {
     expect((await errorOf(response)).code).toBe('profile-not-found')
   })
 
-  test('a stopped server is 409 server-not-running, pointing at the Servers screen', async () => {
+  test('a stopped server is 409 server-not-running, saying the chat can start it', async () => {
     const s = await setUp()
     const profile = await s.profile({ name: 'idle', model: 'standin/400tps' })
     const response = await post(s, { profileId: profile.id, messages: hello })
     expect(response.status).toBe(409)
     const error = await errorOf(response)
     expect(error.code).toBe('server-not-running')
-    expect(error.message).toContain('Servers screen')
+    expect(error.message).toContain('Start it from the chat')
   })
 
   test('a server still loading is 409 server-starting with a retry hint', async () => {

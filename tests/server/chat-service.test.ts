@@ -9,8 +9,10 @@ const profile: Profile = { ...PROFILE_DEFAULTS, id: 1, name: 'p', model: 'org/mo
 const status = { profileId: 1, state: 'ready', baseUrl: 'http://127.0.0.1:8001/v1' } as ServerStatus
 
 function service(open: (url: string, body: unknown, signal: AbortSignal) => Promise<Response>, records: ChatRequestRecord[] = []) {
-  return new ChatService({ profiles: { get: () => profile }, servers: { get: () => status }, upstream: { open }, metrics: { record: (r) => records.push(r) }, idleTimeoutMs: 200 })
+  return new ChatService({ profiles: { usable: () => profile }, servers: { get: () => status, start: () => Promise.resolve(status), isActive: () => true }, upstream: { open }, metrics: { record: (r) => records.push(r) }, idleTimeoutMs: 200 })
 }
+
+const ADMIN_VIEWER = { id: 1, isAdmin: true }
 
 const frames = (...chunks: unknown[]) => chunks.map((chunk) => `data: ${typeof chunk === 'string' ? chunk : JSON.stringify(chunk)}\n\n`).join('')
 
@@ -27,7 +29,7 @@ describe('ChatService', () => {
       sent.push({ url, body })
       return Promise.resolve(new Response(frames({ choices: [{ delta: {}, finish_reason: 'stop' }] }, '[DONE]')))
     })
-    await collect(chat.reply(chat.open({ profileId: 1, messages: [{ role: 'user', content: 'hi' }] }), new AbortController().signal))
+    await collect(chat.reply(chat.open({ profileId: 1, messages: [{ role: 'user', content: 'hi' }] }, ADMIN_VIEWER), new AbortController().signal))
     expect(sent[0]).toEqual({
       url: 'http://127.0.0.1:8001/v1/chat/completions',
       body: {
@@ -41,17 +43,17 @@ describe('ChatService', () => {
       },
     })
     const own = [{ role: 'system' as const, content: 'Mine.' }, { role: 'user' as const, content: 'hi' }]
-    await collect(chat.reply(chat.open({ profileId: 1, messages: own, temperature: 0, topP: 0.5, maxTokens: 7, stop: ['\n'] }), new AbortController().signal))
+    await collect(chat.reply(chat.open({ profileId: 1, messages: own, temperature: 0, topP: 0.5, maxTokens: 7, stop: ['\n'] }, ADMIN_VIEWER), new AbortController().signal))
     expect(sent[1]?.body).toMatchObject({ messages: own, temperature: 0, top_p: 0.5, max_tokens: 7, stop: ['\n'] })
   })
 
   test('without usage from the engine, chunks are counted; an error chunk ends the stream', async () => {
     const records: ChatRequestRecord[] = []
     const chat = service(() => Promise.resolve(new Response(frames({ choices: [{ delta: { content: 'a' } }] }, { choices: [{ delta: { content: 'b' } }] }, { choices: [{ delta: {}, finish_reason: 'stop' }] }, '[DONE]'))), records)
-    const events = await collect(chat.reply(chat.open({ profileId: 1, messages: [{ role: 'user', content: 'hi' }] }), new AbortController().signal))
+    const events = await collect(chat.reply(chat.open({ profileId: 1, messages: [{ role: 'user', content: 'hi' }] }, ADMIN_VIEWER), new AbortController().signal))
     expect(events.find((e) => e.type === 'metrics')?.data).toMatchObject({ completionTokens: 2, promptTokens: null })
     const failing = service(() => Promise.resolve(new Response(frames({ error: { message: 'out of memory' } }))), records)
-    const failed = await collect(failing.reply(failing.open({ profileId: 1, messages: [{ role: 'user', content: 'hi' }] }), new AbortController().signal))
+    const failed = await collect(failing.reply(failing.open({ profileId: 1, messages: [{ role: 'user', content: 'hi' }] }, ADMIN_VIEWER), new AbortController().signal))
     expect(failed).toEqual([{ type: 'error', data: { code: 'engine-error', message: 'p reported an error: out of memory' } }])
     expect(records.map((r) => r.errorCode)).toEqual([null, 'engine-error'])
   })
@@ -62,7 +64,7 @@ describe('ChatService', () => {
       upstreamSignal = signal
       return Promise.resolve(new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode(frames({ choices: [{ delta: { content: 'x' } }] }))) })))
     })
-    const events = await collect(silent.reply(silent.open({ profileId: 1, messages: [{ role: 'user', content: 'hi' }] }), new AbortController().signal))
+    const events = await collect(silent.reply(silent.open({ profileId: 1, messages: [{ role: 'user', content: 'hi' }] }, ADMIN_VIEWER), new AbortController().signal))
     expect(events.map((e) => e.type)).toEqual(['token', 'error'])
     expect(events[1]?.data).toMatchObject({ code: 'engine-timeout' })
 
@@ -72,7 +74,7 @@ describe('ChatService', () => {
       upstreamSignal = signal
       return Promise.resolve(new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode(frames({ choices: [{ delta: { content: 'x' } }] }))) })))
     }, records)
-    const stream = chat.reply(chat.open({ profileId: 1, messages: [{ role: 'user', content: 'hi' }] }), client.signal)
+    const stream = chat.reply(chat.open({ profileId: 1, messages: [{ role: 'user', content: 'hi' }] }, ADMIN_VIEWER), client.signal)
     expect((await stream.next()).value).toEqual({ type: 'token', data: { text: 'x' } })
     const rest = collect(stream)
     client.abort()

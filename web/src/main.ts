@@ -1,3 +1,5 @@
+// First: styles created from here on carry the page's CSP nonce.
+import './csp-nonce'
 import { createPinia } from 'pinia'
 import { createApp } from 'vue'
 import App from './App.vue'

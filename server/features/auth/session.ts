@@ -9,36 +9,82 @@ export const SESSION_COOKIE = 'mlx_session'
 
 const claims = t.Object({ sub: t.String(), sid: t.String() })
 
-function bearerToken(header: string | undefined): string | undefined {
+function bearerToken(header: string | null | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '')
   return match?.[1]
+}
+
+/** The session cookie's value from a raw Cookie header (the edge reads it before Elysia parses cookies). */
+export function sessionCookieOf(cookieHeader: string | null): string | undefined {
+  for (const part of (cookieHeader ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=')
+    if (name === SESSION_COOKIE) return decodeURIComponent(value.join('='))
+  }
+  return undefined
+}
+
+interface TokenSigner {
+  sign(claims: { sub: string; sid: string }): Promise<string>
+  verify(token: string): Promise<false | { sid: string; exp?: number }>
+}
+
+/**
+ * Turns a token into the session id it names, checking the signature once per token. Used by the
+ * routes (through the plugin) and by the HTTP edge, which must know who is asking before a body is read.
+ */
+export class SessionTokens {
+  private readonly verified = new VerifiedTokens()
+
+  constructor(
+    private readonly auth: AuthService,
+    readonly signer: TokenSigner,
+  ) {}
+
+  async sessionId(token: string | undefined): Promise<string> {
+    if (typeof token !== 'string' || token === '') throw unauthorized()
+    const known = this.verified.sessionId(token)
+    if (known !== undefined) return known
+    const payload = await this.signer.verify(token)
+    if (payload === false) throw unauthorized()
+    this.verified.remember(token, payload.sid, payload.exp)
+    return payload.sid
+  }
+
+  /** True when the request carries a token of a live session of an approved account. */
+  async signedIn(request: Request): Promise<boolean> {
+    const token = bearerToken(request.headers.get('authorization')) ?? sessionCookieOf(request.headers.get('cookie'))
+    try {
+      this.auth.authenticate(await this.sessionId(token))
+      return true
+    } catch {
+      return false
+    }
+  }
+}
+
+/** The signer for session tokens: a JWT over the manager's secret that expires with the session. */
+export function sessionSigner(secret: string): TokenSigner {
+  const plugin = jwt({ name: 'sessionToken', secret, schema: claims, exp: `${SESSION_TTL_SECONDS}s` })
+  return (plugin as unknown as { decorator: { sessionToken: TokenSigner } }).decorator.sessionToken
 }
 
 /**
  * Sessions as a plugin: a signed JWT naming a server-side session, carried in an httpOnly cookie
  * or a Bearer header. Routes opt in with `{ auth: true }` or `{ admin: true }` and receive `user`.
  */
-export function sessionPlugin(auth: AuthService, secret: string, clientAddress?: (request: Request) => string | undefined) {
-  const verified = new VerifiedTokens()
+export function sessionPlugin(auth: AuthService, tokens: SessionTokens, clientAddress?: (request: Request) => string | undefined) {
   return new Elysia({ name: 'session' })
-    .use(jwt({ name: 'sessionToken', secret, schema: claims, exp: `${SESSION_TTL_SECONDS}s` }))
-    .derive({ as: 'global' }, ({ sessionToken, cookie, headers, request, server }) => {
-      const readSessionId = async () => {
-        const token = bearerToken(headers.authorization) ?? cookie[SESSION_COOKIE]?.value
-        if (typeof token !== 'string' || token === '') throw unauthorized()
-        const known = verified.sessionId(token)
-        if (known !== undefined) return known
-        const payload = await sessionToken.verify(token)
-        if (payload === false) throw unauthorized()
-        verified.remember(token, payload.sid, payload.exp)
-        return payload.sid
+    .derive({ as: 'global' }, ({ cookie, headers, request, server }) => {
+      const readSessionId = () => {
+        const fromCookie = cookie[SESSION_COOKIE]?.value
+        return tokens.sessionId(bearerToken(headers.authorization) ?? (typeof fromCookie === 'string' ? fromCookie : undefined))
       }
       return {
         clientKey: clientAddress?.(request) ?? server?.requestIP(request)?.address ?? 'local',
         readSessionId,
         /** Signs the session into a token, sets the cookie, and returns what login answers. */
         startSession: async ({ user, sessionId }: SignedIn) => {
-          const token = await sessionToken.sign({ sub: String(user.id), sid: sessionId })
+          const token = await tokens.signer.sign({ sub: String(user.id), sid: sessionId })
           cookie[SESSION_COOKIE]?.set({
             value: token,
             httpOnly: true,

@@ -1,7 +1,8 @@
 import { Elysia } from 'elysia'
 import type { ChatEvent } from '../../../shared/chat'
+import type { AccessWatch } from '../auth/access-watch'
 import type { sessionPlugin } from '../auth/session'
-import { chatRequest } from './model'
+import { chatRequest, chatStartRequest } from './model'
 import type { ChatService } from './service'
 
 /** Silence after which a reply gets a `ping` event: well inside Bun's 30 s idle timeout. */
@@ -21,7 +22,7 @@ const PING = frame({ type: 'ping', data: {} })
  * says nothing while it reads a long prompt, and Bun closes a connection idle for 30 s); checking
  * a timestamp per event costs less than racing a timer against every token.
  */
-function sseBody(events: AsyncIterable<ChatEvent>, heartbeatMs: number): ReadableStream {
+function sseBody(events: AsyncIterable<ChatEvent>, heartbeatMs: number, onEnd: () => void): ReadableStream {
   const source: { type: 'direct'; pull: (controller: DirectController) => Promise<void> } = {
     type: 'direct',
     async pull(controller) {
@@ -40,6 +41,7 @@ function sseBody(events: AsyncIterable<ChatEvent>, heartbeatMs: number): Readabl
         }
       } finally {
         clearInterval(heartbeat)
+        onEnd()
       }
       controller.close()
     },
@@ -54,14 +56,21 @@ interface DirectController {
   close(): void
 }
 
-export function chatRoutes(chat: ChatService, session: ReturnType<typeof sessionPlugin>, heartbeatMs = CHAT_HEARTBEAT_MS) {
-  return new Elysia({ prefix: '/api' }).use(session).post(
-    '/chat',
-    ({ body, request }) => {
-      // open() throws before the stream exists, so refusals are plain HTTP errors, not a stream.
-      const plan = chat.open(body)
-      return new Response(sseBody(chat.reply(plan, request.signal), heartbeatMs), { headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } })
-    },
-    { auth: true, body: chatRequest },
-  )
+export function chatRoutes(chat: ChatService, session: ReturnType<typeof sessionPlugin>, watch: AccessWatch, heartbeatMs = CHAT_HEARTBEAT_MS) {
+  return new Elysia({ prefix: '/api' })
+    .use(session)
+    .post('/chat/start', async ({ body, user, status }) => status(202, await chat.startServer(user, body.profileId)), { auth: true, body: chatStartRequest })
+    .post(
+      '/chat',
+      ({ body, request, user, sessionId }) => {
+        // open() throws before the stream exists, so refusals are plain HTTP errors, not a stream.
+        const plan = chat.open(body, user)
+        // The answer stops as soon as its user signs out or loses the account.
+        const guard = watch.guard(sessionId, 'user', request.signal)
+        return new Response(sseBody(chat.reply(plan, guard.signal), heartbeatMs, guard.release), {
+          headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+        })
+      },
+      { auth: true, body: chatRequest },
+    )
 }

@@ -70,3 +70,8 @@ export const chatRequest = t.Object(
 )
 
 export type ChatRequestBody = typeof chatRequest.static
+
+export const chatStartRequest = t.Object(
+  { profileId: whole({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, error: 'profileId is the id of a profile, a positive whole number.' }) },
+  { error: 'Send {"profileId": 1} to start the server of a profile you chat with.' },
+)

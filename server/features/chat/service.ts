@@ -2,13 +2,15 @@ import type { ChatEvent, ChatMessage, ChatMetrics, ChatRequest } from '../../../
 import type { Profile } from '../../../shared/profiles'
 import type { ServerStatus } from '../../../shared/servers'
 import { AppError, badRequest, conflict } from '../../http/errors'
+import { serverFor, type Viewer } from '../access/viewer'
 import type { ChatRequestRecord } from '../metrics/repository'
 import { ThinkSplitter } from './think'
 import { engineErrorMessage, sseData, type ChatUpstream } from './upstream'
 
 export interface ChatServiceDeps {
-  profiles: { get(id: number): Profile }
-  servers: { get(profileId: number): ServerStatus }
+  /** The profile the viewer wants, refused when it is not available to them. */
+  profiles: { usable(viewer: Viewer, id: number): Profile }
+  servers: { get(profileId: number): ServerStatus; start(profileId: number): Promise<ServerStatus>; isActive(profileId: number): boolean }
   upstream: ChatUpstream
   metrics: { record(record: ChatRequestRecord): void }
   now?: () => Date
@@ -58,9 +60,19 @@ export class ChatService {
     this.idleTimeoutMs = deps.idleTimeoutMs ?? 120_000
   }
 
+  /**
+   * Starts the server of a profile the viewer may chat with: the one way a member starts anything.
+   * A server already starting or running is not an error here; the caller follows its state.
+   */
+  async startServer(viewer: Viewer, profileId: number): Promise<ServerStatus> {
+    this.deps.profiles.usable(viewer, profileId)
+    const status = this.deps.servers.isActive(profileId) ? this.deps.servers.get(profileId) : await this.deps.servers.start(profileId)
+    return serverFor(viewer, status)
+  }
+
   /** Everything that can be refused is refused here, before the event stream opens. */
-  open(request: ChatRequest): ChatPlan {
-    const profile = this.deps.profiles.get(request.profileId)
+  open(request: ChatRequest, viewer: Viewer): ChatPlan {
+    const profile = this.deps.profiles.usable(viewer, request.profileId)
     if (NOT_CHAT.has(profile.modelType)) {
       throw badRequest('not-a-chat-model', `${profile.name} serves a ${profile.modelType} model, which does not chat. Pick a language model profile.`)
     }
@@ -72,7 +84,7 @@ export class ChatService {
       throw new AppError(409, 'server-starting', `${profile.name} is still loading its model. Try again in a few seconds.`, { 'retry-after': '2' })
     }
     if (status.state !== 'ready') {
-      throw conflict('server-not-running', `The server for ${profile.name} is not running (${status.state}). Start it on the Servers screen, then send again.`)
+      throw conflict('server-not-running', `The server for ${profile.name} is not running (${status.state}). Start it from the chat, then send again.`)
     }
     const systemPrompt = request.systemPrompt ?? profile.systemPrompt ?? ''
     const messages = systemPrompt === '' || request.messages.some((m) => m.role === 'system')

@@ -7,9 +7,9 @@ export function downloadRoutes(downloads: DownloadService, session: ReturnType<t
   return new Elysia({ prefix: '/api/downloads' })
     .use(session)
     .get('/', () => downloads.list(), { auth: true })
-    .post('/', async ({ body, user, status }) => status(202, await downloads.create(body, user.id)), { auth: true, body: newDownload })
+    .post('/', async ({ body, user, status }) => status(202, await downloads.create(body, user.id)), { admin: true, body: newDownload })
     .get('/:id', ({ params }) => downloads.get(params.id), { auth: true, params: downloadIdParams })
-    .post('/:id/pause', ({ params }) => downloads.pause(params.id), { auth: true, params: downloadIdParams })
-    .post('/:id/resume', ({ params }) => downloads.resume(params.id), { auth: true, params: downloadIdParams })
-    .post('/:id/cancel', ({ params }) => downloads.cancel(params.id), { auth: true, params: downloadIdParams })
+    .post('/:id/pause', ({ params }) => downloads.pause(params.id), { admin: true, params: downloadIdParams })
+    .post('/:id/resume', ({ params }) => downloads.resume(params.id), { admin: true, params: downloadIdParams })
+    .post('/:id/cancel', ({ params }) => downloads.cancel(params.id), { admin: true, params: downloadIdParams })
 }

@@ -1,4 +1,5 @@
 import { t } from 'elysia'
+import { idParam } from '../../http/ids'
 
 /** The model id and revision are checked in the service (with a sentence); here only their size. */
 export const newDownload = t.Object({
@@ -7,7 +8,7 @@ export const newDownload = t.Object({
 })
 
 export const downloadIdParams = t.Object({
-  id: t.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, error: 'A download id is a positive whole number.' }),
+  id: idParam('A download'),
 })
 
 export type NewDownload = typeof newDownload.static

@@ -1,6 +1,8 @@
 import { Elysia, sse } from 'elysia'
 import type { ServerEvent } from '../../../shared/events'
 import type { sessionPlugin } from '../auth/session'
+import { eventFor } from '../access/events'
+import type { AccessWatch } from '../auth/access-watch'
 import type { AuthService } from '../auth/service'
 import type { UserAdminService } from '../users/service'
 import type { MemorySampler } from '../system/sampler'
@@ -12,6 +14,9 @@ export interface EventRouteDeps {
   auth: AuthService
   users: UserAdminService
   memory: MemorySampler
+  watch: AccessWatch
+  /** Whether members may see a profile (and its server). */
+  availableToMembers: (profileId: number) => boolean
   heartbeatMs?: number
 }
 
@@ -33,18 +38,24 @@ export function eventRoutes(deps: EventRouteDeps, session: ReturnType<typeof ses
         } catch {
           return 'close'
         }
-        if (audience.kind === 'admins') return viewer.isAdmin
-        if (audience.kind === 'user') return audience.userId === viewer.id
-        return true
+        if (audience.kind === 'admins' && !viewer.isAdmin) return false
+        if (audience.kind === 'user' && audience.userId !== viewer.id) return false
+        return eventFor(viewer, event, deps.availableToMembers) ?? false
       }
+      const guard = deps.watch.guard(sessionId, 'user', request.signal)
       const stream = eventStream({
         bus: deps.bus,
         accepts,
         initial,
-        signal: request.signal,
+        // Signing out everywhere or losing the account hangs up at once, even with nothing to deliver.
+        signal: guard.signal,
         heartbeatMs: deps.heartbeatMs ?? 25_000,
       })
-      for await (const item of stream) yield sse({ event: item.type, data: item.data })
+      try {
+        for await (const item of stream) yield sse({ event: item.type, data: item.data })
+      } finally {
+        guard.release()
+      }
     },
     { auth: true },
   )

@@ -1,8 +1,8 @@
 import type { ServerEvent } from '../../../shared/events'
 import type { Delivery, EventBus } from './bus'
 
-/** deliver, skip, deliver and then end the stream, or end it now. */
-export type Verdict = boolean | 'last' | 'close'
+/** deliver, skip, deliver and then end the stream, end it now, or deliver this event instead (the viewer's view of it). */
+export type Verdict = boolean | 'last' | 'close' | ServerEvent
 
 export type StreamItem = ServerEvent | { type: 'ping'; data: Record<string, never> }
 
@@ -33,7 +33,8 @@ export async function* eventStream(options: {
     else if (verdict === 'last') {
       queue.push(delivery.event)
       ending = true
-    } else if (verdict) queue.push(delivery.event)
+    } else if (typeof verdict === 'object') queue.push(verdict)
+    else if (verdict) queue.push(delivery.event)
     notify()
   }, { client: true })
   const heartbeat = setInterval(() => {
@@ -52,6 +53,9 @@ export async function* eventStream(options: {
       else if (ending) break
       else await new Promise<void>((resolve) => (wake = resolve))
     }
+    // What was accepted before the end is still said (a user told their account was disabled
+    // while the same change also ends the stream); a client that left just misses it.
+    for (const item of queue) if (item.type !== 'ping') yield item
   } finally {
     clearInterval(heartbeat)
     unsubscribe()

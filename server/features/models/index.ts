@@ -13,6 +13,6 @@ export function modelRoutes(models: LocalModelService, session: ReturnType<typeo
         await models.remove(params.org, params.name)
         return status(204)
       },
-      { auth: true, params: modelParams },
+      { admin: true, params: modelParams },
     )
 }

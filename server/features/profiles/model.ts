@@ -1,4 +1,5 @@
 import { t } from 'elysia'
+import { idParam } from '../../http/ids'
 import { ENGINE_NAMES, MODEL_TYPES, PROFILE_LIMITS as L } from '../../../shared/profiles'
 
 /**
@@ -36,6 +37,7 @@ const fields = {
   idleTimeoutMinutes: nullable(t.Integer({ error: 'The idle timeout is a whole number of minutes.' })),
   pinned: t.Optional(t.Boolean({ error: 'Pinned is true or false.' })),
   restartOnCrash: t.Optional(t.Boolean({ error: 'Restart on crash is true or false.' })),
+  availableToMembers: t.Optional(t.Boolean({ error: 'Available to members is true or false.' })),
 }
 
 const name = text(L.nameMaxLength, 'The name is text.')
@@ -51,7 +53,7 @@ export const profilePatch = t.Object(
 export const duplicateBody = t.Optional(t.Object({ name: t.Optional(name) }, { error: 'Send {} or {"name": "…"} for the copy.' }))
 
 export const profileIdParams = t.Object({
-  id: t.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, error: 'A profile id is a positive whole number.' }),
+  id: idParam('A profile'),
 })
 
 export const suggestPortQuery = t.Object({

@@ -26,6 +26,7 @@ interface ProfileRow {
   idle_timeout_minutes: number | null
   pinned: number
   restart_on_crash: number
+  available_to_members: number
   created_at: string
   updated_at: string
 }
@@ -65,6 +66,7 @@ function toProfile(row: ProfileRow): Profile {
     idleTimeoutMinutes: row.idle_timeout_minutes,
     pinned: row.pinned === 1,
     restartOnCrash: row.restart_on_crash === 1,
+    availableToMembers: row.available_to_members === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
@@ -94,6 +96,7 @@ const COLUMNS = [
   'idle_timeout_minutes',
   'pinned',
   'restart_on_crash',
+  'available_to_members',
 ] as const
 
 type Value = string | number | null
@@ -124,6 +127,7 @@ function values(fields: ProfileFields): Value[] {
     fields.idleTimeoutMinutes,
     flag(fields.pinned),
     flag(fields.restartOnCrash),
+    flag(fields.availableToMembers),
   ]
 }
 

@@ -1,8 +1,9 @@
 import { t } from 'elysia'
+import { idParam } from '../../http/ids'
 import { LOG_TAIL_MAX_LINES } from '../../../shared/servers'
 
 export const serverParams = t.Object({
-  profileId: t.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, error: 'A profile id is a positive whole number.' }),
+  profileId: idParam('A profile'),
 })
 
 export const startQuery = t.Object({

@@ -2,6 +2,8 @@ import type { Database } from 'bun:sqlite'
 import { join } from 'node:path'
 import { Elysia } from 'elysia'
 import type { Config } from '../../config'
+import { AccessViews } from '../access/views'
+import type { AccessWatch } from '../auth/access-watch'
 import type { sessionPlugin } from '../auth/session'
 import type { EventBus } from '../events/bus'
 import { engineRoutes } from '../engines'
@@ -40,8 +42,8 @@ export interface ServingDeps {
   processes?: ProcessHost
   processTable?: ProcessTable
   engineHost?: EngineHost
-  templateFiles?: TemplateFiles
   installerHost?: InstallerHost
+  templateFiles?: TemplateFiles
   fetch?: (url: string, init?: RequestInit) => Promise<Response>
 }
 
@@ -96,14 +98,16 @@ export function createServing(deps: ServingDeps) {
     logger: deps.logger ?? console,
   })
 
-  function routes(session: ReturnType<typeof sessionPlugin>, heartbeatMs?: number) {
+  const views = new AccessViews({ profiles, servers: supervisor })
+
+  function routes(session: ReturnType<typeof sessionPlugin>, watch: AccessWatch, heartbeatMs?: number) {
     return new Elysia()
-      .use(profileRoutes(profiles, session))
+      .use(profileRoutes(profiles, views, session))
       .use(engineRoutes(engines, session, installer))
-      .use(serverRoutes(supervisor, logs, session, heartbeatMs))
+      .use(serverRoutes(supervisor, logs, views, session, watch, heartbeatMs))
   }
 
-  return { profiles, engines, installer, supervisor, logs, routes }
+  return { profiles, engines, installer, supervisor, logs, views, routes }
 }
 
 export type Serving = ReturnType<typeof createServing>

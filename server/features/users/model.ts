@@ -1,9 +1,10 @@
 import { t } from 'elysia'
+import { idParam } from '../../http/ids'
 import { USER_STATUSES } from '../../../shared/users'
 import { PASSWORD_MAX_LENGTH } from '../../../shared/limits'
 
 export const userIdParams = t.Object({
-  id: t.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, error: 'A user id is a positive whole number.' }),
+  id: idParam('A user'),
 })
 
 export const userPatch = t.Object(

@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia'
-import { existsSync, statSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { extname, join, normalize, sep } from 'node:path'
 import { notFound } from '../../http/errors'
 
@@ -34,6 +35,43 @@ function fileResponse(path: string, urlPath: string): Response {
   return new Response(Bun.file(path), { headers: { 'cache-control': cacheControlFor(urlPath) } })
 }
 
+/**
+ * The app's own page with a fresh nonce: scripts come only from this origin; styles from this
+ * origin or carrying the nonce (the page's first-paint style, and naive-ui's run-time styles,
+ * which the app tags with the nonce it reads from the page). Model-card images are the one thing
+ * from elsewhere, and they load only after a click on the card.
+ */
+export function contentSecurityPolicy(nonce: string): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    `style-src 'self' 'nonce-${nonce}'`,
+    "img-src 'self' data: blob: https:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "worker-src 'self'",
+    "manifest-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ')
+}
+
+/** index.html with the nonce on its inline styles and in a meta tag the app reads at start. */
+export function withNonce(html: string, nonce: string): string {
+  return html
+    .replace(/<style(?=[\s>])/g, `<style nonce="${nonce}"`)
+    .replace('<head>', `<head>\n    <meta name="csp-nonce" content="${nonce}" />`)
+}
+
+function pageResponse(path: string): Response {
+  const nonce = randomBytes(18).toString('base64')
+  return new Response(withNonce(readFileSync(path, 'utf8'), nonce), {
+    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', 'content-security-policy': contentSecurityPolicy(nonce) },
+  })
+}
+
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>MLX Manager</title>
 <p>The web app has not been built yet. Run <code>npm start</code> (or <code>bun run build</code>) and reload.</p>`
 
@@ -47,11 +85,12 @@ export function webRoutes(root: string) {
       throw notFound('not-found', 'There is nothing at this address.')
     }
     const file = resolveStaticFile(root, path)
+    if (file !== null && extname(file) === '.html') return pageResponse(file)
     if (file !== null) return fileResponse(file, path === '/' ? '/index.html' : path)
     const index = join(root, 'index.html')
     // A missing asset is a 404; anything else (model names have dots: /catalog/org/Qwen2.5-7B) is an app route.
     if (ASSET_EXTENSIONS.has(extname(path).toLowerCase())) throw notFound('not-found', `No file ${path} in the web app.`)
     if (!existsSync(index)) return new Response(NOT_BUILT, { status: 503, headers: { 'content-type': 'text/html' } })
-    return fileResponse(index, '/index.html')
+    return pageResponse(index)
   })
 }
