@@ -1,0 +1,71 @@
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { homedir, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CONSTRAINTS } from '../../server/features/engines/constraints'
+import { INSTALL_MARKER, MANAGED, buildEnvironment, detectPlatform, fileSha256, findPython } from '../../server/features/engines/installer'
+import { systemInstallerHost } from '../../server/features/engines/installer-host'
+import type { RepoSpec } from '../fixtures/hub/types'
+
+const BUILD_SCRIPT = join(import.meta.dir, '../fixtures/engine/tiny-model/build.py')
+
+/**
+ * mlx_lm.server's environment, made by the manager's own installer code and kept between runs
+ * outside the clone, keyed by the constraints file: a new pin makes a new environment.
+ */
+export async function engineEnvironment(log: (line: string) => void = () => undefined): Promise<string> {
+  const host = systemInstallerHost()
+  const spec = MANAGED['mlx_lm.server']
+  if (spec === undefined) throw new Error('mlx_lm.server has no managed spec')
+  const constraints = CONSTRAINTS[spec.constraints] ?? ''
+  const root = process.env.MLX_MANAGER_TEST_CACHE ?? join(homedir(), '.cache', 'mlx-manager-tests')
+  const dir = join(root, 'engines', fileSha256(constraints).slice(0, 16))
+  if (host.exists(join(dir, INSTALL_MARKER))) return dir
+  const need = spec.requirements(await detectPlatform(host))
+  if (!need.ok) throw new Error(need.reason)
+  const python = await findPython(host, spec.minPython)
+  mkdirSync(join(root, 'engines'), { recursive: true })
+  const constraintsFile = `${dir}.constraints.txt`
+  host.writeFile(constraintsFile, constraints)
+  await buildEnvironment(host, { python: python.path, dir, constraintsFile, packages: need.packages, uv: host.which('uv') }, process.env, log)
+  return dir
+}
+
+/** Builds the tiny model with the environment's Python; answers its folder. */
+export async function buildTinyModel(venv: string): Promise<string> {
+  const out = join(tmpdir(), `mlx-manager-tiny-${process.pid}-${Date.now()}`)
+  const child = Bun.spawn([join(venv, 'bin', 'python'), BUILD_SCRIPT, out], { stdout: 'pipe', stderr: 'pipe' })
+  const [code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()])
+  if (code !== 0) throw new Error(`build.py failed: ${stderr}`)
+  return out
+}
+
+/** The model folder as an ordinary hub repo: JSON and README as git files, the weights as LFS with their real bytes. */
+export function repoFromFolder(id: string, folder: string, weights?: Uint8Array): RepoSpec {
+  const text = (name: string) => readFileSync(join(folder, name), 'utf8')
+  const files = readdirSync(folder)
+    .sort()
+    .map((name) =>
+      name.endsWith('.safetensors')
+        ? { path: name, size: 0, content: weights ?? new Uint8Array(readFileSync(join(folder, name))) }
+        : { path: name, text: text(name) },
+    )
+  return {
+    id,
+    downloads: 1,
+    likes: 0,
+    trendingScore: 0,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    lastModified: '2026-01-01T00:00:00.000Z',
+    pipelineTag: 'text-generation',
+    libraryName: 'mlx',
+    tags: ['mlx', '4-bit'],
+    cardData: { library_name: 'mlx', pipeline_tag: 'text-generation', tags: ['mlx'] },
+    readme: '# tiny\n',
+    config: JSON.parse(text('config.json')) as RepoSpec['config'],
+    tokenizerConfig: JSON.parse(text('tokenizer_config.json')) as RepoSpec['config'],
+    // The hub fixture writes these three from the fields above.
+    files: files.filter((file) => !['README.md', 'config.json', 'tokenizer_config.json'].includes(file.path)),
+  }
+}
+
+export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true })
