@@ -1,9 +1,9 @@
 import { join } from 'node:path'
-import { test as base, type APIRequestContext } from '@playwright/test'
+import { test as base, type Page } from '@playwright/test'
 import { ChatPage } from './pages/chat-page'
 import { LoginPage } from './pages/login-page'
 import { Shell } from './pages/shell'
-import { expect, freePort, startManager, type Manager } from './manager'
+import { asPage, expect, freePort, startManager, type Manager } from './manager'
 
 const ENGINE_PATH = join(import.meta.dirname, '..', 'fixtures', 'engine')
 
@@ -25,11 +25,12 @@ const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQ
  * Engines of journeys running side by side share this machine's ports, and each manager would
  * suggest 8000: a port picked free here keeps one journey's engine off another's.
  */
-async function serve(request: APIRequestContext, fields: Record<string, unknown>): Promise<number> {
-  const created = await request.post('/api/profiles', { data: { port: await freePort(), ...fields } })
+async function serve(page: Page, fields: Record<string, unknown>): Promise<number> {
+  const request = page.request
+  const created = await request.post('/api/profiles', { data: { port: await freePort(), ...fields }, ...asPage(page) })
   expect(created.status(), await created.text()).toBe(201)
   const { id } = (await created.json()) as { id: number }
-  const started = await request.post(`/api/servers/${id}/start`, { data: {} })
+  const started = await request.post(`/api/servers/${id}/start`, { data: {}, ...asPage(page) })
   expect(started.ok(), await started.text()).toBe(true)
   await expect.poll(async () => ((await (await request.get(`/api/servers/${id}`)).json()) as { state: string }).state, { timeout: 15_000 }).toBe('ready')
   return id
@@ -43,8 +44,8 @@ test('chat streams with reasoning, stops, regenerates, takes an image, and is fo
   await new Shell(page).expectSignedIn()
 
   // A reasoning model writing 8 tokens a second (slow enough to watch and stop), and a vision model on mlx-openai-server.
-  const thinker = await serve(page.request, { name: 'Thinker', model: 'standin/reasoning-8tps', engine: 'mlx_lm.server' })
-  await serve(page.request, { name: 'Vision', model: 'standin/vision-200tps', engine: 'mlx-openai-server', modelType: 'multimodal' })
+  const thinker = await serve(page, { name: 'Thinker', model: 'standin/reasoning-8tps', engine: 'mlx_lm.server' })
+  await serve(page, { name: 'Vision', model: 'standin/vision-200tps', engine: 'mlx-openai-server', modelType: 'multimodal' })
 
   const chat = new ChatPage(page)
   await chat.open(`/chat?profile=${thinker}`)
@@ -223,7 +224,10 @@ test('a question sent to a stopped server is answered once the server is started
   await login.open()
   await login.register('admin@example.com', 'admin-password-1')
   await new Shell(page).expectSignedIn()
-  const created = await page.request.post('/api/profiles', { data: { name: 'Sleeper', model: 'standin/load-4000ms-4tps', engine: 'mlx_lm.server', port: await freePort() } })
+  const created = await page.request.post('/api/profiles', {
+    data: { name: 'Sleeper', model: 'standin/load-4000ms-4tps', engine: 'mlx_lm.server', port: await freePort() },
+    ...asPage(page),
+  })
   const { id } = (await created.json()) as { id: number }
 
   const chat = new ChatPage(page)

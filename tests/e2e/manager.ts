@@ -1,4 +1,4 @@
-import { test as base } from '@playwright/test'
+import { test as base, type Page } from '@playwright/test'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -67,6 +67,14 @@ async function waitForHealth(url: string, child: ChildProcess, log: () => string
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   throw new Error(`The manager did not answer in 20 s:\n${log()}`)
+}
+
+/**
+ * Options that let a script act with a page's session: the manager refuses cookie-borne changes
+ * that do not come from its own origin, and `page.request` sends no Origin by itself.
+ */
+export function asPage(page: Page): { headers: Record<string, string> } {
+  return { headers: { origin: new URL(page.url()).origin } }
 }
 
 export interface Manager {

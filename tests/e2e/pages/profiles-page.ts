@@ -22,6 +22,13 @@ export class ProfilesPage {
     for (const [name, value] of Object.entries(values)) await this.field(name).fill(value)
   }
 
+  /** Turns the "Available to members" switch to the given position. */
+  async setAvailableToMembers(on: boolean): Promise<void> {
+    const toggle = this.field('available-to-members')
+    if ((await toggle.getAttribute('aria-checked')) !== String(on)) await toggle.click()
+    await expect(toggle).toHaveAttribute('aria-checked', String(on))
+  }
+
   async save(): Promise<void> {
     await this.page.getByTestId('profile-save').click()
   }

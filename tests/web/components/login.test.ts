@@ -119,6 +119,7 @@ describe('login screen', () => {
       'POST /api/auth/register': () => json(makeUser({ email: 'bob@example.com', status: 'pending' }), 201),
     })
     mountInApp(LoginView)
+    await flushPromises()
     await click('login-tab-register')
     expect(byTestId('register-hint')).not.toBeNull()
     await type('login-email', 'bob@example.com')
@@ -139,6 +140,7 @@ describe('login screen', () => {
   it('shows the waiting state when a pending account signs in', async () => {
     fakeServer({ 'POST /api/auth/login': () => failure(403, 'account-pending', 'Waiting.') })
     mountInApp(LoginView)
+    await flushPromises()
     await type('login-email', 'bob@example.com')
     await type('login-password', 'password-bob')
     await submit('login-form')
