@@ -253,7 +253,8 @@ export class ServerSupervisor {
     const started = Date.now()
     const deadline = started + this.timing.readyTimeoutMs
     const { signal } = run.readiness
-    const log = watchStartup(() => startupFailure(adapter.name, this.deps.logs.tail(entry.profileId, FAILURE_TAIL_LINES)), signal)
+    // A wide tail: the marker line comes before a traceback that can run to dozens of lines.
+    const log = watchStartup(() => startupFailure(adapter.name, this.deps.logs.tail(entry.profileId, 400)), signal)
     while (!signal.aborted) {
       const remaining = deadline - Date.now()
       const fatal = log.failure()
