@@ -135,7 +135,21 @@ export function createApp(deps: AppDeps) {
     .use(authRoutes(auth, session))
     .use(userRoutes(userAdmin, session))
     .use(systemRoutes(memory, session))
-    .use(eventRoutes({ bus, auth, users: userAdmin, memory, watch, availableToMembers: (id) => serving.profiles.find(id)?.availableToMembers === true, heartbeatMs: deps.heartbeatMs }, session))
+    .use(
+      eventRoutes(
+        {
+          bus,
+          auth,
+          users: userAdmin,
+          memory,
+          watch,
+          availableToMembers: (id) => serving.profiles.find(id)?.availableToMembers === true,
+          memberProfiles: () => serving.profiles.list().filter((profile) => profile.availableToMembers).map((profile) => profile.id),
+          heartbeatMs: deps.heartbeatMs,
+        },
+        session,
+      ),
+    )
     .use(downloadRoutes(downloads, session))
     .use(modelRoutes(models, session))
     .use(catalogRoutes(catalog, session))
@@ -145,7 +159,7 @@ export function createApp(deps: AppDeps) {
     .use(metricsRoutes(metrics, session))
     .use(webRoutes(deps.config.webDist))
 
-  return { app, bus, auth, memory, downloads, models, serving, metrics }
+  return { app, bus, auth, memory, downloads, models, serving, metrics, watching: () => watch.watching }
 }
 
 export type App = ReturnType<typeof createApp>['app']

@@ -1,7 +1,7 @@
 import { Elysia, sse } from 'elysia'
 import type { ServerEvent } from '../../../shared/events'
 import type { sessionPlugin } from '../auth/session'
-import { eventFor } from '../access/events'
+import { EventView } from '../access/events'
 import type { AccessWatch } from '../auth/access-watch'
 import type { AuthService } from '../auth/service'
 import type { UserAdminService } from '../users/service'
@@ -17,6 +17,8 @@ export interface EventRouteDeps {
   watch: AccessWatch
   /** Whether members may see a profile (and its server). */
   availableToMembers: (profileId: number) => boolean
+  /** The profiles members may see now, which a member's tab starts out knowing. */
+  memberProfiles: () => number[]
   heartbeatMs?: number
 }
 
@@ -27,6 +29,7 @@ export function eventRoutes(deps: EventRouteDeps, session: ReturnType<typeof ses
     async function* ({ user, sessionId, request }) {
       const initial: ServerEvent[] = [{ type: 'system.memory', data: deps.memory.current() }]
       if (user.isAdmin) initial.push({ type: 'users.pending', data: { count: deps.users.pendingCount() } })
+      const view = new EventView(deps.availableToMembers, user.isAdmin ? [] : deps.memberProfiles())
       // Re-check the viewer on each delivery: a user disabled or demoted mid-stream stops hearing admin news.
       const accepts = ({ audience, event }: Delivery): Verdict => {
         // Tell the tab its account was disabled or deleted, then hang up.
@@ -40,7 +43,7 @@ export function eventRoutes(deps: EventRouteDeps, session: ReturnType<typeof ses
         }
         if (audience.kind === 'admins' && !viewer.isAdmin) return false
         if (audience.kind === 'user' && audience.userId !== viewer.id) return false
-        return eventFor(viewer, event, deps.availableToMembers) ?? false
+        return view.of(viewer, event) ?? false
       }
       const guard = deps.watch.guard(sessionId, 'user', request.signal)
       const stream = eventStream({
