@@ -108,4 +108,35 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE profiles ADD COLUMN available_to_members INTEGER NOT NULL DEFAULT 0;
   `,
+  // Measured memory: the peak of each model's server per engine and context length (0: the engine
+  // chose), and one-click benchmarks with the settings and machine they ran on.
+  `
+  CREATE TABLE memory_peaks (
+    model_id TEXT NOT NULL,
+    engine TEXT NOT NULL,
+    context_tokens INTEGER NOT NULL,
+    peak_bytes INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    measured_at TEXT NOT NULL,
+    PRIMARY KEY (model_id, engine, context_tokens)
+  );
+  CREATE TABLE benchmark_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    profile_id INTEGER NOT NULL,
+    profile_name TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    engine TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    machine TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed')),
+    error TEXT,
+    generated_tokens INTEGER NOT NULL,
+    prompt_sizes TEXT NOT NULL,
+    results TEXT NOT NULL,
+    peak_bytes INTEGER,
+    memory_source TEXT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT
+  );
+  `,
 ]
