@@ -239,7 +239,7 @@ describe('after a refusal', () => {
       const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
       // The chat's own start route, which members may use too; the Servers screen's start is an admin's.
       if (url.pathname === '/api/chat/start') {
-        started.push(`${url.pathname} ${String(init?.body)}`)
+        started.push(`${url.pathname} ${typeof init?.body === 'string' ? init.body : ''}`)
         return Promise.resolve(new Response(JSON.stringify({ profileId: 1, state: 'starting' }), { headers: { 'content-type': 'application/json' } }))
       }
       return chatFetch(input, init)

@@ -75,7 +75,7 @@ describe('profile editor: what the risky fields allow', () => {
     manager()
     await openEditor()
     expect(text('risk-extra-args')).toContain('read other files, run code or listen elsewhere')
-    expect(text('risk-trust-remote-code')).toContain('runs Python code from the model')
+    expect(text('risk-trust-remote-code')).toContain('Runs Python code from the model')
     expect(text('risk-chat-template')).toContain("the model's folder, the HuggingFace cache or the manager's templates folder")
     expect(byTestId('risk-custom-command')).toBeNull()
   })
