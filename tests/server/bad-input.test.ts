@@ -122,3 +122,53 @@ describe('bad input never reaches a 500', () => {
     expect(logged).toHaveLength(1)
   })
 })
+
+describe('the HTTP edge answers every odd request with a 4xx envelope', () => {
+  const routes: [string, string][] = [
+    ['POST', '/api/auth/register'],
+    ['POST', '/api/auth/login'],
+    ['POST', '/api/profiles'],
+    ['PATCH', '/api/profiles/1'],
+    ['DELETE', '/api/profiles/1'],
+    ['POST', '/api/servers/1/start'],
+    ['POST', '/api/chat'],
+    ['POST', '/api/chat/start'],
+    ['POST', '/api/downloads'],
+    ['POST', '/api/templates'],
+    ['PATCH', '/api/users/1'],
+  ]
+  const contentTypes = ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=z', 'application/xml', 'application/json-seq', '', ';;;', 'application/json; charset=latin-9', 'APPLICATION/JSON']
+  const hosts = ['evil.example', 'localhost.evil.example', '0.0.0.0', '[::2]', 'xn--80ak6aa92e.com', '127.0.0.1.evil.example']
+  const origins = ['http://evil.example', 'null', 'http://localhost:1', 'not a url', 'file://', 'http://[::1', 'javascript:alert(1)']
+  const ids = ['0x1', '01', '1e0', '-1', '0', '1.5', '%31', '1%00', 'NaN', 'Infinity', '9'.repeat(40), '١']
+
+  test('content types, hosts, origins and ids never reach a 5xx', async () => {
+    const app = createTestApp()
+    const token = (await app.signUp(ADMIN)).token ?? ''
+    const cookie = `mlx_session=${token}`
+    const statuses = new Set<number>()
+    const check = async (response: Response) => {
+      statuses.add(response.status)
+      expect(response.status).toBeLessThan(500)
+      if (response.status >= 400) expect(isErrorEnvelope(await response.json())).toBe(true)
+    }
+    for (const [method, path] of routes) {
+      for (const type of contentTypes) {
+        await check(await app.call(method, path, { cookie, rawBody: '{"a":1}', headers: { 'content-type': type, origin: 'http://localhost' } }))
+      }
+      for (const host of hosts) {
+        await check(await app.app.handle(new Request(`http://${host}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': '2' }, body: '{}' })))
+      }
+      for (const origin of origins) {
+        await check(await app.call(method, path, { cookie, body: {}, headers: { origin } }))
+      }
+    }
+    for (const id of ids) {
+      for (const path of [`/api/profiles/${id}`, `/api/servers/${id}`, `/api/downloads/${id}`, `/api/servers/${id}/logs`]) {
+        await check(await app.call('GET', path, { token }))
+      }
+    }
+    // The sweep did meet each refusal, not only validation errors.
+    for (const status of [400, 403, 415, 421]) expect(statuses.has(status)).toBe(true)
+  })
+})
