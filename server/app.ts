@@ -3,12 +3,15 @@ import { Elysia } from 'elysia'
 import type { SystemMemory } from '../shared/events'
 import type { Config } from './config'
 import { authRoutes } from './features/auth'
+import { benchmarkRoutes } from './features/benchmarks'
+import { createBenchmarkRepository } from './features/benchmarks/repository'
+import { BenchmarkService } from './features/benchmarks/service'
 import { catalogRoutes } from './features/catalog'
 import { chatRoutes } from './features/chat'
 import { ChatService } from './features/chat/service'
 import { httpUpstream, type ChatUpstream } from './features/chat/upstream'
 import { createHubClient as createCatalogHub } from './features/catalog/hub'
-import { machineMemory, runningServersBytes } from './features/catalog/machine'
+import { machineMemory } from './features/catalog/machine'
 import { CatalogService } from './features/catalog/service'
 import { downloadRoutes } from './features/downloads'
 import { nodeDisk, type DownloadDisk } from './features/downloads/disk'
@@ -26,6 +29,10 @@ import { LoginThrottle, RegisterThrottle } from './features/auth/throttle'
 import { EventBus } from './features/events/bus'
 import { eventRoutes } from './features/events'
 import { healthRoutes } from './features/health'
+import { memoryUsageRoutes } from './features/memory-usage'
+import { systemPeakReader, type PeakReader } from './features/memory-usage/readers'
+import { createMemoryPeakRepository } from './features/memory-usage/repository'
+import { MemoryUsageService } from './features/memory-usage/service'
 import { metricsRoutes } from './features/metrics'
 import { createMetricsRepository } from './features/metrics/repository'
 import { MetricsService } from './features/metrics/service'
@@ -69,6 +76,10 @@ export interface AppDeps {
   serving?: Partial<Omit<ServingDeps, 'config' | 'db' | 'bus'>>
   /** Chat: the engine call and how long a silent engine is waited for. */
   chat?: { upstream?: ChatUpstream; idleTimeoutMs?: number; heartbeatMs?: number }
+  /** How a server's peak memory is read (the platform's own way by default). */
+  peakReader?: PeakReader
+  /** Benchmarks: how often memory is sampled during a request. */
+  benchmarks?: { sampleEveryMs?: number }
 }
 
 /** Wires services to their adapters and mounts every feature's routes. */
@@ -123,9 +134,30 @@ export function createApp(deps: AppDeps) {
     now: deps.now,
     idleTimeoutMs: deps.chat?.idleTimeoutMs,
   })
+  const memoryUsage = new MemoryUsageService({
+    repo: createMemoryPeakRepository(deps.db),
+    bus,
+    reader: deps.peakReader ?? systemPeakReader(),
+    profiles: serving.profiles,
+    now: deps.now,
+    logger: deps.logger ?? console,
+  })
   const catalog = new CatalogService({
     hub: createCatalogHub({ endpoint: deps.config.hfEndpoint, token: deps.config.hfToken, fetch: deps.hubFetch }),
-    machine: machineMemory(deps.readMemory ?? (() => readSystemMemory()), () => runningServersBytes(serving.supervisor.list())),
+    // Running servers count at their measured peak when they have one: a server still loading grows to it.
+    machine: machineMemory(deps.readMemory ?? (() => readSystemMemory()), () => memoryUsage.heldBytes(serving.supervisor.list())),
+    measurements: (modelId) => memoryUsage.measurements(modelId),
+  })
+  const benchmarks = new BenchmarkService({
+    repo: createBenchmarkRepository(deps.db),
+    bus,
+    profiles: serving.profiles,
+    servers: serving.supervisor,
+    memory: memoryUsage,
+    modelContext: async (modelId) => (await models.list()).find((model) => model.id === modelId)?.contextLength ?? null,
+    sampleEveryMs: deps.benchmarks?.sampleEveryMs,
+    now: deps.now,
+    logger: deps.logger ?? console,
   })
 
   const app = new Elysia()
@@ -157,9 +189,11 @@ export function createApp(deps: AppDeps) {
     .use(templateRoutes(new TemplateService({ disk: nodeTemplateDisk, dir: templatesFolder(deps.config.home) }), session))
     .use(chatRoutes(chat, session, watch, deps.chat?.heartbeatMs))
     .use(metricsRoutes(metrics, session))
+    .use(memoryUsageRoutes(memoryUsage, session))
+    .use(benchmarkRoutes(benchmarks, serving.profiles, session))
     .use(webRoutes(deps.config.webDist))
 
-  return { app, bus, auth, memory, downloads, models, serving, metrics, watching: () => watch.watching }
+  return { app, bus, auth, memory, downloads, models, serving, metrics, memoryUsage, benchmarks, watching: () => watch.watching }
 }
 
 export type App = ReturnType<typeof createApp>['app']

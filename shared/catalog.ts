@@ -1,4 +1,4 @@
-import { languageConfig, readArchitecture, type MemoryBudget, type MemoryFit, type ModelArchitecture } from './memory-fit'
+import { languageConfig, readArchitecture, type MemoryBudget, type MemoryFit, type MemoryMeasurement, type ModelArchitecture } from './memory-fit'
 
 /**
  * The model catalog as both sides see it: the shapes the API returns, the filters, and the pure
@@ -57,6 +57,8 @@ export interface CatalogModel {
   contextLength: number | null
   architecture: ModelArchitecture | null
   fit: MemoryFit | null
+  /** Peaks measured while this model ran here, so a fit at another context can use them (absent in copies saved before). */
+  measurements?: MemoryMeasurement[]
   /** True when any of `guessedFields` had to come from the repo name. */
   guessed: boolean
   guessedFields: GuessableField[]

@@ -1,3 +1,4 @@
+import type { BenchmarkRun } from './benchmarks'
 import type { ServerChatMetrics } from './chat'
 import type { Download, DownloadProgress } from './downloads'
 import type { EngineInstallState } from './engines'
@@ -35,10 +36,12 @@ export interface ServerEventMap {
   'chat.metrics': ServerChatMetrics
   /** Admins only: an engine's install, update or removal moved on (with the installer's lines as they come). */
   'engines.install': EngineInstallState
+  /** A benchmark started, finished a prompt size, or ended: the whole run as it stands. */
+  'benchmarks.progress': BenchmarkRun
 }
 
 export type ServerEventType = keyof ServerEventMap
-export const SERVER_EVENT_TYPES: readonly ServerEventType[] = ['users.pending', 'session.user', 'system.memory', 'downloads.progress', 'downloads.state', 'models.changed', 'profiles.changed', 'profiles.deleted', 'servers.state', 'servers.stats', 'chat.metrics', 'engines.install']
+export const SERVER_EVENT_TYPES: readonly ServerEventType[] = ['users.pending', 'session.user', 'system.memory', 'downloads.progress', 'downloads.state', 'models.changed', 'profiles.changed', 'profiles.deleted', 'servers.state', 'servers.stats', 'chat.metrics', 'engines.install', 'benchmarks.progress']
 
 export type ServerEvent = {
   [K in ServerEventType]: { type: K; data: ServerEventMap[K] }

@@ -52,6 +52,52 @@ export interface MemoryFit {
   headroomBytes: number
   /** False when config.json was unreadable, so the KV cache is missing from the total. */
   kvCacheKnown: boolean
+  /** `measured` once a server of this model has run here: `totalBytes` is then its measured peak. */
+  basis: 'estimate' | 'measured'
+  /** Weights plus KV cache, shown beside a measurement. */
+  estimatedBytes: number
+  /** The peak `totalBytes` came from; null for an estimate. */
+  measured: MemoryMeasurement | null
+}
+
+/** How a peak was read: the process tree's resident memory, or macOS's physical footprint (which counts Metal buffers). */
+export type MemorySource = 'rss' | 'footprint'
+
+/** The most memory a model's server held while it ran, per engine and context length. */
+export interface MemoryMeasurement {
+  modelId: string
+  engine: string
+  /** The context length the server was started with; null when the engine chose (mlx_lm.server has no such flag). */
+  contextTokens: number | null
+  peakBytes: number
+  source: MemorySource
+  /** When this peak was reached. */
+  measuredAt: string
+}
+
+/**
+ * The measurement that stands for a model at a context length: one made at that very context, or
+ * else one made without a context limit (the engine grows its cache as prompts need, so that peak is
+ * what the model took in practice). Between engines the larger peak wins, to stay on the safe side.
+ */
+export function pickMeasurement(measurements: readonly MemoryMeasurement[], contextTokens: number): MemoryMeasurement | null {
+  const largest = (list: readonly MemoryMeasurement[]) => list.reduce<MemoryMeasurement | null>((best, item) => (best === null || item.peakBytes > best.peakBytes ? item : best), null)
+  return largest(measurements.filter((item) => item.contextTokens === contextTokens)) ?? largest(measurements.filter((item) => item.contextTokens === null))
+}
+
+/** An estimated fit with a measured peak in place of the total; the estimate stays in `estimatedBytes`. */
+export function withMeasurement(fit: MemoryFit, measurement: MemoryMeasurement | null): MemoryFit {
+  const total = measurement?.peakBytes ?? fit.estimatedBytes
+  const budget = fit.budgetBytes
+  return {
+    ...fit,
+    state: fitState(total, budget),
+    totalBytes: total,
+    budgetShare: budget === 0 ? Number.POSITIVE_INFINITY : total / budget,
+    headroomBytes: budget - total,
+    basis: measurement === null ? 'estimate' : 'measured',
+    measured: measurement,
+  }
 }
 
 type Json = Record<string, unknown>
@@ -145,6 +191,8 @@ export interface FitInput {
   contextTokens: number
   budgetBytes: number
   kvBytesPerElement?: number
+  /** Peaks measured for this model; one that applies at the context replaces the estimate. */
+  measurements?: readonly MemoryMeasurement[]
 }
 
 export function fitState(totalBytes: number, budgetBytes: number): FitState {
@@ -157,7 +205,7 @@ export function estimateFit(input: FitInput): MemoryFit {
   const kv = input.architecture === null ? 0 : kvCacheBytes(input.architecture, contextTokens, input.kvBytesPerElement)
   const total = input.weightsBytes + kv
   const budget = Math.max(0, input.budgetBytes)
-  return {
+  const estimate: MemoryFit = {
     state: fitState(total, budget),
     weightsBytes: input.weightsBytes,
     kvCacheBytes: kv,
@@ -167,7 +215,12 @@ export function estimateFit(input: FitInput): MemoryFit {
     budgetShare: budget === 0 ? Number.POSITIVE_INFINITY : total / budget,
     headroomBytes: budget - total,
     kvCacheKnown: input.architecture !== null,
+    basis: 'estimate',
+    estimatedBytes: total,
+    measured: null,
   }
+  const measurements = input.measurements ?? []
+  return measurements.length === 0 ? estimate : withMeasurement(estimate, pickMeasurement(measurements, contextTokens))
 }
 
 export interface MachineMemory {

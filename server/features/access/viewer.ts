@@ -1,3 +1,4 @@
+import type { BenchmarkRun } from '../../../shared/benchmarks'
 import type { Profile } from '../../../shared/profiles'
 import type { ServerStatus } from '../../../shared/servers'
 import type { PublicUser } from '../../../shared/users'
@@ -36,4 +37,10 @@ export function profileFor(viewer: Viewer, profile: Profile): Profile {
 export function serverFor(viewer: Viewer, status: ServerStatus): ServerStatus {
   if (viewer.isAdmin) return status
   return { ...status, command: null, failure: status.failure === null ? null : { ...status.failure, logTail: [] } }
+}
+
+/** A benchmark as a member sees it: the profile's extra arguments are an admin's business, as on the profile. */
+export function benchmarkFor(viewer: Viewer, run: BenchmarkRun): BenchmarkRun {
+  if (viewer.isAdmin) return run
+  return { ...run, settings: { ...run.settings, extraArgs: [] } }
 }

@@ -19,8 +19,11 @@ import {
   effectiveContext,
   estimateFit,
   memoryBudget,
+  pickMeasurement,
+  withMeasurement,
   type MachineMemory,
   type MemoryBudget,
+  type MemoryMeasurement,
 } from '../../../shared/memory-fit'
 import { isValidModelId } from '../../../shared/model-id'
 import { AppError, badRequest } from '../../http/errors'
@@ -35,6 +38,8 @@ export interface CatalogDeps {
   hub: HubClient
   /** This machine's memory right now, including what running model servers hold. */
   machine: () => MachineMemory
+  /** Peaks measured while a model ran here; they replace the estimate where they apply. */
+  measurements?: (modelId: string) => MemoryMeasurement[]
   now?: () => number
   /** Hub results per search page. */
   pageSize?: number
@@ -131,7 +136,9 @@ export class CatalogService {
   /** One page of MLX models. The same query within the cache time is answered without asking the hub. */
   async search(query: SearchQuery): Promise<CatalogPage> {
     const search = this.normalize(query)
-    return this.explainFailures(null, () => this.answers.getOrLoad(JSON.stringify(search), () => this.runSearch(search)))
+    const page = await this.explainFailures(null, () => this.answers.getOrLoad(JSON.stringify(search), () => this.runSearch(search)))
+    // Applied after the cache: a peak measured a minute ago shows at once.
+    return { ...page, models: page.models.map((model) => this.measured(model)) }
   }
 
   async model(id: string, query: ModelQuery): Promise<ModelDetails> {
@@ -139,7 +146,15 @@ export class CatalogService {
       throw badRequest('invalid-model-id', `"${id}" is not a model id. Model ids look like mlx-community/Qwen3-8B-4bit.`)
     }
     const loaded = await this.explainFailures(id, () => this.models.getOrLoad(id, () => this.loadModel(id)))
-    return this.details(loaded, query.context ?? DEFAULT_FIT_CONTEXT, this.budget())
+    return this.measured(this.details(loaded, query.context ?? DEFAULT_FIT_CONTEXT, this.budget()))
+  }
+
+  /** The model with its measured peaks, and its fit on the peak that applies at its context. */
+  private measured<T extends CatalogModel>(model: T): T {
+    const measurements = this.deps.measurements?.(model.id) ?? []
+    if (measurements.length === 0) return model
+    const fit = model.fit === null ? null : withMeasurement(model.fit, pickMeasurement(measurements, model.fit.contextTokens))
+    return { ...model, fit, measurements }
   }
 
   private budget(): MemoryBudget {

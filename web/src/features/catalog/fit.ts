@@ -31,9 +31,9 @@ export function defaultContextFor(maxContext: number | null): number {
  * The memory fit of a model at a context length, with shared/memory-fit (the same code the server
  * uses for the lists). Null when the model has no weight files to measure.
  */
-export function fitAt(model: Pick<CatalogModel, 'weightsBytes' | 'architecture'>, contextTokens: number, budgetBytes: number): MemoryFit | null {
+export function fitAt(model: Pick<CatalogModel, 'weightsBytes' | 'architecture' | 'measurements'>, contextTokens: number, budgetBytes: number): MemoryFit | null {
   if (model.weightsBytes === null) return null
-  return estimateFit({ weightsBytes: model.weightsBytes, architecture: model.architecture, contextTokens, budgetBytes })
+  return estimateFit({ weightsBytes: model.weightsBytes, architecture: model.architecture, contextTokens, budgetBytes, measurements: model.measurements })
 }
 
 /** A saved model's fit again, against the budget this device knows now (offline lists use it). */
