@@ -14,14 +14,18 @@ export interface CompletionTiming {
 }
 
 /** A sentence repeated to make prompts of a given size: plain words, so every tokenizer splits it evenly. */
-export const FILLER = 'The quick brown fox jumps over the lazy dog while the river runs past the old mill. '
+export const FILLER = 'The quick brown fox jumps over the lazy dog while the river runs past the old mill.'
+const FILLER_WORDS = FILLER.split(' ')
 
 /**
- * A prompt of `repeats` fillers after a unique opening: engines reuse the cache of a prompt's shared
- * beginning (mlx_lm.server does), which would make a repeated prompt look impossibly fast.
+ * A prompt of `words` words of the repeated filler after a unique opening: engines reuse the cache
+ * of a prompt's shared beginning (mlx_lm.server does), which would make a repeated prompt look
+ * impossibly fast. Words, not whole sentences, so a tokenizer with a tiny vocabulary (many tokens
+ * per sentence) can still be brought close to a size.
  */
-export function benchmarkPrompt(nonce: string, repeats: number): string {
-  return `Request ${nonce}. Read this and then continue the story.\n${FILLER.repeat(Math.max(0, repeats))}`
+export function benchmarkPrompt(nonce: string, words: number): string {
+  const body = Array.from({ length: Math.max(0, words) }, (_, i) => FILLER_WORDS[i % FILLER_WORDS.length]).join(' ')
+  return `${nonce} ${body}`
 }
 
 interface Chunk {

@@ -56,13 +56,14 @@ export function clampSizes(sizes: readonly number[], generated: number, context:
   return [...new Set(sizes.map((size) => Math.max(BENCHMARK_MIN_PROMPT_TOKENS, Math.min(size, limit))))].sort((a, b) => a - b)
 }
 
-/** The engine's count of a prompt of `repeats` fillers is close to linear; two points give the line. */
+/** The engine's count of a prompt of n filler words is close to linear; two points give the line. */
 interface PromptScale {
-  perRepeat: number
+  perWord: number
   base: number
 }
 
-const repeatsFor = (scale: PromptScale, target: number) => Math.max(0, Math.round((target - scale.base) / scale.perRepeat))
+const wordsFor = (scale: PromptScale, target: number) => Math.max(0, Math.round((target - scale.base) / scale.perWord))
+const CALIBRATION_WORDS = [8, 72] as const
 const maxOf = (a: MemoryReading | null, b: MemoryReading | null) => (a === null ? b : b === null || a.bytes >= b.bytes ? a : b)
 
 /**
@@ -143,24 +144,25 @@ export class BenchmarkService {
   private async execute(run: BenchmarkRun, status: ServerStatus): Promise<void> {
     const url = `${status.baseUrl.replace(/\/$/, '')}/chat/completions`
     let counter = 0
-    const ask = (repeats: number, maxTokens: number, signal: AbortSignal) =>
-      timeCompletion(this.fetcher, { url, model: run.modelId, prompt: benchmarkPrompt(`${run.id}-${++counter}-${Date.now().toString(36)}`, repeats), maxTokens, signal })
+    const ask = (words: number, maxTokens: number, signal: AbortSignal) =>
+      timeCompletion(this.fetcher, { url, model: run.modelId, prompt: benchmarkPrompt(`Request ${run.id}.${++counter}.${Date.now().toString(36)}:`, words), maxTokens, signal })
     try {
       // Two short prompts warm the engine up (first-call compilation) and show how it counts the filler.
       const timeout = () => AbortSignal.timeout(this.deps.requestTimeoutMs ?? 10 * 60_000)
-      const small = await ask(2, 1, timeout())
-      const large = await ask(10, 1, timeout())
-      const perRepeat = Math.max(1, (large.promptTokens - small.promptTokens) / 8)
-      const scale: PromptScale = { perRepeat, base: small.promptTokens - 2 * perRepeat }
+      const [few, many] = CALIBRATION_WORDS
+      const small = await ask(few, 1, timeout())
+      const large = await ask(many, 1, timeout())
+      const perWord = Math.max(0.1, (large.promptTokens - small.promptTokens) / (many - few))
+      const scale: PromptScale = { perWord, base: small.promptTokens - few * perWord }
       for (const target of run.promptSizes) {
         this.progress(run, `measuring ${target} prompt tokens`)
-        let repeats = repeatsFor(scale, target)
-        let measured = await this.measure(run, () => ask(repeats, run.generatedTokens, timeout()))
+        let words = wordsFor(scale, target)
+        let measured = await this.measure(run, () => ask(words, run.generatedTokens, timeout()))
         // Off by more than a few tokens (the line is not exact for every tokenizer): correct once and measure again.
         const off = target - measured.timing.promptTokens
         if (Math.abs(off) > Math.max(8, target * 0.03)) {
-          repeats = Math.max(0, repeats + Math.round(off / scale.perRepeat))
-          measured = await this.measure(run, () => ask(repeats, run.generatedTokens, timeout()))
+          words = Math.max(0, words + Math.round(off / scale.perWord))
+          measured = await this.measure(run, () => ask(words, run.generatedTokens, timeout()))
         }
         run.results = [...run.results, step(target, measured.timing, measured.peak)]
         const peak = maxOf(run.peakBytes === null ? null : { bytes: run.peakBytes, source: run.memorySource ?? 'rss' }, measured.peak)
