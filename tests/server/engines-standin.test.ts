@@ -52,8 +52,8 @@ const post = (url: string, body: unknown) => fetch(url, { method: 'POST', header
 
 describe('the stand-in engine’s command lines', () => {
   test('versions', async () => {
-    expect((await finished(run('mlx-openai-server', ['--version']))).stdout).toContain('Version: 1.4.2')
-    expect((await finished(run('mlx_lm.server', ['--version']))).stdout.trim()).toBe('mlx_lm.server 0.28.3')
+    expect((await finished(run('mlx-openai-server', ['--version']))).stdout).toContain('Version: 1.8.1')
+    expect((await finished(run('mlx_lm.server', ['--version']))).stdout.trim()).toBe('mlx_lm.server 0.32.2')
   })
 
   test('unknown flags and bad values fail as Click and argparse do, with exit code 2', async () => {
@@ -61,7 +61,7 @@ describe('the stand-in engine’s command lines', () => {
     expect(click.code).toBe(2)
     expect(click.stderr).toBe("Usage: mlx-openai-server launch [OPTIONS]\nTry 'mlx-openai-server launch --help' for help.\n\nError: No such option: --bogus\n")
     const missing = await finished(run('mlx-openai-server', ['launch']))
-    expect(missing.stderr).toContain("Error: Missing option '--model-path'.")
+    expect(missing.stderr).toContain('Error: Either --config (multi-handler YAML) or --model-path (single model) is required.')
     const choice = await finished(run('mlx-openai-server', ['launch', '--model-path', 'a/b', '--model-type', 'video']))
     expect(choice.stderr).toContain("Error: Invalid value for '--model-type': 'video' is not one of 'lm', 'multimodal'")
     const argparse = await finished(run('mlx_lm.server', ['--model', 'a/b', '--bogus', '1']))
@@ -75,7 +75,7 @@ describe('the stand-in engine’s command lines', () => {
   test('help lists the flags and choices an adapter reads', async () => {
     const help = await finished(run('mlx-openai-server', ['launch', '--help']))
     expect(help.code).toBe(0)
-    expect(help.stdout).toContain('--tool-call-parser [qwen3|glm4_moe|')
+    expect(help.stdout).toContain('--tool-call-parser [functiongemma|gemma4|glm4_moe|')
     expect(help.stdout).toContain('--chat-template-file TEXT')
     expect((await finished(run('mlx_lm.server', ['--help']))).stdout).toContain('--max-tokens MAX_TOKENS')
   })

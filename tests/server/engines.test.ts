@@ -362,8 +362,8 @@ describe('GET /api/engines', () => {
     const response = await app.json<EngineInfo[]>('GET', '/api/engines', { token: token ?? '' })
     expect(response.status).toBe(200)
     expect(response.body.map((engine) => [engine.name, engine.installed, engine.path, engine.version])).toEqual([
-      ['mlx-openai-server', true, `${ENGINE_DIR}/mlx-openai-server`, '1.4.2'],
-      ['mlx_lm.server', true, `${ENGINE_DIR}/mlx_lm.server`, '0.28.3'],
+      ['mlx-openai-server', true, `${ENGINE_DIR}/mlx-openai-server`, '1.8.1'],
+      ['mlx_lm.server', true, `${ENGINE_DIR}/mlx_lm.server`, '0.32.2'],
       ['custom', true, null, null],
     ])
     expect(response.body[0]?.toolCallParsers).toContain('harmony')

@@ -155,7 +155,7 @@ describe('exact command lines reach the engine', () => {
       autoToolChoice: true,
       chatTemplateFile: template,
       trustRemoteCode: true,
-      extraArgs: ['--max-concurrency', '2'],
+      extraArgs: ['--decode-concurrency', '2'],
     })
     const ready = await s.start(profile.id)
     expect(ready.body.state).toBe('ready')
@@ -180,7 +180,7 @@ describe('exact command lines reach the engine', () => {
       realpathSync(template),
       '--trust-remote-code',
       '--no-log-file',
-      '--max-concurrency',
+      '--decode-concurrency',
       '2',
     ]
     expect(ready.body.command).toEqual([join(ENGINE_DIR, 'mlx-openai-server'), ...expected])
