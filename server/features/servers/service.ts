@@ -9,7 +9,7 @@ import type { ResolvedEngine } from '../engines/service'
 import type { CheckedTemplate, ChatTemplateRules } from '../templates/location'
 import { describeExit, displayCommand, duration, findErrorLine, spawnFailureReason } from './failure'
 import type { ServerLogs } from './logs'
-import { startupFailure, watchStartup } from './startup-log'
+import { STARTUP_TAIL_LINES, startupFailure, watchStartup } from './startup-log'
 import type { PidFiles, PidRecord } from './pid-files'
 import { sameCommand, watchForeignExit, type ExitInfo, type ProcessHost } from './process-host'
 import { newEntry, newRun, type Entry, type Run } from './run'
@@ -253,8 +253,7 @@ export class ServerSupervisor {
     const started = Date.now()
     const deadline = started + this.timing.readyTimeoutMs
     const { signal } = run.readiness
-    // A wide tail: the marker line comes before a traceback that can run to dozens of lines.
-    const log = watchStartup(() => startupFailure(adapter.name, this.deps.logs.tail(entry.profileId, 400)), signal)
+    const log = watchStartup(() => startupFailure(adapter.name, this.deps.logs.tail(entry.profileId, STARTUP_TAIL_LINES)), signal)
     while (!signal.aborted) {
       const remaining = deadline - Date.now()
       const fatal = log.failure()

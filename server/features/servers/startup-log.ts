@@ -12,6 +12,12 @@ const FATAL_AT_START: Partial<Record<EngineName, RegExp>> = {
   'mlx_lm.server': /generation thread died|^Exception in thread|Address already in use/m,
 }
 
+/**
+ * How many log lines the start watch reads: the marker line comes before the traceback, and a hub
+ * error's chained traceback runs to about a hundred lines.
+ */
+export const STARTUP_TAIL_LINES = 400
+
 /** The error line to show when the log tail says the start has failed, else null. */
 export function startupFailure(engine: EngineName, lines: string[]): string | null {
   const fatal = FATAL_AT_START[engine]
