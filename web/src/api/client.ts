@@ -164,6 +164,11 @@ export function parseServerEvent(type: ServerEventType, raw: string): ServerEven
     // One server's chat summary, the same row GET /api/metrics/servers answers with.
     case 'chat.metrics':
       return typeof data.profileId === 'number' && typeof data.requests === 'number' ? ({ type, data } as unknown as ServerEvent) : null
+    // The whole run, the same item GET /api/benchmarks lists.
+    case 'benchmarks.progress':
+      return typeof data.id === 'number' && typeof data.profileId === 'number' && typeof data.status === 'string' && Array.isArray(data.results)
+        ? ({ type, data } as unknown as ServerEvent)
+        : null
   }
   return null
 }

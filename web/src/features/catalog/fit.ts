@@ -1,5 +1,6 @@
 import type { CatalogModel, EngineRecommendation } from '../../../../shared/catalog'
-import { DEFAULT_FIT_CONTEXT, MAX_FIT_CONTEXT, estimateFit, type MemoryFit } from '../../../../shared/memory-fit'
+import { DEFAULT_FIT_CONTEXT, MAX_FIT_CONTEXT, estimateFit, type MemoryFit, type MemoryMeasurement } from '../../../../shared/memory-fit'
+import { formatDate } from './format'
 
 /** The fewest tokens the context slider offers. */
 export const MIN_SLIDER_CONTEXT = 1024
@@ -67,4 +68,11 @@ export function commandLines(engine: EngineRecommendation, contextTokens: number
     else current.push(arg)
   }
   return lines.map((parts, i) => `${i === 0 ? '' : '  '}${parts.join(' ')}${i === lines.length - 1 ? '' : ' \\'}`)
+}
+
+/** "measured 3 Feb 2026 with mlx_lm.server (physical footprint)": where a measured fit comes from. */
+export function measuredLine(measured: MemoryMeasurement): string {
+  const how = measured.source === 'footprint' ? 'physical footprint' : 'resident memory'
+  const context = measured.contextTokens === null ? '' : ` at ${measured.contextTokens.toLocaleString('en-US')} tokens of context`
+  return `measured ${formatDate(measured.measuredAt)} with ${measured.engine}${context} (${how})`
 }

@@ -3,6 +3,7 @@ import { ref } from 'vue'
 import type { ServerEvent } from '../../../../shared/events'
 import { openEvents, type EventConnection } from '../../api/client'
 import { useAuthStore } from '../auth/store'
+import { useBenchmarksStore } from '../benchmarks/store'
 import { useDownloadsStore } from '../downloads/store'
 import { useLibraryStore } from '../models/store'
 import { useProfilesStore } from '../profiles/store'
@@ -61,6 +62,9 @@ export const useEventsStore = defineStore('events', () => {
         break
       case 'chat.metrics':
         useServersStore().chatMetricsChanged()
+        break
+      case 'benchmarks.progress':
+        useBenchmarksStore().apply(event.data)
         break
     }
   }
