@@ -7,12 +7,13 @@
 const nonce = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content ?? ''
 
 if (nonce !== '') {
-  const create = document.createElement.bind(document) as (tagName: string, options?: ElementCreationOptions) => HTMLElement
-  document.createElement = function createElement(tagName: string, options?: ElementCreationOptions): HTMLElement {
+  const create: (tagName: string, options?: ElementCreationOptions) => HTMLElement = document.createElement.bind(document)
+  const createWithNonce = (tagName: string, options?: ElementCreationOptions): HTMLElement => {
     const element = create(tagName, options)
     if (tagName.toLowerCase() === 'style') element.setAttribute('nonce', nonce)
     return element
-  } as typeof document.createElement
+  }
+  document.createElement = createWithNonce
 }
 
 export {}
