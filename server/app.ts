@@ -188,7 +188,7 @@ export function createApp(deps: AppDeps) {
     .use(serving.routes(session, watch, deps.heartbeatMs))
     .use(templateRoutes(new TemplateService({ disk: nodeTemplateDisk, dir: templatesFolder(deps.config.home) }), session))
     .use(chatRoutes(chat, session, watch, deps.chat?.heartbeatMs))
-    .use(metricsRoutes(metrics, session))
+    .use(metricsRoutes(metrics, session, (viewer, profileId) => viewer.isAdmin || serving.profiles.find(profileId)?.availableToMembers === true))
     .use(memoryUsageRoutes(memoryUsage, session))
     .use(benchmarkRoutes(benchmarks, serving.profiles, session))
     .use(webRoutes(deps.config.webDist))

@@ -129,6 +129,14 @@ describe('members chat with shared profiles only', () => {
     expect(reply.status).toBe(200)
     const events = await sseReader(reply).rest(8000)
     expect(events.at(-1)?.event).toBe('done')
+    // Chat figures too: the member's list holds the shared profile's only, the admin's all.
+    await s.app.json('POST', `/api/chat/start`, { token: s.token, body: { profileId: hidden.id } })
+    while ((await s.status(hidden.id)).state !== 'ready' && Date.now() < deadline + 8000) await Bun.sleep(20)
+    const fromAdmin = await s.app.call('POST', '/api/chat', { token: s.token, body: { profileId: hidden.id, messages: hello } })
+    await sseReader(fromAdmin).rest(8000)
+    const figures = async (token: string) => (await s.app.json<{ profileId: number }[]>('GET', '/api/metrics/servers', { token })).body.map((summary) => summary.profileId).sort()
+    expect(await figures(memberToken)).toEqual([shared.id])
+    expect(await figures(s.token)).toEqual([shared.id, hidden.id].sort())
   })
 })
 
