@@ -232,9 +232,11 @@ export interface MachineMemory {
   availableBytes: number
   /** Resident memory of the model servers this manager runs right now. */
   runningServersBytes: number
+  /** The GPU working-set limit set with `sysctl iogpu.wired_limit_mb` on a Mac; null or absent when not set. */
+  gpuLimitBytes?: number | null
 }
 
-export type BudgetRule = 'apple-silicon-working-set' | 'available-memory'
+export type BudgetRule = 'apple-silicon-working-set' | 'gpu-wired-limit' | 'available-memory'
 
 export interface MemoryBudget extends MachineMemory {
   appleSilicon: boolean
@@ -249,11 +251,25 @@ export interface MemoryBudget extends MachineMemory {
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`
 
 /**
- * Apple silicon: three quarters of unified memory, minus what running model servers hold.
+ * Apple silicon: the GPU working-set limit when one was set with `sysctl iogpu.wired_limit_mb`,
+ * else three quarters of unified memory; minus what running model servers hold.
  * Elsewhere: memory available right now, which already leaves out the running servers.
  */
 export function memoryBudget(machine: MachineMemory): MemoryBudget {
   const appleSilicon = machine.platform === 'darwin' && machine.arch === 'arm64'
+  const wiredLimit = machine.gpuLimitBytes ?? null
+  if (appleSilicon && wiredLimit !== null && wiredLimit > 0) {
+    const usable = Math.min(wiredLimit, machine.totalBytes)
+    const budget = Math.max(0, usable - machine.runningServersBytes)
+    return {
+      ...machine,
+      appleSilicon,
+      rule: 'gpu-wired-limit',
+      usableBytes: usable,
+      budgetBytes: budget,
+      explanation: `The GPU may use ${gib(usable)} of ${gib(machine.totalBytes)} unified memory (set with sysctl iogpu.wired_limit_mb); running model servers hold ${gib(machine.runningServersBytes)}.`,
+    }
+  }
   if (appleSilicon) {
     const usable = Math.floor(machine.totalBytes * APPLE_SILICON_USABLE_FRACTION)
     const budget = Math.max(0, usable - machine.runningServersBytes)

@@ -1,6 +1,7 @@
 import type { SystemMemory } from '../../../shared/events'
 import type { MachineMemory } from '../../../shared/memory-fit'
 import type { ServerState } from '../../../shared/servers'
+import { readGpuWiredLimit } from '../system/macos'
 
 const HOLDING_MEMORY: readonly ServerState[] = ['starting', 'ready', 'stopping']
 
@@ -18,15 +19,18 @@ export function machineMemory(
   runningServersBytes: () => number = () => 0,
   platform: string = process.platform,
   arch: string = process.arch,
+  gpuLimit: () => number | null = () => readGpuWiredLimit(),
 ): () => MachineMemory {
   return () => {
     const memory = read()
+    const limit = gpuLimit()
     return {
       platform,
       arch,
       totalBytes: memory.totalBytes,
       availableBytes: Math.max(0, memory.totalBytes - memory.usedBytes),
       runningServersBytes: runningServersBytes(),
+      ...(limit === null ? {} : { gpuLimitBytes: limit }),
     }
   }
 }

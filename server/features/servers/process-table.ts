@@ -65,23 +65,29 @@ export function parsePsTime(text: string): number {
   return days * 86_400 + seconds
 }
 
+export const PS_ARGS = ['-axo', 'pid=,ppid=,pgid=,rss=,time=']
+
+/** `ps -axo pid=,ppid=,pgid=,rss=,time=`: no header, RSS in KiB, CPU time as parsePsTime reads it. */
+export function parsePsTable(text: string): ProcessRow[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((parts) => parts.length >= 5 && parts.slice(0, 4).every((part) => /^\d+$/.test(part)))
+    .map(([pid, ppid, pgid, rss, time]) => ({
+      pid: Number(pid),
+      ppid: Number(ppid),
+      pgid: Number(pgid),
+      rssBytes: Number(rss) * 1024,
+      cpuSeconds: parsePsTime(time ?? '0:0'),
+    }))
+}
+
 /** macOS (and other BSDs): one `ps` call lists everything. */
 export function psProcessTable(): ProcessTable {
   return {
     read() {
-      const result = Bun.spawnSync(['ps', '-axo', 'pid=,ppid=,pgid=,rss=,time='], { stdout: 'pipe', stderr: 'ignore' })
-      return result.stdout
-        .toString()
-        .split('\n')
-        .map((line) => line.trim().split(/\s+/))
-        .filter((parts) => parts.length >= 5)
-        .map(([pid, ppid, pgid, rss, time]) => ({
-          pid: Number(pid),
-          ppid: Number(ppid),
-          pgid: Number(pgid),
-          rssBytes: Number(rss) * 1024,
-          cpuSeconds: parsePsTime(time ?? '0:0'),
-        }))
+      const result = Bun.spawnSync(['ps', ...PS_ARGS], { stdout: 'pipe', stderr: 'ignore' })
+      return parsePsTable(result.stdout.toString())
     },
   }
 }

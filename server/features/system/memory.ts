@@ -1,18 +1,22 @@
 import { readFileSync } from 'node:fs'
 import { freemem, totalmem } from 'node:os'
 import type { SystemMemory } from '../../../shared/events'
+import { macSystemMemory } from './macos'
 
 /**
  * Reads system memory. On Linux `MemAvailable` counts reclaimable cache as free, which is what a
- * person means by "used"; elsewhere the OS figures are the best cheap answer.
+ * person means by "used"; on macOS `vm_stat` does the same (Node's free memory there leaves out
+ * inactive and purgeable pages, so a Mac would look nearly full); elsewhere the OS figures.
  */
-export function readSystemMemory(readMeminfo: () => string | null = linuxMeminfo): SystemMemory {
+export function readSystemMemory(readMeminfo: () => string | null = linuxMeminfo, readMac: () => SystemMemory | null = () => macSystemMemory()): SystemMemory {
   const meminfo = readMeminfo()
   if (meminfo !== null) {
     const total = kibibytes(meminfo, 'MemTotal')
     const available = kibibytes(meminfo, 'MemAvailable')
     if (total !== null && available !== null) return { totalBytes: total, usedBytes: total - available }
   }
+  const mac = readMac()
+  if (mac !== null) return mac
   const total = totalmem()
   return { totalBytes: total, usedBytes: total - freemem() }
 }
