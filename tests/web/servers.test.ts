@@ -1,6 +1,5 @@
 import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it } from 'vitest'
-import type { ServerStatus } from '../../shared/servers'
 import { useEventsStore } from '../../web/src/features/events/store'
 import { sparkPoints, duration, bytes } from '../../web/src/features/servers/format'
 import ServersView from '../../web/src/features/servers/ServersView.vue'
@@ -8,34 +7,9 @@ import { HISTORY_LENGTH, useServersStore } from '../../web/src/features/servers/
 import { useAuthStore } from '../../web/src/features/auth/store'
 import { routerStub } from './servers-router'
 import { mountInApp, byTestId, requireTestId } from './components/mount'
-import { fakeServer, FakeEventSource, json, makeUser, useFakeEventSource } from './helpers'
+import { fakeServer, FakeEventSource, json, makeServerStatus, makeUser, useFakeEventSource } from './helpers'
 
-function status(overrides: Partial<ServerStatus> = {}): ServerStatus {
-  return {
-    profileId: 1,
-    name: 'Qwen3 4B',
-    engine: 'mlx-openai-server',
-    state: 'stopped',
-    pid: null,
-    host: '127.0.0.1',
-    port: 8000,
-    baseUrl: 'http://127.0.0.1:8000/v1',
-    startedAt: null,
-    readyAt: null,
-    stoppedAt: null,
-    exitCode: null,
-    signal: null,
-    failure: null,
-    cpuPercent: null,
-    rssBytes: null,
-    command: null,
-    adopted: false,
-    restarts: 0,
-    nextRestartAt: null,
-    needsRestart: false,
-    ...overrides,
-  }
-}
+const status = makeServerStatus
 
 const ready = status({ state: 'ready', pid: 4242, startedAt: '2026-01-01T10:00:00.000Z', readyAt: '2026-01-01T10:00:02.000Z', cpuPercent: 12, rssBytes: 2 * 1024 ** 3 })
 
