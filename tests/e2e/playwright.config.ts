@@ -1,7 +1,13 @@
 import { defineConfig } from '@playwright/test'
+import { findBrowser } from './find-browser'
 
-/** Debian's Chromium: this machine cannot download Playwright's own browser builds. */
-export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+/** CHROMIUM_PATH, the system Chromium, Google Chrome or Playwright's own; with none, the run stops here saying how to get one. */
+const browser = findBrowser()
+if (!browser.ok) {
+  console.error(browser.message)
+  process.exit(1)
+}
+export const chromiumPath = browser.browser.path
 
 export default defineConfig({
   testDir: '.',
