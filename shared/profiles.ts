@@ -8,37 +8,44 @@ export type EngineName = (typeof ENGINE_NAMES)[number]
 export const MODEL_TYPES = ['lm', 'multimodal', 'embeddings', 'whisper', 'image-generation', 'image-edit'] as const
 export type ModelType = (typeof MODEL_TYPES)[number]
 
-/** Parser names mlx-openai-server has shipped; an installed engine's own `launch --help` list wins when it has one. */
+/**
+ * mlx-openai-server 1.8.1's parser choices (tests/fixtures/engine/help/ records its `launch --help`,
+ * and a test keeps these lists equal to it); an installed engine's own `launch --help` list wins.
+ */
 export const KNOWN_TOOL_CALL_PARSERS = [
+  'functiongemma',
+  'gemma4',
+  'glm4_moe',
+  'harmony',
+  'hermes',
+  'iquest_coder_v1',
+  'kimi_k2',
+  'longcat_flash_lite',
+  'minimax_m2',
+  'nemotron3_nano',
   'qwen3',
   'qwen3_coder',
   'qwen3_moe',
-  'qwen3_next',
   'qwen3_vl',
-  'glm4_moe',
-  'harmony',
-  'hermes',
-  'minimax',
-  'minimax_m2',
-  'nemotron3_nano',
-  'ministral3',
-  'llama4_pythonic',
-  'functiongemma',
   'solar_open',
+  'step_35',
 ] as const
 export const KNOWN_REASONING_PARSERS = [
-  'qwen3',
-  'qwen3_moe',
-  'qwen3_next',
-  'qwen3_vl',
+  'gemma4',
+  'glm47_flash',
   'glm4_moe',
   'harmony',
   'hermes',
-  'minimax',
+  'kimi_k2',
   'minimax_m2',
+  'mixed_think_tool_handoff',
   'nemotron3_nano',
-  'ministral3',
+  'qwen3',
+  'qwen3_5',
+  'qwen3_moe',
+  'qwen3_vl',
   'solar_open',
+  'step_35',
 ] as const
 
 export const PROFILE_LIMITS = {
@@ -343,16 +350,16 @@ export function suggestModelDefaults(model: string): ModelDefaults {
   if (has('gpt-oss')) return parsers('harmony', 'harmony')
   if (has('qwen3-coder')) return parsers('qwen3_coder', null)
   if (has('qwen3-vl')) return parsers('qwen3_vl', 'qwen3_vl')
-  if (has('qwen3-next')) return parsers('qwen3_next', 'qwen3_next')
+  if (has('qwen3.5', 'qwen3_5')) return parsers('qwen3', 'qwen3_5')
   if (/qwen3-\d+b-a\d+b/.test(name)) return parsers('qwen3_moe', 'qwen3_moe')
   if (has('qwen3')) return parsers('qwen3', 'qwen3')
-  if (has('glm-4.5', 'glm-4.6', 'glm4')) return parsers('glm4_moe', 'glm4_moe')
+  if (has('glm-4.7-flash')) return parsers('glm4_moe', 'glm47_flash')
+  if (has('glm-4.5', 'glm-4.6', 'glm-4.7', 'glm4')) return parsers('glm4_moe', 'glm4_moe')
   if (has('minimax-m2')) return parsers('minimax_m2', 'minimax_m2')
-  if (has('minimax')) return parsers('minimax', 'minimax')
+  if (has('kimi-k2')) return parsers('kimi_k2', 'kimi_k2')
+  if (has('gemma-4', 'gemma4')) return parsers('gemma4', 'gemma4')
   if (has('nemotron')) return parsers('nemotron3_nano', 'nemotron3_nano')
-  if (has('ministral')) return parsers('ministral3', 'ministral3')
   if (has('functiongemma')) return parsers('functiongemma', null)
-  if (has('llama-4', 'llama4')) return parsers('llama4_pythonic', null)
   if (has('hermes')) return parsers('hermes', 'hermes')
   return parsers(null, null)
 }

@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PROFILE_DEFAULTS, type Profile } from '../../shared/profiles'
+import { KNOWN_REASONING_PARSERS, KNOWN_TOOL_CALL_PARSERS, PROFILE_DEFAULTS, suggestModelDefaults, type Profile } from '../../shared/profiles'
 import { clickChoices } from '../../server/features/engines/adapter'
 import { mlxLmServer } from '../../server/features/engines/mlx-lm-server'
 import { mlxOpenaiServer } from '../../server/features/engines/mlx-openai-server'
@@ -100,6 +100,20 @@ describe('mlx-openai-server launch --help, read from the 1.8.1 source', () => {
     expect(Object.keys(OPENAI_SERVER_LAUNCH).sort()).toEqual(definedFlags(help))
     for (const flag of ['--model-type', '--log-level', '--tool-call-parser', '--reasoning-parser']) {
       expect({ flag, choices: choices(OPENAI_SERVER_LAUNCH[flag]) }).toEqual({ flag, choices: clickChoices(help, flag) })
+    }
+  })
+})
+
+describe('the parser names the app offers', () => {
+  test('are mlx-openai-server 1.8.1’s own, as its recorded help lists them', () => {
+    const help = readFileSync(join(import.meta.dir, '../fixtures/engine/help/mlx-openai-server-launch.txt'), 'utf8')
+    const choices = (flag: string) => /\[([^\]]+)\]/.exec(help.slice(help.indexOf(flag)))?.[1]?.split('|') ?? []
+    expect(([...KNOWN_TOOL_CALL_PARSERS] as string[]).sort()).toEqual(choices('--tool-call-parser').sort())
+    expect(([...KNOWN_REASONING_PARSERS] as string[]).sort()).toEqual(choices('--reasoning-parser').sort())
+    for (const model of ['Qwen3.5-9B-4bit', 'GLM-4.7-Flash-4bit', 'Kimi-K2-Instruct-4bit', 'gemma-4-12b-it-4bit', 'Qwen3-Next-80B-A3B-4bit', 'MiniMax-M2-4bit']) {
+      const { toolCallParser, reasoningParser } = suggestModelDefaults(`mlx-community/${model}`)
+      if (toolCallParser !== null) expect(KNOWN_TOOL_CALL_PARSERS as readonly string[]).toContain(toolCallParser)
+      if (reasoningParser !== null) expect(KNOWN_REASONING_PARSERS as readonly string[]).toContain(reasoningParser)
     }
   })
 })
