@@ -5,6 +5,7 @@ import type { DownloadStatus } from '../../../../shared/downloads'
 import type { MemoryBudget } from '../../../../shared/memory-fit'
 import { api, request, toApiError, type ApiError } from '../../api/client'
 import { failureOf, useAuthStore, type Failure } from '../auth/store'
+import { useDownloadsStore } from '../downloads/store'
 import { contextSteps, defaultContextFor, fitAt, nearestStep, refit } from './fit'
 import { searchEntries } from './local-search'
 import { defaultQuery, queryKey, toSearchParams, type CatalogQuery } from './query'
@@ -304,10 +305,11 @@ export const useCatalogStore = defineStore('catalog', () => {
     downloadBusy.value = true
     downloadError.value = null
     try {
-      const started = await request(api.downloads.post({ modelId: id }))
+      // Through the downloads store, so the page follows this download's events from its first answer.
+      const started = await useDownloadsStore().start(id)
       if (modelId.value === id) download.value = { id: started.id, status: started.status }
     } catch (failure) {
-      const apiError = await report(failure)
+      const apiError = toApiError(failure)
       if (modelId.value === id) downloadError.value = failureOf(apiError)
     } finally {
       downloadBusy.value = false
