@@ -89,19 +89,19 @@ describe('readers', () => {
     expect(parseFootprint('footprint: no process')).toBeNull()
     const table = { read: () => [{ pid: 501, ppid: 1, pgid: 501, cpuSeconds: 0, rssBytes: 0 }, { pid: 502, ppid: 501, pgid: 501, cpuSeconds: 0, rssBytes: 0 }, { pid: 9, ppid: 1, pgid: 9, cpuSeconds: 0, rssBytes: 0 }] }
     const calls: string[][] = []
-    const works = footprintPeakReader({ table, run: async (argv) => (calls.push(argv), { code: 0, stdout: text }) })
+    const works = footprintPeakReader({ table, run: (argv) => (calls.push(argv), Promise.resolve({ code: 0, stdout: text })) })
     expect(await works.read(501, 100)).toEqual({ bytes: 4527849472 + 1048576, source: 'footprint' })
     expect(calls[0]).toEqual(['/usr/bin/footprint', '-f', 'bytes', '-p', '501', '-p', '502'])
     const missing = footprintPeakReader({ table, run: () => Promise.reject(new Error('ENOENT')) })
     expect(await missing.read(501, 100)).toEqual({ bytes: 100, source: 'rss' })
-    const refused = footprintPeakReader({ table, run: async () => ({ code: 1, stdout: '' }) })
+    const refused = footprintPeakReader({ table, run: () => Promise.resolve({ code: 1, stdout: '' }) })
     expect(await refused.read(501, 100)).toEqual({ bytes: 100, source: 'rss' })
   })
 })
 
 describe('recording while servers run', () => {
   const extra = 3 * GiB
-  const reader: PeakReader = { source: 'footprint', read: async (_pid, rss) => ({ bytes: rss + extra, source: 'footprint' }) }
+  const reader: PeakReader = { source: 'footprint', read: (_pid, rss) => Promise.resolve({ bytes: rss + extra, source: 'footprint' as const }) }
   let app: ReturnType<typeof createTestApp>
   let token = ''
   beforeAll(async () => {
