@@ -134,4 +134,30 @@ describe('after the manager is killed with kill -9', () => {
     second.child.kill('SIGTERM')
     expect(await second.child.exited).toBe(0)
   }, 60_000)
+
+  test('a pid file whose pid now belongs to another program leaves that program alone', async () => {
+    const home = tempDir()
+    const first = await manager(home, await freePort())
+    const profile = await first.call<Profile>('POST', '/api/profiles', { name: 'Reused', model: MODEL, port: await freePort() })
+    const ready = await first.call<ServerStatus>('POST', `/api/servers/${profile.body.id}/start?wait=true`)
+    const enginePid = ready.body.pid ?? 0
+    leftovers.push(enginePid)
+    first.child.kill('SIGKILL')
+    await first.child.exited
+    process.kill(-enginePid, 'SIGKILL')
+    await eventually(() => !isAlive(enginePid))
+    // The engine is gone and its pid now names some other program of the user's, in a group of its own.
+    const stranger = Bun.spawn(['sleep', '60'], { detached: true, stdout: 'ignore', stderr: 'ignore' })
+    leftovers.push(stranger.pid)
+    const pidFile = join(home, 'run', `profile-${profile.body.id}.json`)
+    writeFileSync(pidFile, JSON.stringify({ ...JSON.parse(readFileSync(pidFile, 'utf8')), pid: stranger.pid }))
+    const second = await manager(home, await freePort())
+    await eventually(() => !existsSync(pidFile), 10_000)
+    expect(isAlive(stranger.pid)).toBe(true)
+    expect((await second.call<ServerStatus>('GET', `/api/servers/${profile.body.id}`)).body).toMatchObject({ state: 'stopped', adopted: false, pid: null })
+    second.child.kill('SIGTERM')
+    expect(await second.child.exited).toBe(0)
+    expect(isAlive(stranger.pid)).toBe(true)
+    stranger.kill('SIGKILL')
+  }, 60_000)
 })
