@@ -81,6 +81,7 @@ export const routes: RouteRecordRaw[] = [
         ],
       },
       { path: 'chat/:id?', name: 'chat', component: () => import('./features/chat/ChatView.vue'), props: true, meta: { title: 'Chat' } },
+      { path: 'engines', name: 'engines', component: () => import('./features/engines/EnginesView.vue'), meta: { title: 'Engines', admin: true } },
       {
         path: 'users',
         name: 'users',

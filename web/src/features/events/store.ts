@@ -5,6 +5,7 @@ import { openEvents, type EventConnection } from '../../api/client'
 import { useAuthStore } from '../auth/store'
 import { useBenchmarksStore } from '../benchmarks/store'
 import { useDownloadsStore } from '../downloads/store'
+import { useEnginesStore } from '../engines/store'
 import { useLibraryStore } from '../models/store'
 import { useProfilesStore } from '../profiles/store'
 import { useServersStore } from '../servers/store'
@@ -65,6 +66,9 @@ export const useEventsStore = defineStore('events', () => {
         break
       case 'benchmarks.progress':
         useBenchmarksStore().apply(event.data)
+        break
+      case 'engines.install':
+        useEnginesStore().applyInstall(event.data)
         break
     }
   }
