@@ -22,6 +22,9 @@ export interface DownloadFile {
  * Codes: hf-token-required, hf-token-refused, model-not-found, revision-not-found, unsafe-file-name,
  * no-model-files, disk-space-low, disk-full, checksum-mismatch, network-error, hub-error, write-error.
  */
+/** Failures a retry would only repeat: the repo, revision or its files are wrong, not the network or the disk. */
+export const FINAL_DOWNLOAD_ERRORS: readonly string[] = ['model-not-found', 'revision-not-found', 'unsafe-file-name', 'no-model-files']
+
 export interface DownloadError {
   code: string
   message: string

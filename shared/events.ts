@@ -22,6 +22,8 @@ export interface ServerEventMap {
   'downloads.progress': DownloadProgress
   /** A download was added or changed status (queued, downloading, paused, completed, failed, cancelled). */
   'downloads.state': Download
+  /** Downloads cleared from the list (finished, failed or cancelled ones an admin dismissed). */
+  'downloads.removed': { ids: number[] }
   /** The local model list changed (a download finished, a model was deleted): fetch `GET /api/models` again. */
   'models.changed': { modelId: string; reason: 'downloaded' | 'deleted' }
   /** A profile was created or edited. */
@@ -41,7 +43,7 @@ export interface ServerEventMap {
 }
 
 export type ServerEventType = keyof ServerEventMap
-export const SERVER_EVENT_TYPES: readonly ServerEventType[] = ['users.pending', 'session.user', 'system.memory', 'downloads.progress', 'downloads.state', 'models.changed', 'profiles.changed', 'profiles.deleted', 'servers.state', 'servers.stats', 'chat.metrics', 'engines.install', 'benchmarks.progress']
+export const SERVER_EVENT_TYPES: readonly ServerEventType[] = ['users.pending', 'session.user', 'system.memory', 'downloads.progress', 'downloads.state', 'downloads.removed', 'models.changed', 'profiles.changed', 'profiles.deleted', 'servers.state', 'servers.stats', 'chat.metrics', 'engines.install', 'benchmarks.progress']
 
 export type ServerEvent = {
   [K in ServerEventType]: { type: K; data: ServerEventMap[K] }

@@ -125,12 +125,38 @@ describe('downloading into the HuggingFace cache', () => {
     expect(existsSync(h.cacheDir)).toBe(false)
   })
 
-  test('an unknown model fails with model-not-found', async () => {
+  test('an unknown model or revision is refused at once with the hub’s answer, and nothing is queued', async () => {
     const h = await setup()
-    const { id } = await h.start('mlx-test/missing')
-    const failed = await h.waitFor(id, 'failed')
-    expect(failed.error?.code).toBe('model-not-found')
-    expect(failed.error?.message).toContain('mlx-test/missing')
+    const missing = await h.app.json<{ error: { code: string; message: string } }>('POST', '/api/downloads', { token: h.token, body: { modelId: 'mlx-test/missing' } })
+    expect(missing.status).toBe(404)
+    expect(missing.body.error.code).toBe('model-not-found')
+    expect(missing.body.error.message).toContain('mlx-test/missing')
+    const revision = await h.app.json<{ error: { code: string } }>('POST', '/api/downloads', { token: h.token, body: { modelId: MODEL, revision: 'no-such-branch' } })
+    expect(revision.status).toBe(404)
+    expect(revision.body.error.code).toBe('revision-not-found')
+    expect((await h.app.json<Download[]>('GET', '/api/downloads', { token: h.token })).body).toEqual([])
+    expect(h.events.some((e) => e.type === 'downloads.state')).toBe(false)
+  })
+
+  test('a hub that cannot answer yet does not stop a download from queueing', async () => {
+    const h = await setup({ rules: [{ kind: 'status', status: 503, match: '/api/models/', times: 1 }] })
+    const { id } = await h.start(MODEL)
+    await h.waitFor(id, 'completed')
+  })
+
+  test('finished, failed and cancelled downloads can be cleared; active ones cannot', async () => {
+    const h = await setup({ rules: [{ kind: 'throttle', bytesPerSecond: 64 * 1024, match: '.safetensors' }] })
+    const running = await h.start(MODEL)
+    const refused = await h.app.json<{ error: { code: string } }>('DELETE', `/api/downloads/${running.id}`, { token: h.token })
+    expect(refused.status).toBe(409)
+    expect(refused.body.error.code).toBe('download-active')
+    await h.app.json('POST', `/api/downloads/${running.id}/cancel`, { token: h.token })
+    expect((await h.app.json('DELETE', `/api/downloads/${running.id}`, { token: h.token })).status).toBe(204)
+    expect(h.events.some((e) => e.type === 'downloads.removed' && e.data.ids.includes(running.id))).toBe(true)
+    expect((await h.app.json<Download[]>('GET', '/api/downloads', { token: h.token })).body).toEqual([])
+    expect((await h.app.json('DELETE', `/api/downloads/${running.id}`, { token: h.token })).status).toBe(404)
+    const bulk = await h.app.json<{ ids: number[] }>('DELETE', '/api/downloads', { token: h.token })
+    expect(bulk.body).toEqual({ ids: [] })
   })
 
   test('two models download at once up to the limit; the rest wait in the queue', async () => {

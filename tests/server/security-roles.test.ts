@@ -44,6 +44,8 @@ function adminJobs(profile: Profile): [string, string, unknown?][] {
     ['POST', '/api/downloads/1/pause'],
     ['POST', '/api/downloads/1/resume'],
     ['POST', '/api/downloads/1/cancel'],
+    ['DELETE', '/api/downloads/1'],
+    ['DELETE', '/api/downloads'],
     ['DELETE', '/api/models/mlx-community/Qwen3-4B-4bit'],
     ['GET', '/api/users'],
     ['PATCH', '/api/users/1', { isAdmin: false }],

@@ -182,3 +182,89 @@ describe('downloads panel', () => {
     expect(byTestId('download-error')).toBeNull()
   })
 })
+
+describe('download rows follow the manager', () => {
+  beforeEach(() => {
+    useAuthStore().user = makeUser({ isAdmin: true })
+  })
+
+  it('keeps the failed state an event brought when the answer to the request arrives after it', async () => {
+    const at = '2026-01-01T10:00:00.000Z'
+    fakeServer({
+      'GET /api/downloads': () => json([]),
+      'POST /api/downloads': () => {
+        // The manager marked the download failed within milliseconds; its event overtakes the 202.
+        useDownloadsStore().applyState(makeDownload({ id: 9, status: 'failed', speedBps: 0, error: { code: 'network-error', message: 'The connection to the hub failed.' }, updatedAt: at }))
+        return json(makeDownload({ id: 9, status: 'queued', speedBps: 0, updatedAt: at }), 202)
+      },
+    })
+    const store = useDownloadsStore()
+    await store.load()
+    mountInApp(DownloadsPanel)
+    await store.start('mlx-community/Qwen3-4B-4bit')
+    await flushPromises()
+    expect(requireTestId('download-status').textContent?.trim()).toBe('Failed')
+  })
+
+  it('offers Retry only where retrying can help, and clears a failed row after asking', async () => {
+    const server = fakeServer({
+      'GET /api/downloads': () =>
+        json([
+          makeDownload({ id: 1, status: 'failed', speedBps: 0, error: { code: 'network-error', message: 'The connection to the hub failed.' } }),
+          makeDownload({ id: 2, modelId: 'mlx-community/typo', status: 'failed', speedBps: 0, files: [], error: { code: 'model-not-found', message: 'The hub has no model mlx-community/typo.' } }),
+        ]),
+      'DELETE /api/downloads/2': () => new Response(null, { status: 204 }),
+    })
+    await useDownloadsStore().load()
+    mountInApp(DownloadsPanel)
+    await flushPromises()
+    const row = (id: string) => requireTestId('downloads-list').querySelector<HTMLElement>(`[data-model="${id}"]`) ?? document.body
+    expect(byTestId('download-retry', row('mlx-community/Qwen3-4B-4bit'))).not.toBeNull()
+    expect(byTestId('download-retry', row('mlx-community/typo'))).toBeNull()
+    await click('download-clear', row('mlx-community/typo'))
+    expect(requireTestId('confirm-dialog').textContent).toContain('deleted')
+    expect(requireTestId('confirm-cancel').textContent?.trim()).toBe('Keep it')
+    await click('confirm-ok')
+    expect(server.callsTo('DELETE /api/downloads/2')).toHaveLength(1)
+    expect(document.querySelectorAll('[data-testid="download-row"]')).toHaveLength(1)
+  })
+
+  it('clears finished rows, one or all, and drops rows another tab cleared', async () => {
+    useFakeEventSource()
+    const server = fakeServer({
+      'GET /api/auth/me': () => json(useAuthStore().user),
+      'GET /api/downloads': () =>
+        json([
+          makeDownload({ id: 1, status: 'completed', speedBps: 0 }),
+          makeDownload({ id: 2, modelId: 'mlx-community/b', status: 'cancelled', speedBps: 0 }),
+          makeDownload({ id: 3, modelId: 'mlx-community/c', status: 'completed', speedBps: 0 }),
+          makeDownload({ id: 4, modelId: 'mlx-community/d', status: 'downloading' }),
+        ]),
+      'DELETE /api/downloads/4': () => failure(409, 'download-active', 'This download is downloading; cancel it before clearing it from the list.'),
+      'DELETE /api/downloads': () => json({ ids: [1, 2] }),
+    })
+    await useDownloadsStore().load()
+    useEventsStore().connect()
+    FakeEventSource.latest().open()
+    mountInApp(DownloadsPanel)
+    await flushPromises()
+    const active = requireTestId('downloads-list').querySelector<HTMLElement>('[data-model="mlx-community/d"]') ?? document.body
+    expect(byTestId('download-clear', active)).toBeNull()
+    FakeEventSource.latest().emit('downloads.removed', { ids: [3] })
+    await flushPromises()
+    expect(document.querySelectorAll('[data-testid="download-row"]')).toHaveLength(3)
+    await click('downloads-clear-finished')
+    expect(server.callsTo('DELETE /api/downloads')).toHaveLength(1)
+    expect([...document.querySelectorAll<HTMLElement>('[data-testid="download-row"]')].map((row) => row.dataset.model)).toEqual(['mlx-community/d'])
+  })
+
+  it('the cancel dialog names both choices', async () => {
+    fakeServer({ 'GET /api/downloads': () => json([makeDownload()]) })
+    await useDownloadsStore().load()
+    mountInApp(DownloadsPanel)
+    await flushPromises()
+    await click('download-cancel')
+    expect(requireTestId('confirm-cancel').textContent?.trim()).toBe('Keep downloading')
+    expect(requireTestId('confirm-ok').textContent?.trim()).toBe('Cancel download')
+  })
+})

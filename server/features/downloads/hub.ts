@@ -81,6 +81,10 @@ export function createHubClient(options: HubClientOptions): HubClient {
     if (status === 404 && seen.errorCode === 'RevisionNotFound') {
       return new DownloadFailure('revision-not-found', `${modelId} has no such revision on the hub. Check the branch, tag or commit.`)
     }
+    // The hub answers an unknown repo with 401 RepoNotFound when no token is sent (a private one looks the same).
+    if (status === 401 && seen.errorCode === 'RepoNotFound' && options.token() === null) {
+      return new DownloadFailure('model-not-found', `The hub has no model ${modelId}, or it is private and needs a HuggingFace token (HF_TOKEN). Check the name.`)
+    }
     return hubStatusFailure(status, modelId, options.token() !== null, null)
   }
 

@@ -12,4 +12,13 @@ export function downloadRoutes(downloads: DownloadService, session: ReturnType<t
     .post('/:id/pause', ({ params }) => downloads.pause(params.id), { admin: true, params: downloadIdParams })
     .post('/:id/resume', ({ params }) => downloads.resume(params.id), { admin: true, params: downloadIdParams })
     .post('/:id/cancel', ({ params }) => downloads.cancel(params.id), { admin: true, params: downloadIdParams })
+    .delete('/', () => ({ ids: downloads.clearFinished() }), { admin: true })
+    .delete(
+      '/:id',
+      async ({ params, status }) => {
+        await downloads.clear(params.id)
+        return status(204)
+      },
+      { admin: true, params: downloadIdParams },
+    )
 }

@@ -114,6 +114,10 @@ export function createDownloadRepository(db: Database) {
     markFileDone(id: number, path: string): void {
       db.query('UPDATE download_files SET done = 1 WHERE download_id = ? AND path = ?').run(id, path)
     },
+    /** Its files' rows go with it (ON DELETE CASCADE). */
+    remove(id: number): void {
+      db.query('DELETE FROM downloads WHERE id = ?').run(id)
+    },
     markCreatedRepo(id: number): void {
       db.query('UPDATE downloads SET created_repo = 1 WHERE id = ?').run(id)
     },

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import type { Download, DownloadFile, DownloadProgress, DownloadStatus } from '../../../shared/downloads'
+import { ACTIVE_DOWNLOAD_STATUSES, type Download, type DownloadFile, type DownloadProgress, type DownloadStatus } from '../../../shared/downloads'
 import { isValidModelId } from '../../../shared/model-id'
 import { badRequest, conflict, notFound } from '../../http/errors'
 import type { EventBus } from '../events/bus'
@@ -49,6 +49,9 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', onAbort, { once: true })
   })
 }
+
+/** How long the hub may take to say whether a repo exists before a download is queued anyway. */
+const HUB_CHECK_TIMEOUT_MS = 10_000
 
 const notActive = (download: StoredDownload, action: string) =>
   conflict('download-not-active', `This download is ${download.status}; only an unfinished download can be ${action}.`)
@@ -115,10 +118,46 @@ export class DownloadService {
     const existing = this.deps.repo.activeForModel(modelId)
     // Asking again for a model already in the queue joins it (and wakes it when paused).
     if (existing !== null) return existing.status === 'paused' ? this.resume(existing.id) : this.present(existing)
+    await this.refuseUnknown(modelId, revision)
     const download = this.deps.repo.insert({ modelId, revision, requestedBy: userId, now: this.stamp() })
     await this.announce(download.id)
     this.schedule()
     return this.present(this.find(download.id))
+  }
+
+  /**
+   * Asks the hub whether the repo (at that revision) exists before queueing it, so a mistyped id is
+   * refused with the hub's answer instead of appearing as a download that fails a moment later.
+   * Anything short of a definite "no such repo" (offline, rate-limited, gated, slow) queues as before:
+   * the download itself retries or says why.
+   */
+  private async refuseUnknown(modelId: string, revision: string): Promise<void> {
+    try {
+      await this.deps.hub.resolveCommit(modelId, revision, AbortSignal.timeout(HUB_CHECK_TIMEOUT_MS))
+    } catch (error) {
+      if (error instanceof DownloadFailure && (error.code === 'model-not-found' || error.code === 'revision-not-found')) {
+        throw notFound(error.code, error.message)
+      }
+    }
+  }
+
+  /** Removes a finished, failed or cancelled download from the list; a failed one's partial files go with it. */
+  async clear(id: number): Promise<void> {
+    const download = this.find(id)
+    if (ACTIVE_DOWNLOAD_STATUSES.includes(download.status)) {
+      throw conflict('download-active', `This download is ${download.status}; cancel it before clearing it from the list.`)
+    }
+    if (download.status === 'failed') await this.removePartials(download)
+    this.deps.repo.remove(id)
+    this.deps.bus.publish({ type: 'downloads.removed', data: { ids: [id] } })
+  }
+
+  /** Removes every completed and cancelled download from the list (failed ones stay: they may hold partial files). */
+  clearFinished(): number[] {
+    const ids = this.deps.repo.list().filter((d) => d.status === 'completed' || d.status === 'cancelled').map((d) => d.id)
+    for (const id of ids) this.deps.repo.remove(id)
+    if (ids.length > 0) this.deps.bus.publish({ type: 'downloads.removed', data: { ids } })
+    return ids
   }
 
   async pause(id: number): Promise<Download> {

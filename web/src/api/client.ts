@@ -144,6 +144,8 @@ export function parseServerEvent(type: ServerEventType, raw: string): ServerEven
       return typeof data.id === 'number' && typeof data.bytesDone === 'number' && Array.isArray(data.files)
         ? { type, data: data as unknown as DownloadProgress }
         : null
+    case 'downloads.removed':
+      return Array.isArray(data.ids) ? { type, data: { ids: data.ids.filter((id): id is number => typeof id === 'number') } } : null
     case 'downloads.state':
       return typeof data.id === 'number' && (DOWNLOAD_STATUSES as readonly unknown[]).includes(data.status) && Array.isArray(data.files)
         ? { type, data: data as unknown as Download }

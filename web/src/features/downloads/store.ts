@@ -69,21 +69,52 @@ export const useDownloadsStore = defineStore('downloads', () => {
     })
   }
 
-  async function start(modelId: string, revision?: string): Promise<Download> {
-    const body = revision === undefined || revision.trim() === '' ? { modelId } : { modelId, revision: revision.trim() }
-    return put(await guarded(() => request(api.downloads.post(body))))
+  /**
+   * The answer to an action. Events about the download may have overtaken it (a repo that fails in
+   * milliseconds is already failed when the "queued" answer arrives), so it never replaces a state
+   * that is as new or newer.
+   */
+  function answered(download: Download): Download {
+    const known = byId.value.get(download.id)
+    if (known !== undefined && known.updatedAt >= download.updatedAt) return known
+    return put(download)
   }
 
-  const pause = async (id: number) => put(await guarded(() => request(api.downloads({ id }).pause.post())))
+  async function start(modelId: string, revision?: string): Promise<Download> {
+    const body = revision === undefined || revision.trim() === '' ? { modelId } : { modelId, revision: revision.trim() }
+    return answered(await guarded(() => request(api.downloads.post(body))))
+  }
+
+  const pause = async (id: number) => answered(await guarded(() => request(api.downloads({ id }).pause.post())))
   /** Resumes a paused download, or retries a failed one from where its files stopped. */
-  const resume = async (id: number) => put(await guarded(() => request(api.downloads({ id }).resume.post())))
+  const resume = async (id: number) => answered(await guarded(() => request(api.downloads({ id }).resume.post())))
   /** Stops for good; the manager deletes the partial files. */
-  const cancel = async (id: number) => put(await guarded(() => request(api.downloads({ id }).cancel.post())))
+  const cancel = async (id: number) => answered(await guarded(() => request(api.downloads({ id }).cancel.post())))
+
+  /** A `downloads.removed` event, or a clear of our own: those rows leave the list. */
+  function drop(ids: number[]): void {
+    if (!ids.some((id) => byId.value.has(id))) return
+    const next = new Map(byId.value)
+    for (const id of ids) next.delete(id)
+    byId.value = next
+  }
+
+  /** Removes a finished, failed or cancelled download from the list (a failed one's partial files too). */
+  async function clear(id: number): Promise<void> {
+    await guarded(() => request(api.downloads({ id }).delete()))
+    drop([id])
+  }
+
+  /** Removes every completed and cancelled download from the list. */
+  async function clearFinished(): Promise<void> {
+    const { ids } = await guarded(() => request(api.downloads.delete()))
+    drop(ids)
+  }
 
   function reset(): void {
     byId.value = new Map()
     forget()
   }
 
-  return { downloads, active, loaded, loading, loadError, load, catchUp, applyState, applyProgress, start, pause, resume, cancel, reset }
+  return { downloads, active, loaded, loading, loadError, load, catchUp, applyState, applyProgress, start, pause, resume, cancel, drop, clear, clearFinished, reset }
 })
