@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ServerStatus } from '../../shared/servers'
+import { systemProcessHost, type ProcessHost } from '../../server/features/servers/process-host'
 import { eventually, isAlive, isState, servingApp, type ServingApp } from '../fixtures/engine/harness'
 
 const open: ServingApp[] = []
@@ -155,6 +156,25 @@ describe('stopping', () => {
     const log = readFileSync(join(s.app.home, 'logs', `profile-${profile.id}.log`), 'utf8')
     expect(log).toContain('Received SIGTERM; still busy, not stopping.')
     expect(log).toContain('still running after 400 ms: sent SIGKILL')
+  })
+
+  test('an engine that ignores SIGTERM is sent SIGKILL itself, before anything waits for its exit', async () => {
+    // The exit handler also kills what is left of a group once its leader is gone, which would hide a
+    // missing escalation; the signals sent, in order, show the escalation happened on its own.
+    const signals: string[] = []
+    const processes: ProcessHost = {
+      ...systemProcessHost,
+      signalGroup: (pid, name, groupOnly) => {
+        signals.push(`${name}${groupOnly === true ? ' (group only)' : ''}`)
+        return systemProcessHost.signalGroup(pid, name, groupOnly)
+      },
+    }
+    const s = await setup({ timing: { stopGraceMs: 300, killWaitMs: 10_000 }, processes })
+    const profile = await s.profile({ name: 'Stubborn', model: 'standin/ignore-sigterm' })
+    await s.start(profile.id)
+    const stopped = await s.stop(profile.id)
+    expect(stopped.body).toMatchObject({ state: 'stopped', signal: 'SIGKILL' })
+    expect(signals.slice(0, 2)).toEqual(['SIGTERM', 'SIGKILL'])
   })
 
   test('helper processes of the engine are stopped with it', async () => {
