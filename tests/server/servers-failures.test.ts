@@ -130,6 +130,23 @@ describe('failures after ready', () => {
     expect((await s.status(profile.id)).state).toBe('failed')
   })
 
+  test('a server that ran stably before crashing starts its count of crashes in a row afresh', async () => {
+    // Up 250 ms counts as stable here (100 ms), so every crash is the first in a row: it is always
+    // restarted, though only one restart in a row is allowed.
+    const s = await setup({ env: { STANDIN_CRASH_AFTER_READY_MS: '250' }, timing: { restartBaseMs: 50, maxRestarts: 1, stableAfterMs: 100 } })
+    const profile = await s.profile({ name: 'Phoenix', model: 'standin/crash-after-ready', restartOnCrash: true })
+    const events = await s.events()
+    await s.start(profile.id)
+    for (let crash = 0; crash < 3; crash++) {
+      const failed = (await events.until(isState(profile.id, 'failed'))).data as ServerStatus
+      expect(failed.restarts).toBe(0)
+      expect(failed.nextRestartAt).not.toBeNull()
+      await events.until(isState(profile.id, 'ready'))
+    }
+    events.close()
+    await s.stop(profile.id)
+  })
+
   test('stop cancels a pending restart', async () => {
     const s = await setup({ env: { STANDIN_CRASH_AFTER_READY_MS: '100' }, timing: { restartBaseMs: 2_000 } })
     const profile = await s.profile({ name: 'Phoenix', model: 'standin/crash-after-ready', restartOnCrash: true })
