@@ -100,7 +100,8 @@ describe('benchmarks on the servers screen', () => {
     expect(table.textContent).toContain('88.4')
     expect(table.textContent).toContain('first token 610 ms')
     expect(table.textContent).toContain('2.9 GB')
-    expect(table.textContent).toContain('Apple M2 Max · 64 GB')
+    expect(table.textContent).toContain('studio · 64 GB')
+    expect(table.textContent).toContain('Apple M2 Max')
 
     await click('server-benchmark')
     expect(server.callsTo('POST /api/benchmarks')[0]?.body).toEqual({ profileId: 1 })
