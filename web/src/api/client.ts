@@ -166,6 +166,9 @@ export function parseServerEvent(type: ServerEventType, raw: string): ServerEven
     // One server's chat summary, the same row GET /api/metrics/servers answers with.
     case 'chat.metrics':
       return typeof data.profileId === 'number' && typeof data.requests === 'number' ? ({ type, data } as unknown as ServerEvent) : null
+    // One step of an engine's install or removal, with an installer line or the error.
+    case 'engines.install':
+      return typeof data.engine === 'string' && typeof data.state === 'string' ? ({ type, data } as unknown as ServerEvent) : null
     // The whole run, the same item GET /api/benchmarks lists.
     case 'benchmarks.progress':
       return typeof data.id === 'number' && typeof data.profileId === 'number' && typeof data.status === 'string' && Array.isArray(data.results)
