@@ -257,3 +257,17 @@ describe('after a refusal', () => {
     expect(chat.unanswered).toBe(false)
   })
 })
+
+describe('which profiles the chat offers', () => {
+  it('only those whose model chats: language and multimodal models, and custom commands', () => {
+    useProfilesStore().profiles = [
+      makeProfile({ id: 1, name: 'Words', modelType: 'lm' }),
+      makeProfile({ id: 2, name: 'Eyes', modelType: 'multimodal' }),
+      makeProfile({ id: 3, name: 'Vectors', modelType: 'embeddings' }),
+      makeProfile({ id: 4, name: 'Ears', modelType: 'whisper' }),
+      makeProfile({ id: 5, name: 'Pictures', modelType: 'image-generation' }),
+      makeProfile({ id: 6, name: 'Anything', engine: 'custom', modelType: 'embeddings' }),
+    ]
+    expect(useChatStore().chatProfiles.map((profile) => profile.name)).toEqual(['Words', 'Eyes', 'Anything'])
+  })
+})
