@@ -5,8 +5,9 @@ import { useEventsStore } from '../../web/src/features/events/store'
 import LibraryPanel from '../../web/src/features/models/LibraryPanel.vue'
 import { LIBRARY_RELOAD_DELAY_MS, useLibraryStore } from '../../web/src/features/models/store'
 import { useAuthStore } from '../../web/src/features/auth/store'
+import { useServersStore } from '../../web/src/features/servers/store'
 import { byTestId, click, mountInApp, requireTestId } from './components/mount'
-import { failure, fakeServer, FakeEventSource, json, makeUser, useFakeEventSource } from './helpers'
+import { failure, fakeServer, FakeEventSource, json, makeProfile, makeServerStatus, makeUser, useFakeEventSource } from './helpers'
 
 function makeModel(overrides: Partial<LocalModel> = {}): LocalModel {
   return {
@@ -93,6 +94,23 @@ describe('library panel', () => {
     const half = row('other-tool/half-done')
     expect(requireTestId('library-state', half).textContent?.trim()).toBe('Partial')
     expect(byTestId('library-use', half)).toBeNull()
+  })
+
+  it('marks a model a running server uses as in use, offering no Delete until that server stops', async () => {
+    await open({
+      'GET /api/profiles': () => json([makeProfile({ id: 5, name: 'Qwen3 4B', model: 'mlx-community/Qwen3-4B-4bit' })]),
+      'GET /api/servers': () => json([makeServerStatus({ profileId: 5, state: 'ready' })]),
+    })
+    await flushPromises()
+    const qwen = row('mlx-community/Qwen3-4B-4bit')
+    expect(requireTestId('library-in-use', qwen).textContent?.trim()).toBe('In use')
+    expect(byTestId('library-delete', qwen)).toBeNull()
+    expect(requireTestId('library-delete-blocked', qwen).textContent).toBe('Stop Qwen3 4B to delete it')
+    expect(byTestId('library-delete', row('other-tool/half-done'))).not.toBeNull()
+    useServersStore().applyState(makeServerStatus({ profileId: 5, state: 'stopped', stoppedAt: '2026-01-01T11:00:00.000Z' }))
+    await flushPromises()
+    expect(byTestId('library-in-use', qwen)).toBeNull()
+    expect(byTestId('library-delete', qwen)).not.toBeNull()
   })
 
   it('asks before deleting and shows the refusal when a running server uses the model', async () => {

@@ -65,7 +65,10 @@ describe('users screen', () => {
       [...row(email).querySelectorAll<HTMLElement>('button')].map((button) => button.dataset.testid)
     expect(actions('bob@example.com')).toEqual(['user-approve', 'user-delete'])
     expect(actions('erin@example.com')).toEqual(['user-make-admin', 'user-reset-password', 'user-disable', 'user-delete'])
-    expect(actions('admin@example.com')).toContain('user-remove-admin')
+    // The only administrator is offered nothing the manager would refuse, and told why.
+    expect(actions('admin@example.com')).toEqual(['user-reset-password'])
+    expect(byTestId('user-last-admin', row('admin@example.com'))?.textContent).toContain('The only administrator')
+    expect(byTestId('user-last-admin', row('erin@example.com'))).toBeNull()
     expect(actions('dave@example.com')).toEqual(['user-enable', 'user-reset-password', 'user-delete'])
   })
 
@@ -90,9 +93,13 @@ describe('users screen', () => {
     expect(rows().at(-1)?.dataset.email).toBe('bob@example.com')
   })
 
-  it('keeps the dialog open with the reason when the manager refuses (last admin)', async () => {
+  it('keeps the dialog open with the reason when the manager refuses (the other admin was demoted meanwhile)', async () => {
     const message = 'This would leave no active administrator. Make another user an admin first.'
-    const server = await openUsers({ 'PATCH /api/users/1': () => failure(409, 'last-admin', message) })
+    const server = await openUsers({
+      'GET /api/users': () => json([me, { ...erin, isAdmin: true }]),
+      'PATCH /api/users/1': () => failure(409, 'last-admin', message),
+    })
+    expect(byTestId('user-last-admin')).toBeNull()
     await click('user-remove-admin', row('admin@example.com'))
     expect(dialog()?.textContent).toContain('This is your own account')
     await click('confirm-ok')

@@ -2,12 +2,22 @@ import type { PublicUser } from '../../../../shared/users'
 
 export type UserAction = 'approve' | 'disable' | 'enable' | 'make-admin' | 'remove-admin' | 'reset-password' | 'delete'
 
-/** What an administrator may do to an account in its current state, in the order the buttons appear. */
-export function actionsFor(user: PublicUser): UserAction[] {
+/** Whether this is the only active administrator: the manager refuses to leave none. */
+export function isLastAdmin(user: PublicUser, users: readonly PublicUser[]): boolean {
+  const admins = users.filter((u) => u.isAdmin && u.status === 'approved')
+  return admins.length === 1 && admins[0]?.id === user.id
+}
+
+/**
+ * What an administrator may do to an account in its current state, in the order the buttons appear.
+ * The last active administrator keeps their rights: the manager would refuse to remove, disable or delete them.
+ */
+export function actionsFor(user: PublicUser, lastAdmin = false): UserAction[] {
   switch (user.status) {
     case 'pending':
       return ['approve', 'delete']
     case 'approved':
+      if (lastAdmin) return ['reset-password']
       return [user.isAdmin ? 'remove-admin' : 'make-admin', 'reset-password', 'disable', 'delete']
     case 'disabled':
       return ['enable', 'reset-password', 'delete']
