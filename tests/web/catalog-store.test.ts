@@ -147,8 +147,10 @@ describe('catalog store online', () => {
     const server = catalogServer()
     const gate: { open?: () => void } = {}
     server.on('GET /api/catalog/search', async () => {
-      if (currentQuery(server).get('q') === 'slow') await new Promise<void>((resolve) => (gate.open = resolve))
-      return json(currentQuery(server).get('q') === 'slow' ? page2() : page1())
+      // Read this request's own query before waiting: by the time it answers, a newer request is the last one.
+      const asked = currentQuery(server).get('q')
+      if (asked === 'slow') await new Promise<void>((resolve) => (gate.open = resolve))
+      return json(asked === 'slow' ? page2() : page1())
     })
     const store = useCatalogStore()
     const slow = store.setQuery({ q: 'slow' })
