@@ -4,6 +4,7 @@ import { toRaw, watch } from 'vue'
 import type { ChatRequest } from '../../shared/chat'
 import { db } from '../../web/src/db/database'
 import { useProfilesStore } from '../../web/src/features/profiles/store'
+import * as history from '../../web/src/features/chat/repository'
 import { useChatStore } from '../../web/src/features/chat/store'
 import { failure, makeProfile } from './helpers'
 
@@ -269,5 +270,25 @@ describe('which profiles the chat offers', () => {
       makeProfile({ id: 6, name: 'Anything', engine: 'custom', modelType: 'embeddings' }),
     ]
     expect(useChatStore().chatProfiles.map((profile) => profile.name)).toEqual(['Words', 'Eyes', 'Anything'])
+  })
+})
+
+describe('chat searches that cross', () => {
+  it('a slower earlier search never overwrites the newer one’s results', async () => {
+    const real = history.searchConversations
+    let release: () => void = () => undefined
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    vi.spyOn(history, 'searchConversations').mockImplementation(async (database, text, limit) => {
+      if (text === 'slow') await gate
+      return real(database, text, limit)
+    })
+    const chat = useChatStore()
+    await history.createConversation(db, { title: 'Slow words' }, new Date('2026-01-01T00:00:00Z'))
+    await history.createConversation(db, { title: 'Fast words' }, new Date('2026-01-02T00:00:00Z'))
+    const slow = chat.search('slow')
+    await chat.search('fast')
+    release()
+    await slow
+    expect(chat.results.map((hit) => hit.conversation.title)).toEqual(['Fast words'])
   })
 })
