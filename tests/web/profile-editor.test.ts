@@ -1,4 +1,5 @@
 import { flushPromises } from '@vue/test-utils'
+import { NSelect } from 'naive-ui'
 import { describe, expect, it } from 'vitest'
 import { defineComponent, h } from 'vue'
 import { RouterView, createMemoryHistory, createRouter } from 'vue-router'
@@ -139,5 +140,24 @@ describe('profile editor: chat templates', () => {
     expect(templateFileProblem({ name: 'ok.jinja', size: 100 })).toBeNull()
     expect(templateFileProblem({ name: 'empty.jinja', size: 0 })).toContain('empty')
     expect(templateFileProblem({ name: 'huge.jinja', size: 600 * 1024 })).toContain('larger than 512 KB')
+  })
+})
+
+describe('profile editor: parsers the user chose', () => {
+  it('fills parsers from the model until the user picks one; then changing the model keeps the choice', async () => {
+    manager()
+    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/profiles/new', component: ProfileEditor }, { path: '/profiles', component: Blank }] })
+    await router.push('/profiles/new')
+    await router.isReady()
+    const wrapper = mountInApp(RouterView, { plugins: [router] })
+    for (let i = 0; i < 4; i++) await flushPromises()
+    const toolParser = () => wrapper.findAllComponents(NSelect).find((select) => select.attributes('data-testid') === 'field-tool-call-parser')
+    await type('field-model', 'mlx-community/Qwen3-4B-4bit')
+    expect(toolParser()?.props('value')).toBe('qwen3')
+    // Picking a parser by hand is a choice the model field must not undo.
+    toolParser()?.vm.$emit('update:value', 'hermes')
+    await flushPromises()
+    await type('field-model', 'mlx-community/gpt-oss-20b-4bit')
+    expect(toolParser()?.props('value')).toBe('hermes')
   })
 })
