@@ -242,12 +242,23 @@ describe('model page', () => {
     expect(requireTestId('model-download').hasAttribute('disabled')).toBe(true)
   })
 
-  it('shows the server’s message and a retry for a model that is not there', async () => {
+  it('says a model that is not on the hub does not exist, and offers a search for its name instead of a retry', async () => {
     const server = manager()
     server.on('GET /api/catalog/models/mlx-community/gone', () => failure(404, 'model-not-found', 'There is no model mlx-community/gone on the hub.'))
+    const router = await show('/catalog/mlx-community/gone')
+    expect(text('model-missing')).toContain('No model mlx-community/gone')
+    expect(byTestId('catalog-retry')).toBeNull()
+    await click('model-missing-search')
+    await settle()
+    expect(router.currentRoute.value.name).toBe('catalog')
+    expect(useCatalogStore().query.q).toBe('gone')
+  })
+
+  it('keeps Retry for a failure that may pass', async () => {
+    const server = manager()
+    server.on('GET /api/catalog/models/mlx-community/gone', () => failure(502, 'hub-bad-response', 'The hub sent an answer that could not be read.'))
     await show('/catalog/mlx-community/gone')
-    expect(requireTestId('model-error').dataset.code).toBe('model-not-found')
-    expect(text('catalog-error-message')).toBe('There is no model mlx-community/gone on the hub.')
+    expect(requireTestId('model-error').dataset.code).toBe('hub-bad-response')
     expect(byTestId('catalog-retry')).not.toBeNull()
   })
 })

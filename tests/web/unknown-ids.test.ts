@@ -1,0 +1,108 @@
+import { flushPromises } from '@vue/test-utils'
+import { describe, expect, it } from 'vitest'
+import { defineComponent, h } from 'vue'
+import { RouterView, createMemoryHistory, createRouter } from 'vue-router'
+import { useAuthStore } from '../../web/src/features/auth/store'
+import ProfileEditor from '../../web/src/features/profiles/ProfileEditor.vue'
+import LogView from '../../web/src/features/servers/LogView.vue'
+import ServersView from '../../web/src/features/servers/ServersView.vue'
+import { byTestId, click, mountInApp, requireTestId } from './components/mount'
+import { failure, fakeServer, json, makeProfile, makeServerStatus, makeUser, useFakeEventSource } from './helpers'
+import { routerStub } from './servers-router'
+
+const Blank = defineComponent({ render: () => h('div') })
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await flushPromises()
+}
+
+async function open(path: string) {
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path: '/profiles', component: Blank },
+      { path: '/profiles/new', component: Blank },
+      { path: '/profiles/:id', component: ProfileEditor, props: true },
+      { path: '/servers', component: Blank },
+      { path: '/servers/:profileId/logs', component: LogView, props: true },
+    ],
+  })
+  await router.push(path)
+  await router.isReady()
+  mountInApp(RouterView, { plugins: [router] })
+  await settle()
+  return router
+}
+
+const text = (id: string) => requireTestId(id).textContent?.replace(/\s+/g, ' ').trim() ?? ''
+
+describe('addresses that name nothing', () => {
+  it('/profiles/9999 says there is no such profile and offers the list or a new one', async () => {
+    useAuthStore().user = makeUser({ isAdmin: true })
+    fakeServer({
+      'GET /api/profiles/9999': () => failure(404, 'profile-not-found', 'There is no profile with id 9999. The list may be out of date; reload it.'),
+      'GET /api/servers': () => json([]),
+      'GET /api/engines': () => json([]),
+      'GET /api/models': () => json([]),
+      'GET /api/templates': () => json([]),
+    })
+    const router = await open('/profiles/9999')
+    expect(text('profile-editor-title')).toBe('Profile not found')
+    expect(text('profile-missing')).toContain('There is no profile 9999')
+    expect(byTestId('profile-form')).toBeNull()
+    await click('profile-missing-new')
+    await settle()
+    expect(router.currentRoute.value.path).toBe('/profiles/new')
+  })
+
+  it('a profile still loading is not headed "New profile"', async () => {
+    useAuthStore().user = makeUser({ isAdmin: true })
+    fakeServer({
+      'GET /api/profiles/4': () => new Promise<Response>(() => undefined),
+      'GET /api/servers': () => json([]),
+    })
+    await open('/profiles/4')
+    expect(text('profile-editor-title')).toBe('Loading profile…')
+    expect(byTestId('profile-form')).toBeNull()
+  })
+
+  it('/servers/9999/logs says there is no such server and leads back to Servers', async () => {
+    useAuthStore().user = makeUser({ isAdmin: true })
+    useFakeEventSource()
+    fakeServer({ 'GET /api/servers': () => json([makeServerStatus({ profileId: 1 })]), 'GET /api/profiles': () => json([makeProfile({ id: 1 })]) })
+    const router = await open('/servers/9999/logs')
+    expect(text('log-title')).toBe('Server not found')
+    expect(text('log-missing')).toContain('There is no server 9999')
+    expect(byTestId('log-status')).toBeNull()
+    await click('log-missing-servers')
+    await settle()
+    expect(router.currentRoute.value.path).toBe('/servers')
+  })
+
+  it('a known server’s log opens as before', async () => {
+    useAuthStore().user = makeUser({ isAdmin: true })
+    useFakeEventSource()
+    fakeServer({ 'GET /api/servers': () => json([makeServerStatus({ profileId: 1 })]), 'GET /api/profiles': () => json([makeProfile({ id: 1 })]) })
+    await open('/servers/1/logs')
+    expect(byTestId('log-missing')).toBeNull()
+    expect(byTestId('log-status')).not.toBeNull()
+  })
+})
+
+describe('Servers while loading', () => {
+  it('does not claim "0 ready · 0 running" before the manager answers', async () => {
+    useAuthStore().user = makeUser({ isAdmin: true })
+    let answer: (response: Response) => void = () => undefined
+    fakeServer({
+      'GET /api/servers': () => new Promise<Response>((resolve) => (answer = resolve)),
+      'GET /api/profiles': () => json([]),
+    })
+    mountInApp(ServersView, { plugins: [routerStub()] })
+    await settle()
+    expect(text('servers-ready-count')).not.toContain('0 ready')
+    expect(byTestId('servers-count-loading')).not.toBeNull()
+    answer(json([makeServerStatus({ profileId: 1, state: 'ready' })]))
+    await settle()
+    expect(text('servers-ready-count')).toBe('1 ready · 1 running')
+  })
+})
