@@ -45,6 +45,9 @@ export const useEventsStore = defineStore('events', () => {
         // A download starting, pausing or stopping changes how its folder shows in the library.
         useLibraryStore().changed()
         break
+      case 'downloads.removed':
+        useDownloadsStore().drop(event.data.ids)
+        break
       case 'models.changed':
         useLibraryStore().changed()
         break
