@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { computed, ref, toRaw } from 'vue'
+import { computed, ref, toRaw, watch } from 'vue'
 import { CHAT_LIMITS } from '../../../../shared/chat'
 import type { Profile } from '../../../../shared/profiles'
 import { api, ApiError, request as call, toApiError } from '../../api/client'
@@ -78,7 +78,16 @@ export const useChatStore = defineStore('chat', () => {
   const profileId = computed(() => (active.value === null ? draftProfileId.value : active.value.profileId))
   const profile = computed(() => (profileId.value === null ? null : (profiles.byId.get(profileId.value) ?? null)))
   const parameters = computed(() => active.value?.parameters ?? draftParameters.value)
-  const serverState = computed(() => (profileId.value === null ? null : (servers.byId.get(profileId.value)?.state ?? 'stopped')))
+  /** Null while the servers are unknown (offline, not loaded yet): never guess "stopped" for a server that may be running. */
+  const serverState = computed(() => (profileId.value === null || !servers.loaded ? null : (servers.byId.get(profileId.value)?.state ?? 'stopped')))
+
+  // "Not running" is stale once that server starts, however it was started (the header, Servers, another tab).
+  watch(
+    () => (failure.value?.code === 'server-not-running' && failure.value.profileId !== null ? servers.byId.get(failure.value.profileId)?.state : undefined),
+    (state) => {
+      if (state === 'starting' || state === 'ready') failure.value = null
+    },
+  )
 
   async function loadList(): Promise<void> {
     conversations.value = await history.listConversations(db)
