@@ -106,3 +106,57 @@ describe('Servers while loading', () => {
     expect(text('servers-ready-count')).toBe('1 ready · 1 running')
   })
 })
+
+describe('a taken port is fixed in place', () => {
+  it('the profile editor offers "Use port N" under the port the manager refused', async () => {
+    useAuthStore().user = makeUser({ isAdmin: true })
+    const server = fakeServer({
+      'GET /api/profiles/4': () => json(makeProfile({ id: 4, port: 8000 })),
+      'GET /api/servers': () => json([]),
+      'GET /api/profiles/suggest-port': () => json({ port: 8003 }),
+      'PATCH /api/profiles/4': () => failure(409, 'port-in-use', 'Port 8001 on 127.0.0.1 is in use by another program. Stop that program or choose another port.'),
+    })
+    await open('/profiles/4')
+    const input = requireTestId('field-port') as HTMLInputElement
+    input.value = '8001'
+    input.dispatchEvent(new Event('input', { bubbles: true }))
+    input.dispatchEvent(new Event('blur', { bubbles: true }))
+    await settle()
+    await click('profile-save')
+    await settle()
+    expect(text('use-suggested-port')).toBe('Use port 8003')
+    await click('use-suggested-port')
+    await settle()
+    expect((requireTestId('field-port') as HTMLInputElement).value).toBe('8003')
+    expect(byTestId('use-suggested-port')).toBeNull()
+    expect(server.callsTo('GET /api/profiles/suggest-port')).toHaveLength(1)
+  })
+
+  it('Servers says in place that a start found its port taken, and moves it to a free port and starts', async () => {
+    useAuthStore().user = makeUser({ isAdmin: true })
+    let moved = false
+    const server = fakeServer({
+      'GET /api/servers': () => json([makeServerStatus({ profileId: 1 })]),
+      'GET /api/profiles': () => json([makeProfile({ id: 1 })]),
+      'GET /api/profiles/suggest-port': () => json({ port: 8005 }),
+      'PATCH /api/profiles/1': () => {
+        moved = true
+        return json(makeProfile({ id: 1, port: 8005 }))
+      },
+      'POST /api/servers/1/start': () =>
+        moved
+          ? json(makeServerStatus({ profileId: 1, state: 'starting', port: 8005, pid: 3, startedAt: '2026-01-01T10:00:00.000Z' }))
+          : failure(409, 'port-in-use', 'Port 8000 on 127.0.0.1 is in use by another program. Stop that program or choose another port.'),
+    })
+    mountInApp(ServersView, { plugins: [routerStub()] })
+    await settle()
+    await click('server-start')
+    await settle()
+    expect(text('servers-port-conflict')).toContain('in use by another program')
+    await click('servers-use-port')
+    await settle()
+    expect(server.callsTo('PATCH /api/profiles/1').map((call) => call.body)).toEqual([{ port: 8005 }])
+    expect(server.callsTo('POST /api/servers/1/start')).toHaveLength(2)
+    expect(byTestId('servers-port-conflict')).toBeNull()
+  })
+})
