@@ -91,6 +91,14 @@ describe('the real mlx_lm.server', () => {
     expect(lm).toMatchObject({ installed: true, source: 'managed', installable: true })
     expect(lm?.version).toMatch(/^0\.\d+/)
 
+    // Found in the catalog like any hub model, with its facts read from its real config.
+    const found = await api<{ models: { id: string }[] }>('GET', `/api/catalog/search?q=${encodeURIComponent(TINY.split('/')[1] ?? '')}`)
+    expect(found.body.models.map((model) => model.id)).toContain(TINY)
+    const card = await api<{ quantization: { bits: number } | null; fit: unknown }>('GET', `/api/catalog/models/${TINY}`)
+    expect(card.status).toBe(200)
+    expect(card.body.quantization?.bits).toBe(4)
+    expect(card.body.fit).not.toBeNull()
+
     await download(TINY)
     const tiny = await profile('Tiny', TINY)
     const started = await api<ServerStatus>('POST', `/api/servers/${tiny.id}/start?wait=true`)
