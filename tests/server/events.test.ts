@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { ADMIN, chunkText, createTestApp, sseReader } from './helpers'
+import { eventually } from '../fixtures/engine/harness'
 
 async function openStream(app: ReturnType<typeof createTestApp>, token: string) {
   const controller = new AbortController()
@@ -74,8 +75,7 @@ describe('/api/events', () => {
     expect(app.bus.subscriberCount).toBe(before + 1)
     expect(app.bus.clientCount).toBe(1)
     stream.close()
-    await Bun.sleep(20)
-    expect(app.bus.subscriberCount).toBe(before)
+    await eventually(() => app.bus.subscriberCount === before)
     expect(app.bus.clientCount).toBe(0)
   })
 
