@@ -1,19 +1,23 @@
 import type { Profile } from '../../../shared/profiles'
-import type { ServerStatus } from '../../../shared/servers'
+import type { ServerFailure, ServerStatus } from '../../../shared/servers'
 import { AppError, conflict } from '../../http/errors'
 import type { EventBus } from '../events/bus'
 import type { EngineAdapter } from '../engines/adapter'
-import { probeReady, reachableBaseUrl, type Fetcher } from '../engines/readiness'
-import { ENGINES } from '../engines/registry'
+import { probeReady, type Fetcher } from '../engines/readiness'
 import type { ResolvedEngine } from '../engines/service'
 import type { CheckedTemplate, ChatTemplateRules } from '../templates/location'
-import { describeExit, displayCommand, duration, findErrorLine, spawnFailureReason } from './failure'
+import { recover as recoverServers } from './adoption'
+import { classifyExit } from './exit'
+import { describeExit, displayCommand, duration, spawnFailureReason } from './failure'
 import type { ServerLogs } from './logs'
 import { STARTUP_TAIL_LINES, startupFailure, watchStartup } from './startup-log'
 import type { PidFiles, PidRecord } from './pid-files'
-import { sameCommand, watchForeignExit, type ExitInfo, type ProcessHost } from './process-host'
+import type { ExitInfo, ProcessHost } from './process-host'
+import { planRestart } from './restart-policy'
 import { newEntry, newRun, type Entry, type Run } from './run'
+import { SamplingTimer, sampleEntries } from './sampling'
 import type { TreeStats } from './stats'
+import { buildStatus } from './status'
 import { DEFAULT_TIMING, delay, probeInterval, within, type SupervisorTiming } from './timing'
 
 export { DEFAULT_TIMING, type SupervisorTiming } from './timing'
@@ -52,6 +56,9 @@ export interface SupervisorDeps {
 
 const FAILURE_TAIL_LINES = 40
 
+/** The fields of an entry that are published as its status. */
+type EntryChange = Partial<Omit<Entry, 'profileId' | 'launching' | 'restartTimer'>>
+
 /**
  * Starts, watches and stops model servers. Every state change is published as `servers.state`;
  * CPU and memory of each process tree as `servers.stats` while anything runs.
@@ -59,19 +66,21 @@ const FAILURE_TAIL_LINES = 40
 export class ServerSupervisor {
   private readonly entries = new Map<number, Entry>()
   private readonly timing: SupervisorTiming
-  private statsTimer: ReturnType<typeof setInterval> | null = null
+  // Calls through `this` so that a replaced `sampleStats` is the one the timer runs.
+  private readonly sampling: SamplingTimer
   private shuttingDown = false
 
   constructor(private readonly deps: SupervisorDeps) {
     this.timing = { ...DEFAULT_TIMING, ...deps.timing }
+    this.sampling = new SamplingTimer(() => this.sampleStats(), this.timing.statsIntervalMs)
   }
 
   list(): ServerStatus[] {
-    return this.deps.profiles.list().map((profile) => this.status(this.entry(profile.id), profile))
+    return this.deps.profiles.list().map((profile) => buildStatus(this.entry(profile.id), profile))
   }
 
   get(profileId: number): ServerStatus {
-    return this.status(this.entry(profileId), this.deps.profiles.get(profileId))
+    return buildStatus(this.entry(profileId), this.deps.profiles.get(profileId))
   }
 
   /** True while the profile's server is being launched, runs, or stops. */
@@ -131,13 +140,8 @@ export class ServerSupervisor {
 
   /** Takes over servers a previous manager left running and healthy; stops the rest. */
   async recover(): Promise<void> {
-    for (const record of this.deps.pidFiles.list()) {
-      try {
-        await this.recoverOne(record)
-      } catch (error) {
-        this.deps.logger?.error(error)
-      }
-    }
+    const { pidFiles, processes, profiles, fetch, logs, logger } = this.deps
+    await recoverServers({ pidFiles, processes, profiles, fetch, logs, logger, timing: this.timing, adopt: (record, run, exited) => this.adopt(record, run, exited) })
   }
 
   /** Starts every profile marked auto-start that is not already running. */
@@ -177,22 +181,7 @@ export class ServerSupervisor {
 
   /** Samples CPU and memory now (the timer calls this; the benchmark calls it directly). */
   sampleStats(): void {
-    const roots = [...this.entries.values()].flatMap((entry) => (entry.run === null ? [] : [{ profileId: entry.profileId, pid: entry.run.pid }]))
-    if (roots.length === 0) return
-    let samples
-    try {
-      samples = this.deps.stats.sample(roots)
-    } catch (error) {
-      this.deps.logger?.error(error)
-      return
-    }
-    for (const sample of samples) {
-      const entry = this.entries.get(sample.profileId)
-      if (entry?.run === null || entry === undefined) continue
-      entry.cpuPercent = sample.cpuPercent
-      entry.rssBytes = sample.rssBytes
-    }
-    this.deps.bus.publish({ type: 'servers.stats', data: { at: new Date().toISOString(), servers: samples } })
+    sampleEntries(this.entries.values(), this.deps)
   }
 
   private async launch(entry: Entry, profile: Profile, auto: boolean): Promise<void> {
@@ -227,7 +216,7 @@ export class ServerSupervisor {
       this.deps.logs.closeRunOutput(output)
     }
     const run = newRun(spawned.pid, profile.engine, profile.host, profile.port, shown, profile.updatedAt, () => undefined, hidden)
-    Object.assign(entry, {
+    this.update(entry, {
       run,
       state: 'starting',
       startedAt: new Date().toISOString(),
@@ -241,10 +230,9 @@ export class ServerSupervisor {
       lastCommand: shown,
       adopted: false,
       nextRestartAt: null,
-    } satisfies Partial<Entry>)
+    })
     this.writePidFile(entry, run)
     run.done = spawned.exited.then((exit) => this.onExit(entry, run, exit))
-    this.publish(entry)
     this.updateSampling()
     this.awaitReady(entry, run, resolved.adapter).catch((error: unknown) => this.deps.logger?.error(error))
   }
@@ -282,12 +270,10 @@ export class ServerSupervisor {
       if (log.signal.aborted) continue
       if (ready) {
         log.stop()
-        entry.state = 'ready'
-        entry.readyAt = new Date().toISOString()
-        this.writePidFile(entry, run)
         this.deps.logs.note(entry.profileId, `ready after ${duration(Date.now() - started)} at ${run.baseUrl}/v1`)
         run.settle()
-        this.publish(entry)
+        this.update(entry, { state: 'ready', readyAt: new Date().toISOString() })
+        this.writePidFile(entry, run)
         return
       }
       await delay(probeInterval(Date.now() - started), signal)
@@ -298,8 +284,7 @@ export class ServerSupervisor {
     if (run.stopping !== null) return run.stopping
     run.stopRequested = true
     run.readiness.abort()
-    entry.state = 'stopping'
-    this.publish(entry)
+    this.update(entry, { state: 'stopping' })
     run.stopping = (async () => {
       this.deps.logs.note(entry.profileId, 'stopping: sent SIGTERM')
       this.deps.processes.signalGroup(run.pid, 'SIGTERM')
@@ -321,59 +306,43 @@ export class ServerSupervisor {
     this.deps.logs.note(entry.profileId, describeExit(exit.code, exit.signal))
     this.deps.logs.endRun(entry.profileId)
     this.deps.pidFiles.remove(entry.profileId)
-    const previous = entry.state
-    Object.assign(entry, {
+    const logTail = this.deps.logs.tail(entry.profileId, FAILURE_TAIL_LINES)
+    const name = this.deps.profiles.find(entry.profileId)?.name ?? 'The server'
+    const outcome = classifyExit({ name, previous: entry.state, stopRequested: run.stopRequested, failure: run.failure, exit, logTail })
+    const restart = outcome.kind === 'crashed' ? this.restartAfterCrash(entry, outcome.failure) : null
+    run.settle()
+    this.update(entry, {
       run: null,
+      state: outcome.state,
+      failure: outcome.failure,
       exitCode: exit.code,
       signal: exit.signal,
       stoppedAt: new Date().toISOString(),
       cpuPercent: null,
       rssBytes: null,
-    } satisfies Partial<Entry>)
-    const logTail = this.deps.logs.tail(entry.profileId, FAILURE_TAIL_LINES)
-    const name = this.deps.profiles.find(entry.profileId)?.name ?? 'The server'
-    const errorLine = findErrorLine(logTail)
-    const because = errorLine === null ? '.' : `: ${errorLine}`
-    if (run.failure !== null) {
-      entry.state = 'failed'
-      entry.failure = { ...run.failure, logTail }
-    } else if (run.stopRequested) {
-      entry.state = 'stopped'
-      entry.failure = null
-    } else if (previous === 'starting') {
-      entry.state = 'failed'
-      entry.failure =
-        exit.code === 0 && errorLine !== null
-          ? { reason: 'error-in-log', message: `"${name}" exited during startup with an error in its log: ${errorLine}`, logTail }
-          : { reason: 'exited', message: `"${name}" ${describeExit(exit.code, exit.signal)} before it was ready${because}`, logTail }
-    } else {
-      entry.state = 'failed'
-      entry.failure = { reason: 'crashed', message: `"${name}" stopped unexpectedly: it ${describeExit(exit.code, exit.signal)}${because}`, logTail }
-      this.scheduleRestart(entry)
-    }
-    run.settle()
-    this.publish(entry)
+      ...restart?.change,
+    })
     this.updateSampling()
+    if (restart !== null && restart.waitMs !== null) this.armRestart(entry, restart.waitMs)
   }
 
-  private scheduleRestart(entry: Entry): void {
+  /** The restart a crash leads to, as a change to the entry; null when the profile does not restart on a crash. */
+  private restartAfterCrash(entry: Entry, failure: ServerFailure | null): { change: EntryChange; waitMs: number | null } | null {
     const profile = this.deps.profiles.find(entry.profileId)
-    if (profile === null || !profile.restartOnCrash || this.shuttingDown || entry.failure === null) return
-    const upFor = entry.readyAt === null ? 0 : Date.now() - Date.parse(entry.readyAt)
-    if (upFor >= this.timing.stableAfterMs) entry.restarts = 0
-    if (entry.restarts >= this.timing.maxRestarts) {
-      entry.failure.message += ` It crashed ${entry.restarts + 1} times in a row, so it is not restarted again; start it yourself once the cause is fixed.`
-      return
-    }
-    const wait = Math.min(this.timing.restartBaseMs * 2 ** entry.restarts, this.timing.restartMaxMs)
-    entry.nextRestartAt = new Date(Date.now() + wait).toISOString()
-    entry.failure.message += ` Restarting in ${duration(wait)}.`
+    if (profile === null || !profile.restartOnCrash || this.shuttingDown || failure === null) return null
+    const plan = planRestart(entry.restarts, entry.readyAt, Date.now(), this.timing)
+    const nextRestartAt = plan.waitMs === null ? entry.nextRestartAt : new Date(Date.now() + plan.waitMs).toISOString()
+    return { change: { restarts: plan.restarts, nextRestartAt, failure: { ...failure, message: failure.message + plan.note } }, waitMs: plan.waitMs }
+  }
+
+  private armRestart(entry: Entry, waitMs: number): void {
     entry.restartTimer = setTimeout(() => {
+      // Published by the start that follows (or, when it cannot start, by the catch).
       entry.restartTimer = null
       entry.nextRestartAt = null
       entry.restarts++
       this.start(entry.profileId, { auto: true }).catch(() => this.publish(entry))
-    }, wait)
+    }, waitMs)
     entry.restartTimer.unref()
   }
 
@@ -386,31 +355,15 @@ export class ServerSupervisor {
   }
 
   private failBeforeSpawn(entry: Entry, message: string): void {
-    entry.state = 'failed'
-    entry.failure = { reason: 'spawn-failed', message, logTail: this.deps.logs.tail(entry.profileId, FAILURE_TAIL_LINES) }
-    entry.stoppedAt = new Date().toISOString()
-    this.publish(entry)
+    const failure: ServerFailure = { reason: 'spawn-failed', message, logTail: this.deps.logs.tail(entry.profileId, FAILURE_TAIL_LINES) }
+    this.update(entry, { state: 'failed', failure, stoppedAt: new Date().toISOString() })
   }
 
-  private async recoverOne(record: PidRecord): Promise<void> {
-    const { processes } = this.deps
-    if (!processes.isAlive(record.pid) || !sameCommand(processes.commandLine(record.pid), record.command, record.hidden)) {
-      this.deps.pidFiles.remove(record.profileId)
-      return
-    }
-    const profile = this.deps.profiles.find(record.profileId)
-    const adapter = ENGINES[record.engine]
-    const baseUrl = reachableBaseUrl(record.host, record.port)
-    const healthy = profile !== null && (await probeReady(this.deps.fetch, adapter.readiness, baseUrl, AbortSignal.timeout(this.timing.adoptProbeMs)))
-    if (!healthy || profile === null) {
-      await this.cleanUp(record, profile === null ? 'its profile was deleted' : 'it did not answer its health check')
-      return
-    }
+  private adopt(record: PidRecord, run: Run, exited: Promise<ExitInfo>): void {
     const entry = this.entry(record.profileId)
-    const watch = watchForeignExit(processes, record.pid, this.timing.adoptedPollMs)
-    const run = newRun(record.pid, record.engine, record.host, record.port, record.command, record.profileUpdatedAt, watch.cancel, record.hidden)
-    run.settle()
-    Object.assign(entry, {
+    this.deps.logs.resume(record.profileId)
+    this.deps.logs.note(record.profileId, `adopted by a new manager (pid ${process.pid}); still answering at ${run.baseUrl}`)
+    this.update(entry, {
       run,
       state: 'ready',
       startedAt: record.startedAt,
@@ -421,30 +374,10 @@ export class ServerSupervisor {
       failure: null,
       lastCommand: record.command,
       adopted: true,
-    } satisfies Partial<Entry>)
-    this.deps.logs.resume(record.profileId)
-    this.deps.logs.note(record.profileId, `adopted by a new manager (pid ${process.pid}); still answering at ${baseUrl}`)
+    })
     this.writePidFile(entry, run)
-    run.done = watch.exited.then((exit) => this.onExit(entry, run, exit))
-    this.publish(entry)
+    run.done = exited.then((exit) => this.onExit(entry, run, exit))
     this.updateSampling()
-  }
-
-  /** Ends a server left by a previous manager that cannot be adopted. */
-  private async cleanUp(record: PidRecord, why: string): Promise<void> {
-    const { processes } = this.deps
-    processes.signalGroup(record.pid, 'SIGTERM')
-    const watch = watchForeignExit(processes, record.pid, 50)
-    if (!(await within(watch.exited, this.timing.stopGraceMs))) {
-      processes.signalGroup(record.pid, 'SIGKILL')
-      await within(watch.exited, this.timing.killWaitMs)
-    }
-    watch.cancel()
-    processes.signalGroup(record.pid, 'SIGKILL', true)
-    this.deps.pidFiles.remove(record.profileId)
-    if (this.deps.profiles.find(record.profileId) !== null) {
-      this.deps.logs.note(record.profileId, `stopped pid ${record.pid} left by a previous manager: ${why}`)
-    }
   }
 
   private writePidFile(entry: Entry, run: Run): void {
@@ -465,15 +398,7 @@ export class ServerSupervisor {
 
   /** Samples while any server runs, and not at all otherwise. */
   private updateSampling(): void {
-    const running = [...this.entries.values()].some((entry) => entry.run !== null)
-    if (running && this.statsTimer === null) {
-      this.statsTimer = setInterval(() => this.sampleStats(), this.timing.statsIntervalMs)
-      this.statsTimer.unref()
-      this.sampleStats()
-    } else if (!running && this.statsTimer !== null) {
-      clearInterval(this.statsTimer)
-      this.statsTimer = null
-    }
+    this.sampling.update([...this.entries.values()].some((entry) => entry.run !== null))
   }
 
   private entry(profileId: number): Entry {
@@ -485,38 +410,15 @@ export class ServerSupervisor {
     return entry
   }
 
-  private status(entry: Entry, profile: Profile): ServerStatus {
-    const run = entry.run
-    const host = run?.host ?? profile.host
-    const port = run?.port ?? profile.port
-    return {
-      profileId: profile.id,
-      name: profile.name,
-      engine: run?.engine ?? profile.engine,
-      state: entry.state,
-      pid: run?.pid ?? null,
-      host,
-      port,
-      baseUrl: `${reachableBaseUrl(host, port)}/v1`,
-      startedAt: entry.startedAt,
-      readyAt: entry.readyAt,
-      stoppedAt: entry.stoppedAt,
-      exitCode: entry.exitCode,
-      signal: entry.signal,
-      failure: entry.failure,
-      cpuPercent: entry.cpuPercent,
-      rssBytes: entry.rssBytes,
-      command: run?.command ?? entry.lastCommand,
-      adopted: entry.adopted,
-      restarts: entry.restarts,
-      nextRestartAt: entry.nextRestartAt,
-      needsRestart: run !== null && run.profileUpdatedAt !== profile.updatedAt,
-    }
+  /** Every change to what an entry shows goes through here, so each one is published. */
+  private update(entry: Entry, change: EntryChange): void {
+    Object.assign(entry, change)
+    this.publish(entry)
   }
 
   private publish(entry: Entry, profile = this.deps.profiles.find(entry.profileId)): void {
     if (profile === null) return
-    this.deps.bus.publish({ type: 'servers.state', data: this.status(entry, profile) })
+    this.deps.bus.publish({ type: 'servers.state', data: buildStatus(entry, profile) })
   }
 }
 
