@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { PROFILE_DEFAULTS, type Profile } from '../../shared/profiles'
+import { PortRegistry } from '../../server/features/profiles/port-registry'
+import type { PortCheck } from '../../server/features/profiles/ports'
 import { classifyExit, type ExitFacts } from '../../server/features/servers/exit'
 import { planRestart, type RestartTiming } from '../../server/features/servers/restart-policy'
 import { newEntry, newRun } from '../../server/features/servers/run'
@@ -141,5 +143,42 @@ describe('SamplingTimer', () => {
     const stoppedAt = calls
     await Bun.sleep(30)
     expect(calls).toBe(stoppedAt)
+  })
+})
+
+describe('PortRegistry', () => {
+  const saved = { id: 1, name: 'Qwen', port: 8100 } as Profile
+  const registry = (answer: (port: number) => PortCheck = () => 'free') =>
+    new PortRegistry({
+      probe: { check: (_host, port) => Promise.resolve(answer(port)) },
+      profiles: { list: () => [saved], find: (id) => (id === saved.id ? saved : null) },
+      reservedPorts: [8080],
+    })
+  const refusal = (attempt: Promise<void>) => attempt.then(() => null, (error: unknown) => error)
+
+  test('a running server holds its port until it is released', async () => {
+    const ports = registry()
+    ports.hold(1, 8200)
+    expect(ports.holderOf(8200)).toEqual({ profileId: 1, name: 'Qwen' })
+    await ports.assertFree('127.0.0.1', 8200, 1)
+    expect(await refusal(ports.assertFree('127.0.0.1', 8200, 2))).toMatchObject({ code: 'port-in-use' })
+    ports.release(1)
+    expect(ports.holderOf(8200)).toBeNull()
+  })
+
+  test('suggestions skip reserved, saved and held ports and what the OS says is in use', async () => {
+    const ports = registry((port) => (port === 8102 ? 'in-use' : 'free'))
+    ports.hold(2, 8101)
+    expect(await ports.suggest('127.0.0.1', 8099)).toBe(8099)
+    expect(await ports.suggest('127.0.0.1', 8100)).toBe(8103)
+    expect(await ports.suggest('127.0.0.1', 8080)).toBe(8081)
+  })
+
+  test('a port another program holds is refused with the next free one named', async () => {
+    const ports = registry((port) => (port === 8300 ? 'in-use' : 'free'))
+    const error = await refusal(ports.assertFree('127.0.0.1', 8300, null))
+    expect(error).toMatchObject({ code: 'port-in-use' })
+    expect(String(error)).toContain('Port 8301 is free.')
+    expect(() => ports.assertNotReserved(8080)).toThrow('MLX Manager itself')
   })
 })

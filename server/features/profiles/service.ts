@@ -1,37 +1,27 @@
-import {
-  FIRST_SUGGESTED_PORT,
-  PROFILE_DEFAULTS,
-  PROFILE_LIMITS,
-  profileProblems,
-  type Profile,
-  type ProfileFields,
-} from '../../../shared/profiles'
-import { type AppError, badRequest, conflict, notFound } from '../../http/errors'
+import { PROFILE_DEFAULTS, PROFILE_LIMITS, profileProblems, type Profile, type ProfileFields } from '../../../shared/profiles'
+import { badRequest, conflict } from '../../http/errors'
 import type { EventBus } from '../events/bus'
 import type { ChatTemplateRules } from '../templates/location'
 import type { ProfileCreate, ProfilePatch } from './model'
-import type { PortProbe } from './ports'
+import type { PortRegistry } from './port-registry'
+import { profileReads, type ProfileReads } from './reads'
 import type { ProfileRepository } from './repository'
 
-/** What profiles need from the servers, without depending on the supervisor. */
+/** What profiles tell the servers (the supervisor): it is built first and needs nothing from profiles but reads. */
 export interface ServerHooks {
   /** True while the profile's server starts, runs or stops. */
   isActive(profileId: number): boolean
-  /** The profile whose running server holds this port, if one of ours does. */
-  holderOf(port: number): { profileId: number; name: string } | null
   profileChanged(profile: Profile): void
   profileDeleted(profileId: number): void
 }
 
 export interface ProfileServiceDeps {
   profiles: ProfileRepository
-  ports: PortProbe
+  ports: PortRegistry
   bus: EventBus
   servers: ServerHooks
   /** Where a chat template file may come from; checked on save and again at each start. */
   chatTemplates: Pick<ChatTemplateRules, 'check'>
-  /** Ports no profile may take (the manager's own). */
-  reservedPorts: number[]
   now?: () => Date
 }
 
@@ -55,23 +45,23 @@ function fieldsOf({ id: _id, createdAt: _c, updatedAt: _u, ...fields }: Profile)
 /** Profiles: validated, uniquely named recipes with a port the OS agrees is free. */
 export class ProfileService {
   private readonly now: () => Date
+  private readonly reads: ProfileReads
 
   constructor(private readonly deps: ProfileServiceDeps) {
     this.now = deps.now ?? (() => new Date())
+    this.reads = profileReads(deps.profiles)
   }
 
   list(): Profile[] {
-    return this.deps.profiles.list()
+    return this.reads.list()
   }
 
   find(id: number): Profile | null {
-    return this.deps.profiles.find(id)
+    return this.reads.find(id)
   }
 
   get(id: number): Profile {
-    const profile = this.deps.profiles.find(id)
-    if (profile === null) throw notFound('profile-not-found', `There is no profile with id ${id}. The list may be out of date; reload it.`)
-    return profile
+    return this.reads.get(id)
   }
 
   async create(input: ProfileCreate): Promise<Profile> {
@@ -131,22 +121,8 @@ export class ProfileService {
   }
 
   /** The first port from `from` that no profile uses and the OS says is free on `host`. */
-  async suggestPort(host: string = PROFILE_DEFAULTS.host, from = FIRST_SUGGESTED_PORT, excludeId: number | null = null): Promise<number> {
-    const taken = new Set([...this.deps.reservedPorts, ...this.deps.profiles.list().filter((p) => p.id !== excludeId).map((p) => p.port)])
-    let tries = 0
-    for (let port = Math.max(from, PROFILE_LIMITS.portMin); port <= PROFILE_LIMITS.portMax && tries < 200; port++) {
-      if (taken.has(port) || this.deps.servers.holderOf(port) !== null) continue
-      tries++
-      const check = await this.deps.ports.check(host, port)
-      if (check === 'free') return port
-      if (check === 'address-unavailable') throw this.hostError(host)
-    }
-    throw conflict('no-free-port', `No free port was found from ${from}; choose one yourself.`)
-  }
-
-  /** Run by the supervisor before each start, when the OS may have changed its mind since the save. */
-  async assertPortFree(profile: Profile): Promise<void> {
-    await this.checkOsPort(profile.host, profile.port, profile.id)
+  suggestPort(host?: string, from?: number): Promise<number> {
+    return this.deps.ports.suggest(host, from)
   }
 
   private validate(fields: ProfileFields): ProfileFields {
@@ -175,36 +151,10 @@ export class ProfileService {
   }
 
   private async checkPort(fields: ProfileFields, current: Profile | null): Promise<void> {
-    if (this.deps.reservedPorts.includes(fields.port)) {
-      throw conflict('port-taken', `Port ${fields.port} is where MLX Manager itself listens. Choose another port.`)
-    }
+    this.deps.ports.assertNotReserved(fields.port)
     // The profile's own running server holds its current port; only a new host or port needs the OS.
     if (current !== null && current.port === fields.port && current.host === fields.host) return
-    await this.checkOsPort(fields.host, fields.port, current?.id ?? null)
-  }
-
-  private async checkOsPort(host: string, port: number, profileId: number | null): Promise<void> {
-    const holder = this.deps.servers.holderOf(port)
-    if (holder !== null && holder.profileId !== profileId) {
-      throw conflict('port-in-use', `Port ${port} is held by the running server of "${holder.name}". Choose another port or stop that server.`)
-    }
-    if (holder !== null) return
-    const check = await this.deps.ports.check(host, port)
-    if (check === 'free') return
-    if (check === 'address-unavailable') throw this.hostError(host)
-    if (check === 'forbidden') throw badRequest('port-forbidden', `This account may not listen on port ${port}. Choose a port from 1024 up.`)
-    const next = await this.suggestPort(host, port + 1, profileId).catch(() => null)
-    throw conflict(
-      'port-in-use',
-      `Port ${port} on ${host} is in use by another program.${next === null ? '' : ` Port ${next} is free.`} Stop that program or choose another port.`,
-    )
-  }
-
-  private hostError(host: string): AppError {
-    return badRequest(
-      'host-unavailable',
-      `This machine has no address ${host}. Use 127.0.0.1 (this machine only) or 0.0.0.0 (reachable from your network).`,
-    )
+    await this.deps.ports.assertFree(fields.host, fields.port, current?.id ?? null)
   }
 
   private copyName(name: string): string {

@@ -5,6 +5,8 @@ import type { EventBus } from '../events/bus'
 import type { EngineAdapter } from '../engines/adapter'
 import { probeReady, type Fetcher } from '../engines/readiness'
 import type { ResolvedEngine } from '../engines/service'
+import type { PortRegistry } from '../profiles/port-registry'
+import type { ProfileReads } from '../profiles/reads'
 import type { CheckedTemplate, ChatTemplateRules } from '../templates/location'
 import { recover as recoverServers } from './adoption'
 import { classifyExit } from './exit'
@@ -22,20 +24,16 @@ import { DEFAULT_TIMING, delay, probeInterval, within, type SupervisorTiming } f
 
 export { DEFAULT_TIMING, type SupervisorTiming } from './timing'
 
-/** The profile calls the supervisor needs (the profile service provides them). */
-export interface ProfileSource {
-  get(id: number): Profile
-  find(id: number): Profile | null
-  list(): Profile[]
-  assertPortFree(profile: Profile): Promise<void>
-}
+/** Where running servers' ports are recorded and checked (shared with the profiles). */
+export type PortLedger = Pick<PortRegistry, 'hold' | 'release' | 'holderOf' | 'assertFree'>
 
 export interface EngineResolver {
   resolve(profile: Profile): Promise<ResolvedEngine>
 }
 
 export interface SupervisorDeps {
-  profiles: ProfileSource
+  profiles: ProfileReads
+  ports: PortLedger
   engines: EngineResolver
   bus: EventBus
   processes: ProcessHost
@@ -90,11 +88,7 @@ export class ServerSupervisor {
   }
 
   holderOf(port: number): { profileId: number; name: string } | null {
-    for (const entry of this.entries.values()) {
-      if (entry.run?.port !== port) continue
-      return { profileId: entry.profileId, name: this.deps.profiles.find(entry.profileId)?.name ?? `profile ${entry.profileId}` }
-    }
-    return null
+    return this.deps.ports.holderOf(port)
   }
 
   /** Starts the server; with `wait`, answers once it is ready or has failed. */
@@ -189,7 +183,8 @@ export class ServerSupervisor {
     let template: CheckedTemplate | null = null
     try {
       resolved = await this.deps.engines.resolve(profile)
-      await this.deps.profiles.assertPortFree(profile)
+      // The OS may have changed its mind since the save.
+      await this.deps.ports.assertFree(profile.host, profile.port, profile.id)
       if (profile.chatTemplateFile !== null && resolved.adapter.chatTemplate !== null) {
         template = this.deps.chatTemplates.check(profile.model, profile.chatTemplateFile)
       }
@@ -413,6 +408,8 @@ export class ServerSupervisor {
   /** Every change to what an entry shows goes through here, so each one is published. */
   private update(entry: Entry, change: EntryChange): void {
     Object.assign(entry, change)
+    if (change.run === null) this.deps.ports.release(entry.profileId)
+    else if (change.run !== undefined) this.deps.ports.hold(entry.profileId, change.run.port)
     this.publish(entry)
   }
 

@@ -14,9 +14,11 @@ import { CONSTRAINTS } from '../engines/constraints'
 import { EngineInstaller } from '../engines/installer'
 import { systemInstallerHost, type InstallerHost } from '../engines/installer-host'
 import { profileRoutes } from '../profiles'
+import { PortRegistry } from '../profiles/port-registry'
 import { systemPortProbe, type PortProbe } from '../profiles/ports'
+import { profileReads } from '../profiles/reads'
 import { createProfileRepository } from '../profiles/repository'
-import { ProfileService, type ServerHooks } from '../profiles/service'
+import { ProfileService } from '../profiles/service'
 import { ChatTemplateRules, nodeTemplateFiles, templatesFolder, type TemplateFiles } from '../templates/location'
 import { serverRoutes } from '.'
 import { createLogFiles } from './log-files'
@@ -65,24 +67,13 @@ export function createServing(deps: ServingDeps) {
     env: installerEnv,
   })
   const engines = new EngineService({ host: deps.engineHost ?? systemEngineHost, enginePath: config.enginePath, env, managed: installer })
-  // Profiles and the supervisor need each other; these hooks are bound once both exist.
-  const hooks: ServerHooks = {
-    isActive: (id) => supervisor.isActive(id),
-    holderOf: (port) => supervisor.holderOf(port),
-    profileChanged: (profile) => supervisor.profileChanged(profile),
-    profileDeleted: (id) => supervisor.profileDeleted(id),
-  }
-  const profiles = new ProfileService({
-    profiles: createProfileRepository(deps.db),
-    ports: deps.ports ?? systemPortProbe,
-    bus: deps.bus,
-    servers: hooks,
-    chatTemplates,
-    reservedPorts: [config.port],
-  })
+  // The supervisor only reads profiles and shares the port registry with them, so it is built first.
+  const repository = createProfileRepository(deps.db)
+  const ports = new PortRegistry({ probe: deps.ports ?? systemPortProbe, profiles: repository, reservedPorts: [config.port] })
   const logs = new ServerLogs(createLogFiles(join(config.home, 'logs')), deps.logOptions)
-  const supervisor: ServerSupervisor = new ServerSupervisor({
-    profiles,
+  const supervisor = new ServerSupervisor({
+    profiles: profileReads(repository),
+    ports,
     engines,
     bus: deps.bus,
     processes: deps.processes ?? systemProcessHost,
@@ -97,6 +88,7 @@ export function createServing(deps: ServingDeps) {
     timing: deps.timing,
     logger: deps.logger ?? console,
   })
+  const profiles = new ProfileService({ profiles: repository, ports, bus: deps.bus, servers: supervisor, chatTemplates })
 
   const views = new AccessViews({ profiles, servers: supervisor })
 
