@@ -28,7 +28,12 @@ import { SetupCode } from './features/auth/setup-code'
 import { LoginThrottle, RegisterThrottle } from './features/auth/throttle'
 import { EventBus } from './features/events/bus'
 import { eventRoutes } from './features/events'
+import { gatewayRoutes } from './features/gateway'
+import { GatewayService } from './features/gateway/service'
 import { healthRoutes } from './features/health'
+import { keyRoutes } from './features/keys'
+import { createApiKeyRepository } from './features/keys/repository'
+import { ApiKeyService } from './features/keys/service'
 import { memoryUsageRoutes } from './features/memory-usage'
 import { systemPeakReader, type PeakReader } from './features/memory-usage/readers'
 import { createMemoryPeakRepository } from './features/memory-usage/repository'
@@ -50,7 +55,7 @@ import { TemplateService } from './features/templates/service'
 import { readSystemMemory } from './features/system/memory'
 import { MemorySampler } from './features/system/sampler'
 import { userRoutes } from './features/users'
-import { createUserRepository } from './features/users/repository'
+import { createUserRepository, toPublicUser } from './features/users/repository'
 import { UserAdminService } from './features/users/service'
 import { webRoutes } from './features/web'
 import { httpEdge } from './http/edge'
@@ -103,7 +108,15 @@ export function createApp(deps: AppDeps) {
   })
   const userAdmin = new UserAdminService({ users, sessions, hasher, bus })
   const memory = new MemorySampler(bus, deps.readMemory ?? (() => readSystemMemory()))
-  const tokens = new SessionTokens(auth, sessionSigner(deps.secret))
+  const serving = createServing({ config: deps.config, db: deps.db, bus, logger: deps.logger, ...deps.serving })
+  const keys = new ApiKeyService({
+    keys: createApiKeyRepository(deps.db),
+    users: { findById: (id) => { const user = users.findById(id); return user === null ? null : toPublicUser(user) } },
+    profiles: serving.profiles,
+    revoked: () => watch.changed(),
+    now: deps.now,
+  })
+  const tokens = new SessionTokens(auth, sessionSigner(deps.secret), keys)
   const session = sessionPlugin(auth, tokens, deps.clientAddress)
   const hub = createHubClient({ endpoint: deps.config.hfEndpoint, token: () => deps.config.hfToken, fetch: deps.hubFetch })
   const downloads = new DownloadService({
@@ -122,7 +135,6 @@ export function createApp(deps: AppDeps) {
     downloads,
     usageRecords: createModelUsageRepository(deps.db),
   })
-  const serving = createServing({ config: deps.config, db: deps.db, bus, logger: deps.logger, ...deps.serving })
   models.useModelUsage(servingModelUsage(serving))
   recordModelUseOnReady(bus, serving, models)
   const metrics = new MetricsService({ repo: createMetricsRepository(deps.db), bus })
@@ -188,12 +200,21 @@ export function createApp(deps: AppDeps) {
     .use(serving.routes(session, watch, deps.heartbeatMs))
     .use(templateRoutes(new TemplateService({ disk: nodeTemplateDisk, dir: templatesFolder(deps.config.home) }), session))
     .use(chatRoutes(chat, session, watch, deps.chat?.heartbeatMs))
+    .use(keyRoutes(keys, session))
+    .use(
+      gatewayRoutes(
+        new GatewayService({ profiles: serving.profiles, servers: serving.supervisor, upstream: deps.chat?.upstream ?? httpUpstream, idleTimeoutMs: deps.chat?.idleTimeoutMs }),
+        session,
+        watch,
+        { keyValid: (id) => keys.stillValid(id), heartbeatMs: deps.chat?.heartbeatMs, idleTimeoutMs: deps.chat?.idleTimeoutMs },
+      ),
+    )
     .use(metricsRoutes(metrics, session, (viewer, profileId) => viewer.isAdmin || serving.profiles.find(profileId)?.availableToMembers === true))
     .use(memoryUsageRoutes(memoryUsage, session))
     .use(benchmarkRoutes(benchmarks, serving.profiles, session))
     .use(webRoutes(deps.config.webDist))
 
-  return { app, bus, auth, memory, downloads, models, serving, metrics, memoryUsage, benchmarks, watching: () => watch.watching }
+  return { app, bus, auth, keys, memory, downloads, models, serving, metrics, memoryUsage, benchmarks, watching: () => watch.watching }
 }
 
 export type App = ReturnType<typeof createApp>['app']

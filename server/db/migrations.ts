@@ -139,4 +139,21 @@ export const migrations: readonly string[] = [
     finished_at TEXT
   );
   `,
+  // API keys for the /v1 gateway: only a hash of the secret is kept; the public id finds the row.
+  // profile_ids is a JSON array of profile ids, or NULL for every profile the owner may use.
+  `
+  CREATE TABLE api_keys (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    public_id TEXT NOT NULL UNIQUE,
+    secret_hash TEXT NOT NULL,
+    profile_ids TEXT,
+    daily_token_limit INTEGER,
+    created_at TEXT NOT NULL,
+    expires_at TEXT,
+    last_used_at TEXT
+  );
+  CREATE INDEX api_keys_user ON api_keys(user_id);
+  `,
 ]

@@ -9,6 +9,11 @@ const LARGER: Record<string, { bytes: number; advice: string }> = {
     bytes: MAX_CHAT_BODY_BYTES,
     advice: 'Send fewer or smaller images, or start a new conversation so the history carries fewer of them.',
   },
+  // Gateway clients send the same kind of requests (images, long histories, tool results).
+  'POST /v1/chat/completions': {
+    bytes: MAX_CHAT_BODY_BYTES,
+    advice: 'Send fewer or smaller images, or a shorter history.',
+  },
 }
 
 /** The largest body any route takes: the socket-level limit (Bun's maxRequestBodySize). */

@@ -108,7 +108,8 @@ export function httpEdge(deps: EdgeDeps) {
     if ((contentType !== null || length > 0) && mediaType(contentType ?? '') !== 'application/json') {
       throw new AppError(415, 'unsupported-media-type', 'Send the request body as JSON, with Content-Type: application/json.')
     }
-    const bearer = /^Bearer\s/i.test(request.headers.get('authorization') ?? '')
+    // A Bearer token or an API key in x-api-key is sent by a script, never by a browser on its own.
+    const bearer = /^Bearer\s/i.test(request.headers.get('authorization') ?? '') || request.headers.has('x-api-key')
     if (!bearer) {
       const origin = sameOrigin(request, url)
       const cookieBound = (request.headers.get('cookie') ?? '') !== ''

@@ -42,6 +42,11 @@ export class AccessWatch {
    * `release` when the response ends so the watch forgets it.
    */
   guard(sessionId: string, need: Need, request: AbortSignal): { signal: AbortSignal; release: () => void } {
+    return this.guardWhile(() => this.grants(sessionId, need), request)
+  }
+
+  /** The same for any grant, such as an API key's (its owner still active, the key not revoked). */
+  guardWhile(granted: () => boolean, request: AbortSignal): { signal: AbortSignal; release: () => void } {
     const controller = new AbortController()
     const release = () => {
       this.listeners.delete(check)
@@ -52,7 +57,7 @@ export class AccessWatch {
       controller.abort()
     }
     const check = () => {
-      if (!this.grants(sessionId, need)) stop()
+      if (!granted()) stop()
     }
     if (request.aborted) controller.abort()
     else {

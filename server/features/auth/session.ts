@@ -2,6 +2,7 @@ import { jwt } from '@elysiajs/jwt'
 import { Elysia, t } from 'elysia'
 import { SESSION_TTL_SECONDS } from '../../../shared/limits'
 import { forbidden, unauthorized } from '../../http/errors'
+import { looksLikeApiKey, type KeyHolder } from '../keys/service'
 import type { AuthService, SignedIn } from './service'
 import { VerifiedTokens } from './verified-tokens'
 
@@ -12,6 +13,16 @@ const claims = t.Object({ sub: t.String(), sid: t.String() })
 function bearerToken(header: string | null | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '')
   return match?.[1]
+}
+
+/** An API key from `Authorization: Bearer` (OpenAI clients) or `x-api-key` (Anthropic clients). */
+export function apiKeyOf(authorization: string | null | undefined, xApiKey: string | null | undefined): string | undefined {
+  return bearerToken(authorization) ?? (xApiKey?.trim() || undefined)
+}
+
+/** Resolves an API key to its owner and the key; throws a 401 for any key that does not work. */
+export interface KeyResolver {
+  authenticate(token: string | undefined): KeyHolder
 }
 
 /** The session cookie's value from a raw Cookie header (the edge reads it before Elysia parses cookies). */
@@ -38,6 +49,7 @@ export class SessionTokens {
   constructor(
     private readonly auth: AuthService,
     readonly signer: TokenSigner,
+    private readonly keys?: KeyResolver,
   ) {}
 
   async sessionId(token: string | undefined): Promise<string> {
@@ -50,8 +62,23 @@ export class SessionTokens {
     return payload.sid
   }
 
-  /** True when the request carries a token of a live session of an approved account. */
+  /** The owner and key of an API key (a prefix, then a hashed lookup); 401 otherwise. */
+  apiKey(authorization: string | null | undefined, xApiKey: string | null | undefined): KeyHolder {
+    if (this.keys === undefined) throw unauthorized()
+    return this.keys.authenticate(apiKeyOf(authorization, xApiKey))
+  }
+
+  /** True when the request carries a working API key, or a token of a live session of an approved account. */
   async signedIn(request: Request): Promise<boolean> {
+    const key = apiKeyOf(request.headers.get('authorization'), request.headers.get('x-api-key'))
+    if (key !== undefined && looksLikeApiKey(key)) {
+      try {
+        this.apiKey(request.headers.get('authorization'), request.headers.get('x-api-key'))
+        return true
+      } catch {
+        return false
+      }
+    }
     const token = bearerToken(request.headers.get('authorization')) ?? sessionCookieOf(request.headers.get('cookie'))
     try {
       this.auth.authenticate(await this.sessionId(token))
@@ -71,6 +98,8 @@ export function sessionSigner(secret: string): TokenSigner {
 /**
  * Sessions as a plugin: a signed JWT naming a server-side session, carried in an httpOnly cookie
  * or a Bearer header. Routes opt in with `{ auth: true }` or `{ admin: true }` and receive `user`.
+ * Gateway routes (`/v1`) opt in with `{ apiKey: true }` and receive `user` and `key`; a session
+ * token does not work there, nor an API key on the others.
  */
 export function sessionPlugin(auth: AuthService, tokens: SessionTokens, clientAddress?: (request: Request) => string | undefined) {
   return new Elysia({ name: 'session' })
@@ -98,6 +127,12 @@ export function sessionPlugin(auth: AuthService, tokens: SessionTokens, clientAd
       }
     })
     .macro({
+      apiKey: {
+        resolve({ headers }) {
+          const { user, key } = tokens.apiKey(headers.authorization, headers['x-api-key'])
+          return { user, key }
+        },
+      },
       auth: {
         async resolve({ readSessionId }) {
           const sessionId = await readSessionId()

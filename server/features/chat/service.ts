@@ -1,11 +1,12 @@
-import type { ChatEvent, ChatMessage, ChatMetrics, ChatRequest } from '../../../shared/chat'
+import type { ChatEvent, ChatMessage, ChatRequest } from '../../../shared/chat'
 import type { Profile } from '../../../shared/profiles'
 import type { ServerStatus } from '../../../shared/servers'
 import { AppError, badRequest, conflict } from '../../http/errors'
 import { serverFor, type Viewer } from '../access/viewer'
 import type { ChatRequestRecord } from '../metrics/repository'
 import { ThinkSplitter } from './think'
-import { engineErrorMessage, sseData, type ChatUpstream } from './upstream'
+import { ReplyMeter, type UpstreamUsage } from './meter'
+import { EngineCall, engineErrorMessage, type ChatUpstream } from './upstream'
 
 export interface ChatServiceDeps {
   /** The profile the viewer wants, refused when it is not available to them. */
@@ -34,7 +35,7 @@ const NOT_CHAT = new Set(['embeddings', 'whisper', 'image-generation', 'image-ed
 
 interface UpstreamChunk {
   error?: unknown
-  usage?: { prompt_tokens?: number; completion_tokens?: number } | null
+  usage?: UpstreamUsage | null
   choices?: {
     finish_reason?: string | null
     delta?: {
@@ -102,29 +103,14 @@ export class ChatService {
     return { profile, url: `${status.baseUrl.replace(/\/$/, '')}/chat/completions`, body }
   }
 
-  /** The reply as events; ends with `done` or `error`. Stopping the iteration or `signal` aborts the engine request. */
+  /**
+   * The reply as events; ends with `done` or `error`. Stopping the iteration or `signal` aborts the
+   * engine request. The engine call (watchdog, SSE reading) and the meter are shared with the
+   * gateway; what is chat's own is mapping chunks to events.
+   */
   async *reply(plan: ChatPlan, signal: AbortSignal): AsyncGenerator<ChatEvent> {
-    const startedAt = this.now().toISOString()
-    const started = this.clock()
-    const idle = new AbortController()
-    const upstreamSignal = AbortSignal.any([signal, idle.signal])
-    // One lazy timer per reply: each chunk only notes the time, and the timer, when it fires,
-    // sleeps again for what is left. Re-arming a timer per token cost more than parsing the token.
-    let lastHeard = performance.now()
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const watch = () => {
-      const silentMs = performance.now() - lastHeard
-      if (silentMs >= this.idleTimeoutMs) idle.abort()
-      else timer = setTimeout(watch, this.idleTimeoutMs - silentMs)
-    }
-    const arm = () => {
-      lastHeard = performance.now()
-      timer ??= setTimeout(watch, this.idleTimeoutMs)
-    }
-    let first: number | null = null
-    let last: number | null = null
-    let chunks = 0
-    let usage: UpstreamChunk['usage'] = null
+    const call = new EngineCall(this.deps.upstream, this.idleTimeoutMs, signal)
+    const meter = new ReplyMeter(this.clock, this.now())
     let finishReason: string | null = null
     let failure: Failure | null = null
     let completed = false
@@ -135,10 +121,9 @@ export class ChatService {
     const name = plan.profile.name
 
     try {
-      arm()
       let response: Response
       try {
-        response = await this.deps.upstream.open(plan.url, plan.body, upstreamSignal)
+        response = await call.open(plan.url, plan.body)
       } catch (error) {
         if (signal.aborted) return
         yield fail('engine-unreachable', `${name} could not be reached: ${error instanceof Error ? error.message : String(error)}. Check its state on the Servers screen.`)
@@ -152,8 +137,8 @@ export class ChatService {
       const splitter = new ThinkSplitter()
       let sawDone = false
       try {
-        for await (const data of sseData(response.body, upstreamSignal)) {
-          arm()
+        for await (const data of call.data(response.body)) {
+          call.heard()
           if (data === '[DONE]') {
             sawDone = true
             break
@@ -168,34 +153,17 @@ export class ChatService {
             yield fail('engine-error', `${name} reported an error: ${engineErrorMessage(data)}`)
             return
           }
-          if (chunk.usage) usage = chunk.usage
+          if (chunk.usage) meter.usage = chunk.usage
           const choice = chunk.choices?.[0]
           if (choice === undefined) continue
           if (choice.finish_reason) finishReason = choice.finish_reason
-          const events: ChatEvent[] = []
-          const delta = choice.delta ?? {}
-          for (const reasoning of [delta.reasoning_content, delta.reasoning]) {
-            if (typeof reasoning === 'string' && reasoning !== '') events.push({ type: 'reasoning', data: { text: reasoning } })
-          }
-          if (typeof delta.content === 'string' && delta.content !== '') {
-            for (const piece of splitter.push(delta.content)) events.push({ type: piece.kind, data: { text: piece.text } })
-          }
-          for (const call of delta.tool_calls ?? []) {
-            events.push({
-              type: 'tool_call',
-              data: { index: call.index ?? 0, id: call.id, name: call.function?.name, arguments: call.function?.arguments },
-            })
-          }
-          if (events.length > 0) {
-            last = this.clock()
-            first ??= last
-            chunks++
-          }
+          const events = chatEvents(choice.delta ?? {}, splitter)
+          if (events.length > 0) meter.output()
           yield* events
         }
       } catch (error) {
         if (signal.aborted) return
-        if (idle.signal.aborted) {
+        if (call.timedOut) {
           yield fail('engine-timeout', `${name} sent nothing for ${Math.round(this.idleTimeoutMs / 1000)} s, so the reply was abandoned.`)
         } else {
           const detail = error instanceof Error ? error.message : String(error)
@@ -208,19 +176,18 @@ export class ChatService {
         yield fail('engine-disconnected', `${name} ended the reply before finishing. It may have crashed; see its log on the Servers screen.`)
         return
       }
-      yield { type: 'metrics', data: this.measure(started, first, last, chunks, usage) }
+      yield { type: 'metrics', data: meter.measure() }
       completed = true
       yield { type: 'done', data: { finishReason } }
     } finally {
-      clearTimeout(timer)
       // Stopped early (client gone, consumer returned): let the engine stop generating too.
-      idle.abort()
-      const metrics = this.measure(started, first, last, chunks, usage)
+      call.close()
+      const metrics = meter.measure()
       const outcome: Failure | null = failure ?? (completed ? null : { code: 'cancelled', message: 'The client stopped the reply.' })
       this.deps.metrics.record({
         profileId: plan.profile.id,
         model: plan.profile.model,
-        startedAt,
+        startedAt: meter.startedAt,
         timeToFirstTokenMs: metrics.timeToFirstTokenMs,
         promptTokens: metrics.promptTokens,
         completionTokens: metrics.completionTokens,
@@ -231,21 +198,24 @@ export class ChatService {
       })
     }
   }
+}
 
-  private measure(started: number, first: number | null, last: number | null, chunks: number, usage: UpstreamChunk['usage']): ChatMetrics {
-    const round = (value: number) => Math.round(value * 100) / 100
-    const completionTokens = usage?.completion_tokens ?? chunks
-    const promptTokens = usage?.prompt_tokens ?? null
-    const ttft = first === null ? null : first - started
-    const span = first !== null && last !== null ? last - first : 0
-    return {
-      timeToFirstTokenMs: ttft === null ? null : round(ttft),
-      promptTokens,
-      completionTokens,
-      // Tokens after the first arrive over first→last; the first one's cost is in the time to first token.
-      generationTokensPerSecond: completionTokens > 1 && span > 0 ? round(((completionTokens - 1) * 1000) / span) : null,
-      promptTokensPerSecond: promptTokens !== null && ttft !== null && ttft > 0 ? round((promptTokens * 1000) / ttft) : null,
-      totalMs: round(this.clock() - started),
-    }
+type Delta = NonNullable<NonNullable<UpstreamChunk['choices']>[number]['delta']>
+
+/** A chunk's delta as chat events: reasoning (either field, or `<think>` in the content), text and tool calls. */
+function chatEvents(delta: Delta, splitter: ThinkSplitter): ChatEvent[] {
+  const events: ChatEvent[] = []
+  for (const reasoning of [delta.reasoning_content, delta.reasoning]) {
+    if (typeof reasoning === 'string' && reasoning !== '') events.push({ type: 'reasoning', data: { text: reasoning } })
   }
+  if (typeof delta.content === 'string' && delta.content !== '') {
+    for (const piece of splitter.push(delta.content)) events.push({ type: piece.kind, data: { text: piece.text } })
+  }
+  for (const call of delta.tool_calls ?? []) {
+    events.push({
+      type: 'tool_call',
+      data: { index: call.index ?? 0, id: call.id, name: call.function?.name, arguments: call.function?.arguments },
+    })
+  }
+  return events
 }

@@ -14,6 +14,65 @@ export const httpUpstream: ChatUpstream = {
 }
 
 /**
+ * One request to an engine, with a watchdog for silence: shared by the chat relay and the gateway.
+ * One lazy timer per call: each chunk only notes the time (`heard`), and the timer, when it fires,
+ * sleeps again for what is left; re-arming a timer per token cost more than parsing the token.
+ * Without `idleTimeoutMs` nothing is watched (a non-streamed answer is silent until it is whole).
+ */
+export class EngineCall {
+  /** Aborts on the client's signal, on silence, and on `close`. */
+  readonly signal: AbortSignal
+  private readonly idle = new AbortController()
+  private lastHeard = performance.now()
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private silent = false
+
+  constructor(
+    private readonly upstream: ChatUpstream,
+    private readonly idleTimeoutMs: number | null,
+    client: AbortSignal,
+  ) {
+    this.signal = AbortSignal.any([client, this.idle.signal])
+  }
+
+  open(url: string, body: unknown): Promise<Response> {
+    this.heard()
+    return this.upstream.open(url, body, this.signal)
+  }
+
+  /** The `data:` payloads of the engine's stream; each one counts as hearing from the engine. */
+  data(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+    return sseData(body, this.signal)
+  }
+
+  /** The engine said something: the silence starts again. */
+  heard(): void {
+    this.lastHeard = performance.now()
+    if (this.idleTimeoutMs !== null) this.timer ??= setTimeout(this.watch, this.idleTimeoutMs)
+  }
+
+  /** True when the call was given up because the engine was silent too long. */
+  get timedOut(): boolean {
+    return this.silent
+  }
+
+  /** Ends the call: an engine still generating for a client that is gone stops too. */
+  close(): void {
+    clearTimeout(this.timer)
+    this.idle.abort()
+  }
+
+  private readonly watch = () => {
+    const limit = this.idleTimeoutMs ?? Infinity
+    const silentMs = performance.now() - this.lastHeard
+    if (silentMs >= limit) {
+      this.silent = true
+      this.idle.abort()
+    } else this.timer = setTimeout(this.watch, limit - silentMs)
+  }
+}
+
+/**
  * The `data:` payloads of an SSE body, one per event, as they arrive. `signal` ends a pending
  * read at once (with its reason thrown), whether or not the body itself honours it.
  */

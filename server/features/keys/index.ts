@@ -1,0 +1,20 @@
+import { Elysia } from 'elysia'
+import type { sessionPlugin } from '../auth/session'
+import { createKeyRequest, keyIdParams, listKeysQuery } from './model'
+import type { ApiKeyService } from './service'
+
+/** Each signed-in user manages their own API keys; admins may list and revoke everyone's. */
+export function keyRoutes(keys: ApiKeyService, session: ReturnType<typeof sessionPlugin>) {
+  return new Elysia({ prefix: '/api/keys' })
+    .use(session)
+    .get('/', ({ user, query }) => keys.list(user, query.all === 'true'), { auth: true, query: listKeysQuery })
+    .post('/', ({ user, body, status }) => status(201, keys.create(user, body)), { auth: true, body: createKeyRequest })
+    .delete(
+      '/:id',
+      ({ user, params, status }) => {
+        keys.remove(user, params.id)
+        return status(204)
+      },
+      { auth: true, params: keyIdParams },
+    )
+}

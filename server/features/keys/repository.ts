@@ -1,0 +1,89 @@
+import type { Database } from 'bun:sqlite'
+import { API_KEY_PREFIX, type ApiKey } from '../../../shared/keys'
+
+interface KeyRow {
+  id: number
+  user_id: number
+  email: string
+  name: string
+  public_id: string
+  secret_hash: string
+  profile_ids: string | null
+  daily_token_limit: number | null
+  created_at: string
+  expires_at: string | null
+  last_used_at: string | null
+}
+
+/** A key with the hash of its secret, as only the service sees it. */
+export interface StoredApiKey extends ApiKey {
+  publicId: string
+  secretHash: string
+}
+
+function toKey(row: KeyRow): StoredApiKey {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    ownerEmail: row.email,
+    name: row.name,
+    prefix: `${API_KEY_PREFIX}${row.public_id}`,
+    profiles: row.profile_ids === null ? null : (JSON.parse(row.profile_ids) as number[]),
+    dailyTokenLimit: row.daily_token_limit,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    lastUsedAt: row.last_used_at,
+    publicId: row.public_id,
+    secretHash: row.secret_hash,
+  }
+}
+
+const SELECT = 'SELECT k.*, u.email FROM api_keys k JOIN users u ON u.id = k.user_id'
+
+/** SQLite access for API keys; the only place that knows the api_keys table. */
+export function createApiKeyRepository(db: Database) {
+  const byPublicId = db.query<KeyRow, [string]>(`${SELECT} WHERE k.public_id = ?`)
+  const byId = db.query<KeyRow, [number]>(`${SELECT} WHERE k.id = ?`)
+  const ofUser = db.query<KeyRow, [number]>(`${SELECT} WHERE k.user_id = ? ORDER BY k.id DESC`)
+  const all = db.query<KeyRow, []>(`${SELECT} ORDER BY k.id DESC`)
+  const touch = db.query('UPDATE api_keys SET last_used_at = ? WHERE id = ?')
+  return {
+    insert: (key: {
+      userId: number
+      name: string
+      publicId: string
+      secretHash: string
+      profiles: number[] | null
+      dailyTokenLimit: number | null
+      createdAt: string
+      expiresAt: string | null
+    }): StoredApiKey => {
+      const { lastInsertRowid } = db
+        .query(
+          'INSERT INTO api_keys (user_id, name, public_id, secret_hash, profile_ids, daily_token_limit, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(key.userId, key.name, key.publicId, key.secretHash, key.profiles === null ? null : JSON.stringify(key.profiles), key.dailyTokenLimit, key.createdAt, key.expiresAt)
+      const row = byId.get(Number(lastInsertRowid))
+      if (row === null) throw new Error('Inserting an API key returned no row.')
+      return toKey(row)
+    },
+    findByPublicId: (publicId: string) => {
+      const row = byPublicId.get(publicId)
+      return row === null ? null : toKey(row)
+    },
+    findById: (id: number) => {
+      const row = byId.get(id)
+      return row === null ? null : toKey(row)
+    },
+    listForUser: (userId: number) => ofUser.all(userId).map(toKey),
+    listAll: () => all.all().map(toKey),
+    touch: (id: number, at: string) => {
+      touch.run(at, id)
+    },
+    remove: (id: number) => {
+      db.query('DELETE FROM api_keys WHERE id = ?').run(id)
+    },
+  }
+}
+
+export type ApiKeyRepository = ReturnType<typeof createApiKeyRepository>
