@@ -9,6 +9,7 @@ import type { PortRegistry } from '../profiles/port-registry'
 import type { ProfileReads } from '../profiles/reads'
 import type { CheckedTemplate, ChatTemplateRules } from '../templates/location'
 import { recover as recoverServers } from './adoption'
+import { commandLines } from './command-lines'
 import { classifyExit } from './exit'
 import { describeExit, displayCommand, duration, spawnFailureReason } from './failure'
 import type { ServerLogs } from './logs'
@@ -265,10 +266,11 @@ export class ServerSupervisor {
       if (log.signal.aborted) continue
       if (ready) {
         log.stop()
+        const readyAt = new Date().toISOString()
+        this.writePidFile(entry, run, readyAt)
         this.deps.logs.note(entry.profileId, `ready after ${duration(Date.now() - started)} at ${run.baseUrl}/v1`)
         run.settle()
-        this.update(entry, { state: 'ready', readyAt: new Date().toISOString() })
-        this.writePidFile(entry, run)
+        this.update(entry, { state: 'ready', readyAt })
         return
       }
       await delay(probeInterval(Date.now() - started), signal)
@@ -375,7 +377,7 @@ export class ServerSupervisor {
     this.updateSampling()
   }
 
-  private writePidFile(entry: Entry, run: Run): void {
+  private writePidFile(entry: Entry, run: Run, readyAt = entry.readyAt): void {
     this.deps.pidFiles.write({
       profileId: entry.profileId,
       pid: run.pid,
@@ -385,7 +387,7 @@ export class ServerSupervisor {
       command: run.command,
       hidden: run.hidden,
       startedAt: entry.startedAt ?? new Date().toISOString(),
-      readyAt: entry.readyAt,
+      readyAt,
       profileUpdatedAt: run.profileUpdatedAt,
       managerPid: process.pid,
     })
@@ -417,18 +419,4 @@ export class ServerSupervisor {
     if (profile === null) return
     this.deps.bus.publish({ type: 'servers.state', data: buildStatus(entry, profile) })
   }
-}
-
-/**
- * The argv that runs the engine, and the one shown everywhere else (status, events, log, pid file):
- * a chat template's text is replaced by its file name in angle brackets. `hidden` lists where they differ.
- */
-function commandLines(resolved: ResolvedEngine, profile: Profile, template: CheckedTemplate | null): { command: string[]; shown: string[]; hidden: number[] } {
-  const { adapter, executable } = resolved
-  // A path-taking engine is given the file that was checked, not a symlink that could be repointed.
-  const checked = template === null ? profile : { ...profile, chatTemplateFile: template.realPath }
-  const command = adapter.command(checked, { executable, chatTemplateText: template?.text ?? null })
-  if (template === null || adapter.chatTemplate !== 'text') return { command, shown: command, hidden: [] }
-  const shown = adapter.command(checked, { executable, chatTemplateText: template.placeholder })
-  return { command, shown, hidden: command.flatMap((arg, index) => (arg === shown[index] ? [] : [index])) }
 }
