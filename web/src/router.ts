@@ -88,6 +88,8 @@ export const routes: RouteRecordRaw[] = [
         component: () => import('./features/users/UsersView.vue'),
         meta: { title: 'Users', admin: true },
       },
+      // Every signed-in user keeps their own API keys; admins may also see everyone's there.
+      { path: 'keys', name: 'keys', component: () => import('./features/keys/KeysView.vue'), meta: { title: 'API keys' } },
       {
         path: ':pathMatch(.*)*',
         name: 'not-found',

@@ -1,0 +1,118 @@
+import { flushPromises } from '@vue/test-utils'
+import { describe, expect, it, vi } from 'vitest'
+import type { ApiKey, CreatedApiKey } from '../../../shared/keys'
+import { useAuthStore } from '../../../web/src/features/auth/store'
+import KeysView from '../../../web/src/features/keys/KeysView.vue'
+import { fakeServer, json, makeProfile, makeUser } from '../helpers'
+import { byTestId, click, mountInApp, requireTestId, submit, type } from './mount'
+
+const me = makeUser({ id: 1, email: 'me@example.com', isAdmin: false })
+const admin = makeUser({ id: 2, email: 'admin@example.com', isAdmin: true })
+
+function makeKey(overrides: Partial<ApiKey> = {}): ApiKey {
+  return {
+    id: 1,
+    userId: me.id,
+    ownerEmail: me.email,
+    name: 'editor',
+    prefix: 'mlxm_0123456789ab',
+    profiles: null,
+    dailyTokenLimit: null,
+    createdAt: '2026-03-01T10:00:00.000Z',
+    expiresAt: null,
+    lastUsedAt: null,
+    ...overrides,
+  }
+}
+
+const rows = () => [...document.querySelectorAll<HTMLElement>('[data-testid="key-row"]')]
+
+/** The open dialog with this test id; a closed Naive UI modal may linger hidden while it animates out. */
+function shown(id: string): HTMLElement | null {
+  const element = byTestId(id)
+  return element !== null && element.style.display !== 'none' ? element : null
+}
+
+async function open(user = me, keys: ApiKey[] = [makeKey()], extra: Parameters<typeof fakeServer>[0] = {}) {
+  const server = fakeServer({
+    'GET /api/keys': () => json(keys),
+    'GET /api/profiles': () => json([makeProfile({ id: 7, name: 'Qwen coder' }), makeProfile({ id: 8, name: 'Llama' })]),
+    ...extra,
+  })
+  useAuthStore().user = user
+  mountInApp(KeysView)
+  await flushPromises()
+  return server
+}
+
+describe('API keys screen', () => {
+  it('lists each key with its prefix, dates and the models it may use', async () => {
+    await open(me, [
+      makeKey({ id: 2, name: 'agent', profiles: [7, 99], expiresAt: '2030-06-01T00:00:00.000Z', lastUsedAt: '2026-03-02T08:00:00.000Z' }),
+      makeKey(),
+    ])
+    expect(rows().map((row) => row.dataset.name)).toEqual(['agent', 'editor'])
+    const [agent, editor] = rows()
+    expect(agent?.textContent).toContain('mlxm_0123456789ab…')
+    expect(agent?.querySelector('[data-testid="key-profiles"]')?.textContent).toBe('Qwen coder, #99')
+    expect(agent?.querySelector('[data-testid="key-last-used"]')?.textContent).not.toContain('never')
+    expect(editor?.querySelector('[data-testid="key-profiles"]')?.textContent).toBe('All your models')
+    expect(editor?.textContent).toContain('Expires never')
+    // Members have no switch for everyone's keys.
+    expect(byTestId('keys-everyone')).toBeNull()
+  })
+
+  it('creates a key and shows it once, with a copy button', async () => {
+    const created: CreatedApiKey = { ...makeKey({ id: 3, name: 'script' }), key: 'mlxm_0123456789ab_secretsecret' }
+    const server = await open(me, [], { 'POST /api/keys': () => json(created, 201) })
+    expect(byTestId('keys-empty')).not.toBeNull()
+    await click('key-new')
+    await type('key-name-input', 'script')
+    await submit('key-form')
+    expect(server.callsTo('POST /api/keys')[0]?.body).toEqual({ name: 'script', expiresAt: null, profiles: null })
+    expect(requireTestId('key-secret').textContent).toBe(created.key)
+    const writeText = vi.fn(() => Promise.resolve())
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true })
+    await click('key-copy')
+    expect(writeText).toHaveBeenCalledWith(created.key)
+    await click('key-done')
+    expect(shown('key-created')).toBeNull()
+    // The list never holds the secret.
+    expect(rows().map((row) => row.textContent).join('')).not.toContain('secretsecret')
+    expect(rows()).toHaveLength(1)
+  })
+
+  it('says why a key could not be made, and keeps the form', async () => {
+    await open(me, [], {
+      'POST /api/keys': () => json({ error: { code: 'invalid-key-profiles', message: 'There is no profile with id 8 that you may use.' } }, 400),
+    })
+    await click('key-new')
+    await submit('key-form')
+    expect(requireTestId('key-form-error').textContent).toContain('Give the key a name')
+    await type('key-name-input', 'x')
+    await submit('key-form')
+    expect(requireTestId('key-form-error').textContent).toContain('no profile with id 8')
+    expect(shown('key-created')).toBeNull()
+  })
+
+  it('revokes after asking', async () => {
+    const server = await open(me, [makeKey()], { 'DELETE /api/keys/1': () => new Response(null, { status: 204 }) })
+    await click('key-revoke')
+    expect(shown('confirm-dialog')?.textContent).toContain('stop working at once')
+    expect(server.callsTo('DELETE /api/keys/1')).toHaveLength(0)
+    await click('confirm-ok')
+    expect(server.callsTo('DELETE /api/keys/1')).toHaveLength(1)
+    expect(rows()).toHaveLength(0)
+  })
+
+  it('lets admins see everyone’s keys, with their owners', async () => {
+    const mine = makeKey({ userId: admin.id, ownerEmail: admin.email, name: 'mine' })
+    const theirs = makeKey({ id: 5, name: 'theirs' })
+    const server = await open(admin, [mine])
+    server.on('GET /api/keys', () => json([theirs, mine]))
+    requireTestId('keys-everyone').click()
+    await flushPromises()
+    expect(rows().map((row) => row.dataset.name)).toEqual(['theirs', 'mine'])
+    expect(rows()[0]?.querySelector('[data-testid="key-owner"]')?.textContent).toContain(me.email)
+  })
+})
