@@ -68,5 +68,5 @@ test('create a profile, start its server, watch it live, read its log, stop it',
 
   await servers.tile('Stand-in Qwen').getByTestId('server-stop').click()
   await expect(servers.stoppedRow('Stand-in Qwen').getByTestId('server-state')).toHaveAttribute('data-state', 'stopped')
-  await expect(page.getByTestId('servers-held')).toHaveText('0 MB')
+  await expect(page.getByTestId('servers-held')).toHaveText('0 B')
 })

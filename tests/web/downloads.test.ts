@@ -52,11 +52,11 @@ function progress(overrides: Partial<DownloadProgress> = {}): DownloadProgress {
 describe('download formatting', () => {
   it('formats bytes, speed, ETA and percent', () => {
     expect(formatBytes(512)).toBe('512 B')
-    expect(formatBytes(3.5 * 1024 * 1024)).toBe('3.50 MB')
+    expect(formatBytes(3.5 * 1024 * 1024)).toBe('3.5 MB')
     expect(formatBytes(40 * 1024 ** 3)).toBe('40.0 GB')
     expect(formatSpeed(0)).toBe('0 B/s')
     expect(formatSpeed(-5)).toBe('0 B/s')
-    expect(formatSpeed(2 * 1024 * 1024)).toBe('2.00 MB/s')
+    expect(formatSpeed(2 * 1024 * 1024)).toBe('2.0 MB/s')
     expect(formatEta(null)).toBe('—')
     expect(formatEta(42)).toBe('42 s')
     expect(formatEta(150)).toBe('3 min')
@@ -140,9 +140,9 @@ describe('downloads panel', () => {
     await store.load()
     mountInApp(DownloadsPanel)
     await flushPromises()
-    expect(requireTestId('download-bytes').textContent).toBe('1.00 MB of 4.00 MB')
+    expect(requireTestId('download-bytes').textContent).toBe('1.0 MB of 4.0 MB')
     expect(requireTestId('download-percent').textContent).toBe('25 %')
-    expect(requireTestId('download-speed').textContent).toBe('512.0 KB/s')
+    expect(requireTestId('download-speed').textContent).toBe('512 KB/s')
     expect(requireTestId('download-eta').textContent).toBe('6 s left')
     store.applyProgress(progress({ speedBps: 0, etaSeconds: null, files: [] }))
     await flushPromises()
@@ -266,5 +266,15 @@ describe('download rows follow the manager', () => {
     await click('download-cancel')
     expect(requireTestId('confirm-cancel').textContent?.trim()).toBe('Keep downloading')
     expect(requireTestId('confirm-ok').textContent?.trim()).toBe('Cancel download')
+  })
+})
+
+describe('one way to write a size', () => {
+  it('downloads, the library, the catalog, servers and chat attachments read a size alike', async () => {
+    const { formatBytes: catalog } = await import('../../web/src/features/catalog/format')
+    const { bytes: servers } = await import('../../web/src/features/servers/format')
+    const { sizeText: attachments } = await import('../../web/src/features/chat/attachments')
+    const size = 4_607_319_040
+    expect([formatBytes(size), catalog(size), servers(size), attachments(size)]).toEqual(['4.3 GB', '4.3 GB', '4.3 GB', '4.3 GB'])
   })
 })

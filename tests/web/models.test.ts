@@ -85,7 +85,7 @@ describe('library panel', () => {
   it('shows size, quantization, revision, last used, capabilities, partial models and Use', async () => {
     await open()
     const qwen = row('mlx-community/Qwen3-4B-4bit')
-    expect(requireTestId('library-size', qwen).textContent).toBe('2.50 GB on disk')
+    expect(requireTestId('library-size', qwen).textContent).toBe('2.5 GB on disk')
     expect(requireTestId('library-quantization', qwen).textContent).toBe('4-bit · group 64')
     expect(requireTestId('library-revision', qwen).textContent).toBe('rev bbbbbbb')
     expect(requireTestId('library-last-used', qwen).textContent).toBe('used never')

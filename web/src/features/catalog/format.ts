@@ -1,24 +1,9 @@
 import type { Capability } from '../../../../shared/catalog'
 import type { FitState } from '../../../../shared/memory-fit'
 
-const KIB = 1024
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const
+export { formatBytes } from '../../format/bytes'
 
-/**
- * Bytes in powers of two, as the memory meter counts them, so a model's size and this machine's
- * budget are in the same unit ("4.3 GB" of weights against "20.9 GB" available).
- */
-export function formatBytes(bytes: number | null): string {
-  if (bytes === null || !Number.isFinite(bytes)) return '—'
-  let value = Math.max(0, bytes)
-  let unit = 0
-  while (value >= KIB && unit < UNITS.length - 1) {
-    value /= KIB
-    unit += 1
-  }
-  const digits = unit === 0 ? 0 : value >= 100 ? 0 : 1
-  return `${value.toFixed(digits)} ${UNITS[unit]}`
-}
+const KIB = 1024
 
 /** "8.2B", "494M", "30.5B" */
 export function formatParameters(count: number | null): string {

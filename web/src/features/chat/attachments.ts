@@ -1,3 +1,4 @@
+import { formatBytes } from '../../format/bytes'
 import type { ChatContentPart, ChatMessage } from '../../../../shared/chat'
 import { CHAT_LIMITS } from '../../../../shared/chat'
 import type { Profile } from '../../../../shared/profiles'
@@ -22,11 +23,8 @@ function extension(name: string): string {
   return dot === -1 ? '' : base.slice(dot + 1)
 }
 
-export function sizeText(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`
-}
+/** Sizes as the rest of the app writes them. */
+export const sizeText = formatBytes
 
 /** Whether a profile's engine takes images; the manager refuses them otherwise. */
 export function acceptsImages(profile: Pick<Profile, 'engine' | 'modelType'> | null): boolean {

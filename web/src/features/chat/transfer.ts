@@ -1,3 +1,4 @@
+import { formatBytes } from '../../format/bytes'
 import type { ConversationTermsRow, ManagerDatabase } from '../../db/database'
 import { addTerms, allMessages, conversationTerms, messageText } from './repository'
 import { termsOf } from './search'
@@ -237,11 +238,6 @@ export async function exportJson(db: ManagerDatabase, ids?: readonly string[], n
 
 const when = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`
 
-function bytes(size: number): string {
-  if (size < 1024) return `${size} B`
-  if (size < 1024 ** 2) return `${(size / 1024).toFixed(1)} KB`
-  return `${(size / 1024 ** 2).toFixed(1)} MB`
-}
 
 /** A fence longer than any backtick run inside, so a file that contains fences cannot close ours. */
 function fenced(text: string, name: string): string {
@@ -281,7 +277,7 @@ function metricsLine(message: MessageRow): string | null {
 function attachmentsBlock(attachments: readonly Attachment[]): string | null {
   if (attachments.length === 0) return null
   const lines = attachments.map((a) => {
-    const head = `- ${a.kind === 'image' ? 'Image' : 'File'} \`${a.name}\` (${a.mimeType}, ${bytes(a.size)})`
+    const head = `- ${a.kind === 'image' ? 'Image' : 'File'} \`${a.name}\` (${a.mimeType}, ${formatBytes(a.size)})`
     // Images are named only: a base64 picture would drown the text.
     return a.kind === 'text' && a.text !== undefined ? `${head}\n\n${fenced(a.text, a.name)}` : head
   })

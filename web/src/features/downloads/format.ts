@@ -1,17 +1,7 @@
 import type { DownloadStatus } from '../../../../shared/downloads'
+import { formatBytes } from '../../format/bytes'
 
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB']
-
-/** Bytes in powers of two with the unit people expect from a file manager: "512 B", "3.4 MB", "12.0 GB". */
-export function formatBytes(bytes: number): string {
-  let value = Math.max(0, bytes)
-  let unit = 0
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024
-    unit += 1
-  }
-  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${UNITS[unit]}`
-}
+export { formatBytes }
 
 /** A stalled download says 0 B/s, never the last speed it had. */
 export function formatSpeed(bytesPerSecond: number): string {

@@ -19,12 +19,7 @@ export function duration(ms: number): string {
   return `${Math.floor(hours / 24)}d ${hours % 24}h`
 }
 
-/** Memory in the unit that reads best: "512 MB", "3.4 GB". */
-export function bytes(value: number): string {
-  const mib = value / 1024 ** 2
-  if (mib < 1024) return `${Math.round(mib)} MB`
-  return `${(mib / 1024).toFixed(1)} GB`
-}
+export { formatBytes as bytes } from '../../format/bytes'
 
 /** 100 = one core; shown as is, since a server may use several. */
 export function cpu(percent: number): string {
