@@ -7,13 +7,11 @@ import { openDatabase } from '../server/db/database'
 import type { ServerStatus } from '../shared/servers'
 import { FAST_TIMING, standinEnv } from '../tests/fixtures/engine/harness'
 import { fmt, freePort, row, tempHome, timeToFirst200 } from './lib'
+import { median as middle } from '../server/features/metrics/service'
 
 const RUNS = 5
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
-}
+const median = (values: number[]): number => middle(values) ?? Number.NaN
 
 function makeApp(env: Record<string, string> = {}) {
   const home = tempHome()
