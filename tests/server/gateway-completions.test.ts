@@ -120,6 +120,25 @@ describe('POST /v1/chat/completions with the official openai client', () => {
   })
 })
 
+describe('a stream ends when its key stops working', () => {
+  test('revoking the key mid-stream ends the answer at once', async () => {
+    const s = await setUp()
+    const profile = await s.profile({ name: 'Slow', model: 'standin/5tps' })
+    await s.start(profile.id)
+    const created = (await s.app.json<CreatedApiKey>('POST', '/api/keys', { token: s.token, body: { name: 'revoked soon' } })).body
+    const stream = await s.client(created.key).chat.completions.create({ model: 'Slow', messages: hello, stream: true })
+    const started = performance.now()
+    let chunks = 0
+    for await (const _chunk of stream) {
+      if (++chunks === 1) await s.app.call('DELETE', `/api/keys/${created.id}`, { token: s.token })
+    }
+    // At 5 tokens/s the whole reply would take seconds; it stops after the revocation instead.
+    expect(chunks).toBeLessThan(4)
+    expect(performance.now() - started).toBeLessThan(1_500)
+    expect(s.app.watching()).toBe(0)
+  })
+})
+
 describe('the gateway refuses in OpenAI’s shape', () => {
   test('a model outside the key’s allow-list is 403; an unknown model is 404; a stopped one is 503 with Retry-After', async () => {
     const s = await setUp()
