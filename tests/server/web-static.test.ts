@@ -47,11 +47,16 @@ describe('serving the web app', () => {
 
   test('missing files and API paths are 404s, not the app shell', async () => {
     const app = appWithBuiltWeb()
-    for (const path of ['/assets/missing.js', '/missing.css', '/icons/none.png', '/api/unknown', '/v1/models-not-yet']) {
+    for (const path of ['/assets/missing.js', '/missing.css', '/icons/none.png', '/api/unknown']) {
       const response = await app.call('GET', path)
       expect(response.status).toBe(404)
       expect(await response.json()).toMatchObject({ error: { code: 'not-found' } })
     }
+    // The OpenAI-compatible family answers in OpenAI's error shape.
+    const gateway = await app.call('GET', '/v1/models-not-yet')
+    expect(gateway.status).toBe(404)
+    const { error } = (await gateway.json()) as { error: { type: unknown; message: unknown } }
+    expect([typeof error.type, typeof error.message]).toEqual(['string', 'string'])
   })
 
   test('paths never escape the web app folder', async () => {
