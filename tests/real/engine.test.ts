@@ -3,16 +3,15 @@
  * own installer code, served from the local hub as an ordinary repo, driven through the HTTP API.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdirSync, readFileSync, symlinkSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { loadConfig } from '../../server/config'
 import type { EngineManagement } from '../../shared/engines'
 import type { EngineInfo, Profile } from '../../shared/profiles'
 import type { ServerStatus } from '../../shared/servers'
-import { FAST_TIMING, freePort } from '../fixtures/engine/harness'
+import { freePort } from '../fixtures/engine/harness'
 import { startHubFixture, type HubFixture } from '../fixtures/hub/server'
-import { ADMIN, NO_SAVED_TOKEN, createTestApp, sseReader, tempDir, type SseEvent, type TestApp } from '../server/helpers'
-import { buildTinyModel, engineEnvironment, removeDir, repoFromFolder } from './setup'
+import { sseReader, type SseEvent, type TestApp } from '../server/helpers'
+import { buildTinyModel, engineEnvironment, removeDir, repoFromFolder, realManager } from './setup'
 
 const TINY = 'tiny-org/tiny-chatml-4bit'
 const CORRUPT = 'tiny-org/tiny-corrupt-4bit'
@@ -27,13 +26,7 @@ beforeAll(async () => {
   modelDir = await buildTinyModel(venv)
   const weights = new Uint8Array(readFileSync(join(modelDir, 'model.safetensors')))
   hub = startHubFixture({ repos: [repoFromFolder(TINY, modelDir), repoFromFolder(CORRUPT, modelDir, weights.subarray(0, 5000))], sizes: 'content' })
-  const home = tempDir('mlx-manager-real-')
-  // The cached environment stands where the manager's installer puts its own.
-  mkdirSync(join(home, 'engines'), { recursive: true })
-  symlinkSync(venv, join(home, 'engines', 'mlx_lm.server'))
-  const config = loadConfig({ MLX_MANAGER_HOME: home, HF_HUB_CACHE: join(home, 'hub'), MLX_MANAGER_WEB_DIST: join(home, 'dist'), HF_ENDPOINT: hub.url, ...NO_SAVED_TOKEN })
-  app = createTestApp({ config, serving: { env: { ...process.env, PATH: '/usr/bin:/bin' }, timing: { ...FAST_TIMING, readyTimeoutMs: 60_000, stopGraceMs: 5_000 } } })
-  token = (await app.signUp(ADMIN)).token ?? ''
+  ;({ app, token } = await realManager(venv, hub.url, { prefix: 'mlx-manager-real-' }))
 }, 900_000)
 
 afterAll(async () => {

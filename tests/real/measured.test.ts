@@ -4,17 +4,14 @@
  * prompt sizes with the engine's own token counts.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdirSync, symlinkSync } from 'node:fs'
-import { join } from 'node:path'
-import { loadConfig } from '../../server/config'
 import type { BenchmarkRun } from '../../shared/benchmarks'
 import type { ModelDetails } from '../../shared/catalog'
 import type { Profile } from '../../shared/profiles'
 import type { ServerStatus } from '../../shared/servers'
-import { FAST_TIMING, eventually, freePort } from '../fixtures/engine/harness'
+import { eventually, freePort } from '../fixtures/engine/harness'
 import { startHubFixture, type HubFixture } from '../fixtures/hub/server'
-import { ADMIN, NO_SAVED_TOKEN, createTestApp, tempDir, type TestApp } from '../server/helpers'
-import { buildTinyModel, engineEnvironment, removeDir, repoFromFolder } from './setup'
+import { type TestApp } from '../server/helpers'
+import { buildTinyModel, engineEnvironment, removeDir, repoFromFolder, realManager } from './setup'
 
 const TINY = 'tiny-org/tiny-measured-4bit'
 
@@ -27,12 +24,7 @@ beforeAll(async () => {
   const venv = await engineEnvironment((line) => console.log(`  install: ${line}`))
   modelDir = await buildTinyModel(venv)
   hub = startHubFixture({ repos: [repoFromFolder(TINY, modelDir)], sizes: 'content' })
-  const home = tempDir('mlx-manager-real-measured-')
-  mkdirSync(join(home, 'engines'), { recursive: true })
-  symlinkSync(venv, join(home, 'engines', 'mlx_lm.server'))
-  const config = loadConfig({ MLX_MANAGER_HOME: home, HF_HUB_CACHE: join(home, 'hub'), MLX_MANAGER_WEB_DIST: join(home, 'dist'), HF_ENDPOINT: hub.url, ...NO_SAVED_TOKEN })
-  app = createTestApp({ config, serving: { env: { ...process.env, PATH: '/usr/bin:/bin' }, timing: { ...FAST_TIMING, readyTimeoutMs: 60_000, stopGraceMs: 5_000 } } })
-  token = (await app.signUp(ADMIN)).token ?? ''
+  ;({ app, token } = await realManager(venv, hub.url, { prefix: 'mlx-manager-real-measured-' }))
 }, 900_000)
 
 afterAll(async () => {

@@ -1,10 +1,13 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CONSTRAINTS } from '../../server/features/engines/constraints'
 import { INSTALL_MARKER, MANAGED, buildEnvironment, detectPlatform, fileSha256, findPython } from '../../server/features/engines/installer'
 import { systemInstallerHost } from '../../server/features/engines/installer-host'
+import { loadConfig } from '../../server/config'
+import { FAST_TIMING } from '../fixtures/engine/harness'
 import type { RepoSpec } from '../fixtures/hub/types'
+import { ADMIN, NO_SAVED_TOKEN, createTestApp, tempDir, type TestApp } from '../server/helpers'
 
 const BUILD_SCRIPT = join(import.meta.dir, '../fixtures/engine/tiny-model/build.py')
 
@@ -69,3 +72,19 @@ export function repoFromFolder(id: string, folder: string, weights?: Uint8Array)
 }
 
 export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true })
+
+/**
+ * A manager (in-process) whose mlx_lm.server is the cached environment, standing where the
+ * manager's installer puts its own, with the hub at `hubUrl`; signed in as the admin.
+ */
+export async function realManager(venv: string, hubUrl: string, options: { prefix: string; readyTimeoutMs?: number }): Promise<{ app: TestApp; token: string }> {
+  const home = tempDir(options.prefix)
+  mkdirSync(join(home, 'engines'), { recursive: true })
+  symlinkSync(venv, join(home, 'engines', 'mlx_lm.server'))
+  const config = loadConfig({ MLX_MANAGER_HOME: home, HF_HUB_CACHE: join(home, 'hub'), MLX_MANAGER_WEB_DIST: join(home, 'dist'), HF_ENDPOINT: hubUrl, ...NO_SAVED_TOKEN })
+  const app = createTestApp({
+    config,
+    serving: { env: { ...process.env, PATH: '/usr/bin:/bin' }, timing: { ...FAST_TIMING, readyTimeoutMs: options.readyTimeoutMs ?? 60_000, stopGraceMs: 5_000 } },
+  })
+  return { app, token: (await app.signUp(ADMIN)).token ?? '' }
+}

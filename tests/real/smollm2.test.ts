@@ -4,16 +4,14 @@
  * repo and chatted with through the manager and the real mlx_lm.server.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { mkdirSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { loadConfig } from '../../server/config'
 import type { Profile } from '../../shared/profiles'
 import type { ServerStatus } from '../../shared/servers'
-import { FAST_TIMING, freePort } from '../fixtures/engine/harness'
+import { freePort } from '../fixtures/engine/harness'
 import { SMOLLM2_REPO, smolLM2Model } from '../fixtures/engine/smollm2/prepare'
 import { startHubFixture, type HubFixture } from '../fixtures/hub/server'
-import { ADMIN, NO_SAVED_TOKEN, createTestApp, sseReader, tempDir, type SseEvent, type TestApp } from '../server/helpers'
-import { engineEnvironment, repoFromFolder } from './setup'
+import { sseReader, type SseEvent, type TestApp } from '../server/helpers'
+import { engineEnvironment, repoFromFolder, realManager } from './setup'
 
 let hub: HubFixture
 let app: TestApp
@@ -23,12 +21,7 @@ beforeAll(async () => {
   const venv = await engineEnvironment((line) => console.log(`  install: ${line}`))
   const model = await smolLM2Model(join(venv, 'bin', 'python'), (line) => console.log(`  smollm2: ${line}`))
   hub = startHubFixture({ repos: [repoFromFolder(SMOLLM2_REPO, model)], sizes: 'content' })
-  const home = tempDir('mlx-manager-smollm2-')
-  mkdirSync(join(home, 'engines'), { recursive: true })
-  symlinkSync(venv, join(home, 'engines', 'mlx_lm.server'))
-  const config = loadConfig({ MLX_MANAGER_HOME: home, HF_HUB_CACHE: join(home, 'hub'), MLX_MANAGER_WEB_DIST: join(home, 'dist'), HF_ENDPOINT: hub.url, ...NO_SAVED_TOKEN })
-  app = createTestApp({ config, serving: { env: { ...process.env, PATH: '/usr/bin:/bin' }, timing: { ...FAST_TIMING, readyTimeoutMs: 120_000, stopGraceMs: 5_000 } } })
-  token = (await app.signUp(ADMIN)).token ?? ''
+  ;({ app, token } = await realManager(venv, hub.url, { prefix: 'mlx-manager-smollm2-', readyTimeoutMs: 120_000 }))
 }, 900_000)
 
 afterAll(async () => {
