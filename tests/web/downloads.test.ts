@@ -1,38 +1,14 @@
 import { flushPromises } from '@vue/test-utils'
 import { beforeEach, describe, expect, it } from 'vitest'
-import type { Download, DownloadProgress } from '../../shared/downloads'
+import type { DownloadProgress } from '../../shared/downloads'
 import DownloadsPanel from '../../web/src/features/downloads/DownloadsPanel.vue'
 import { formatBytes, formatEta, formatSpeed, percentOf } from '../../web/src/features/downloads/format'
 import { useDownloadsStore } from '../../web/src/features/downloads/store'
 import { useEventsStore } from '../../web/src/features/events/store'
 import { useAuthStore } from '../../web/src/features/auth/store'
 import { byTestId, click, mountInApp, requireTestId } from './components/mount'
-import { failure, fakeServer, FakeEventSource, json, makeUser, useFakeEventSource } from './helpers'
+import { failure, fakeServer, FakeEventSource, json, makeDownload, makeUser, useFakeEventSource } from './helpers'
 
-function makeDownload(overrides: Partial<Download> = {}): Download {
-  return {
-    id: 1,
-    modelId: 'mlx-community/Qwen3-4B-4bit',
-    revision: 'main',
-    commit: 'a'.repeat(40),
-    status: 'downloading',
-    bytesDone: 1024 * 1024,
-    bytesTotal: 4 * 1024 * 1024,
-    filesDone: 1,
-    filesTotal: 3,
-    speedBps: 512 * 1024,
-    etaSeconds: 6,
-    error: null,
-    files: [
-      { path: 'config.json', sizeBytes: 1000, bytesDone: 1000, status: 'done', speedBps: 0 },
-      { path: 'model.safetensors', sizeBytes: 4 * 1024 * 1024 - 1000, bytesDone: 1024 * 1024 - 1000, status: 'downloading', speedBps: 512 * 1024 },
-    ],
-    createdAt: '2026-01-01T10:00:00.000Z',
-    updatedAt: '2026-01-01T10:00:01.000Z',
-    completedAt: null,
-    ...overrides,
-  }
-}
 
 function progress(overrides: Partial<DownloadProgress> = {}): DownloadProgress {
   return {

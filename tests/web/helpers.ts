@@ -1,4 +1,6 @@
 import { vi } from 'vitest'
+import type { Download } from '../../shared/downloads'
+import type { LocalModel } from '../../shared/local-models'
 import { PROFILE_DEFAULTS, type Profile } from '../../shared/profiles'
 import type { ServerStatus } from '../../shared/servers'
 import type { PublicUser } from '../../shared/users'
@@ -168,6 +170,57 @@ export function makeServerStatus(overrides: Partial<ServerStatus> = {}): ServerS
     restarts: 0,
     nextRestartAt: null,
     needsRestart: false,
+    ...overrides,
+  }
+}
+
+/** A model in the local library: a complete 4-bit Qwen3 unless the test says otherwise. */
+export function makeLocalModel(overrides: Partial<LocalModel> = {}): LocalModel {
+  return {
+    id: 'mlx-community/Qwen3-4B-4bit',
+    state: 'complete',
+    revision: 'b'.repeat(40),
+    revisions: ['b'.repeat(40)],
+    sizeOnDiskBytes: 2.5 * 1024 ** 3,
+    weightsBytes: 2.4 * 1024 ** 3,
+    fileCount: 9,
+    lastUsedAt: null,
+    modifiedAt: '2026-01-01T10:00:00.000Z',
+    architecture: 'Qwen3ForCausalLM',
+    modelType: 'qwen3',
+    quantization: { bits: 4, groupSize: 64 },
+    capabilities: ['tools', 'reasoning'],
+    layers: 36,
+    kvHeads: 8,
+    headDim: 128,
+    contextLength: 40960,
+    downloadId: null,
+    ...overrides,
+  }
+}
+
+/** A download on its way: 1 of 4 MB of a 4-bit Qwen3 unless the test says otherwise. */
+export function makeDownload(overrides: Partial<Download> = {}): Download {
+  return {
+    id: 1,
+    modelId: 'mlx-community/Qwen3-4B-4bit',
+    revision: 'main',
+    commit: 'a'.repeat(40),
+    status: 'downloading',
+    bytesDone: 1024 * 1024,
+    bytesTotal: 4 * 1024 * 1024,
+    filesDone: 1,
+    filesTotal: 3,
+    speedBps: 512 * 1024,
+    etaSeconds: 6,
+    error: null,
+    files: [
+      { path: 'config.json', sizeBytes: 1000, bytesDone: 1000, status: 'done', speedBps: 0 },
+      { path: 'model.safetensors', sizeBytes: 4 * 1024 * 1024 - 1000, bytesDone: 1024 * 1024 - 1000, status: 'downloading', speedBps: 512 * 1024 },
+    ],
+    createdAt: '2026-01-01T10:00:00.000Z',
+    updatedAt: '2026-01-01T10:00:01.000Z',
+    completedAt: null,
     ...overrides,
   }
 }

@@ -11,7 +11,7 @@ import { useEventsStore } from '../../web/src/features/events/store'
 import { LIBRARY_RELOAD_DELAY_MS } from '../../web/src/features/models/store'
 import { page1, qwen3Details, system } from './catalog-data'
 import { byTestId, click, mountInApp, requireTestId } from './components/mount'
-import { fakeServer, FakeEventSource, json, makeProfile, makeServerStatus, makeUser, useFakeEventSource } from './helpers'
+import { fakeServer, FakeEventSource, json, makeLocalModel, makeProfile, makeServerStatus, makeUser, useFakeEventSource } from './helpers'
 
 const MODEL = 'mlx-community/Qwen3-8B-4bit'
 const Blank = defineComponent({ render: () => h('div') })
@@ -39,27 +39,7 @@ function download(overrides: Partial<Download> = {}): Download {
 }
 
 function localModel(overrides: Partial<LocalModel> = {}): LocalModel {
-  return {
-    id: MODEL,
-    state: 'complete',
-    revision: 'b'.repeat(40),
-    revisions: ['b'.repeat(40)],
-    sizeOnDiskBytes: 4.3e9,
-    weightsBytes: 4.3e9,
-    fileCount: 9,
-    lastUsedAt: null,
-    modifiedAt: '2026-01-01T10:00:00.000Z',
-    architecture: 'Qwen3ForCausalLM',
-    modelType: 'qwen3',
-    quantization: { bits: 4, groupSize: 64 },
-    capabilities: ['tools', 'reasoning'],
-    layers: 36,
-    kvHeads: 8,
-    headDim: 128,
-    contextLength: 40960,
-    downloadId: null,
-    ...overrides,
-  }
+  return makeLocalModel({ id: MODEL, sizeOnDiskBytes: 4.3e9, weightsBytes: 4.3e9, ...overrides })
 }
 
 async function settle(): Promise<void> {

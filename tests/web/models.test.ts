@@ -1,45 +1,21 @@
 import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it, vi } from 'vitest'
-import type { LocalModel } from '../../shared/local-models'
 import { useEventsStore } from '../../web/src/features/events/store'
 import LibraryPanel from '../../web/src/features/models/LibraryPanel.vue'
 import { LIBRARY_RELOAD_DELAY_MS, useLibraryStore } from '../../web/src/features/models/store'
 import { useAuthStore } from '../../web/src/features/auth/store'
 import { useServersStore } from '../../web/src/features/servers/store'
 import { byTestId, click, mountInApp, requireTestId } from './components/mount'
-import { failure, fakeServer, FakeEventSource, json, makeProfile, makeServerStatus, makeUser, useFakeEventSource } from './helpers'
+import { failure, fakeServer, FakeEventSource, json, makeLocalModel, makeProfile, makeServerStatus, makeUser, useFakeEventSource } from './helpers'
 
-function makeModel(overrides: Partial<LocalModel> = {}): LocalModel {
-  return {
-    id: 'mlx-community/Qwen3-4B-4bit',
-    state: 'complete',
-    revision: 'b'.repeat(40),
-    revisions: ['b'.repeat(40)],
-    sizeOnDiskBytes: 2.5 * 1024 ** 3,
-    weightsBytes: 2.4 * 1024 ** 3,
-    fileCount: 9,
-    lastUsedAt: null,
-    modifiedAt: '2026-01-01T10:00:00.000Z',
-    architecture: 'Qwen3ForCausalLM',
-    modelType: 'qwen3',
-    quantization: { bits: 4, groupSize: 64 },
-    capabilities: ['tools', 'reasoning'],
-    layers: 36,
-    kvHeads: 8,
-    headDim: 128,
-    contextLength: 40960,
-    downloadId: null,
-    ...overrides,
-  }
-}
 
-const partial = makeModel({ id: 'other-tool/half-done', state: 'partial', quantization: null, capabilities: [] })
+const partial = makeLocalModel({ id: 'other-tool/half-done', state: 'partial', quantization: null, capabilities: [] })
 
 describe('library store', () => {
   it('loads the cache and reloads once on models.changed and when the stream reopens', async () => {
     vi.useFakeTimers()
     useFakeEventSource()
-    const server = fakeServer({ 'GET /api/models': () => json([makeModel()]), 'GET /api/downloads': () => json([]), 'GET /api/auth/me': () => failure(401, 'not-signed-in', 'Sign in.') })
+    const server = fakeServer({ 'GET /api/models': () => json([makeLocalModel()]), 'GET /api/downloads': () => json([]), 'GET /api/auth/me': () => failure(401, 'not-signed-in', 'Sign in.') })
     const store = useLibraryStore()
     await store.load()
     expect(store.models.map((m) => m.id)).toEqual(['mlx-community/Qwen3-4B-4bit'])
@@ -56,7 +32,7 @@ describe('library store', () => {
   })
 
   it('deletes through DELETE /api/models/:org/:name and refuses a bad id without calling', async () => {
-    const server = fakeServer({ 'GET /api/models': () => json([makeModel()]), 'DELETE /api/models/mlx-community/Qwen3-4B-4bit': () => new Response(null, { status: 204 }) })
+    const server = fakeServer({ 'GET /api/models': () => json([makeLocalModel()]), 'DELETE /api/models/mlx-community/Qwen3-4B-4bit': () => new Response(null, { status: 204 }) })
     const store = useLibraryStore()
     await store.load()
     await store.remove('mlx-community/Qwen3-4B-4bit')
@@ -68,7 +44,7 @@ describe('library store', () => {
 
 describe('library panel', () => {
   async function open(extra: Record<string, () => Response> = {}) {
-    const server = fakeServer({ 'GET /api/models': () => json([makeModel(), partial]), ...extra })
+    const server = fakeServer({ 'GET /api/models': () => json([makeLocalModel(), partial]), ...extra })
     await useLibraryStore().load()
     useAuthStore().user = makeUser({ isAdmin: true })
     mountInApp(LibraryPanel)

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest'
 import { defineComponent, h } from 'vue'
 import { RouterView, createMemoryHistory, createRouter } from 'vue-router'
 import type { Download } from '../../shared/downloads'
-import type { LocalModel } from '../../shared/local-models'
 import { useAuthStore } from '../../web/src/features/auth/store'
 import ModelView from '../../web/src/features/catalog/ModelView.vue'
 import ChatHeader from '../../web/src/features/chat/components/ChatHeader.vue'
@@ -16,7 +15,7 @@ import { navItemsFor } from '../../web/src/features/shell/nav'
 import { decide } from '../../web/src/router'
 import { qwen3Details, system } from './catalog-data'
 import { byTestId, click, mountInApp, requireTestId } from './components/mount'
-import { fakeServer, json, makeProfile, makeServerStatus, makeUser } from './helpers'
+import { fakeServer, json, makeDownload, makeLocalModel, makeProfile, makeServerStatus, makeUser } from './helpers'
 import { routerStub } from './servers-router'
 
 const member = makeUser({ email: 'member@example.com', isAdmin: false })
@@ -126,44 +125,8 @@ describe('an engine listening beyond loopback', () => {
 })
 
 describe('models screen', () => {
-  const model: LocalModel = {
-    id: 'mlx-community/Qwen3-4B-4bit',
-    state: 'complete',
-    revision: 'b'.repeat(40),
-    revisions: ['b'.repeat(40)],
-    sizeOnDiskBytes: 2.5 * 1024 ** 3,
-    weightsBytes: 2.4 * 1024 ** 3,
-    fileCount: 9,
-    lastUsedAt: null,
-    modifiedAt: '2026-01-01T10:00:00.000Z',
-    architecture: 'Qwen3ForCausalLM',
-    modelType: 'qwen3',
-    quantization: { bits: 4, groupSize: 64 },
-    capabilities: [],
-    layers: 36,
-    kvHeads: 8,
-    headDim: 128,
-    contextLength: 40960,
-    downloadId: null,
-  }
-  const downloading: Download = {
-    id: 1,
-    modelId: 'mlx-community/Llama-3.2-1B-Instruct-4bit',
-    revision: 'main',
-    commit: 'a'.repeat(40),
-    status: 'downloading',
-    bytesDone: 1024 * 1024,
-    bytesTotal: 4 * 1024 * 1024,
-    filesDone: 1,
-    filesTotal: 3,
-    speedBps: 512 * 1024,
-    etaSeconds: 6,
-    error: null,
-    files: [],
-    createdAt: '2026-01-01T10:00:00.000Z',
-    updatedAt: '2026-01-01T10:00:01.000Z',
-    completedAt: null,
-  }
+  const model = makeLocalModel({ capabilities: [] })
+  const downloading = makeDownload({ modelId: 'mlx-community/Llama-3.2-1B-Instruct-4bit', files: [] })
   const failedDownload: Download = { ...downloading, id: 2, modelId: 'a/failed', status: 'failed', speedBps: 0, error: { code: 'hub-unreachable', message: 'The hub did not answer.' } }
 
   async function open(user: typeof member) {
