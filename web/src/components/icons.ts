@@ -108,3 +108,5 @@ export const IconKey = icon('key', [
   ['circle', 8, 15, 4],
   ['path', 'M11 12l8.5-8.5M16 7l2.5 2.5M18.5 4.5 21 7'],
 ])
+export const IconMinus = icon('minus', [['path', 'M5 12h14']])
+export const IconPlus = icon('plus', [['path', 'M12 5v14M5 12h14']])
