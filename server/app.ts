@@ -29,6 +29,7 @@ import { LoginThrottle, RegisterThrottle } from './features/auth/throttle'
 import { EventBus } from './features/events/bus'
 import { eventRoutes } from './features/events'
 import { gatewayRoutes } from './features/gateway'
+import { messagesRoutes } from './features/gateway/anthropic'
 import { GatewayService } from './features/gateway/service'
 import { healthRoutes } from './features/health'
 import { keyRoutes } from './features/keys'
@@ -172,6 +173,8 @@ export function createApp(deps: AppDeps) {
     logger: deps.logger ?? console,
   })
 
+  const gateway = new GatewayService({ profiles: serving.profiles, servers: serving.supervisor, upstream: deps.chat?.upstream ?? httpUpstream, idleTimeoutMs: deps.chat?.idleTimeoutMs })
+  const gatewayOptions = { keyValid: (id: number) => keys.stillValid(id), heartbeatMs: deps.chat?.heartbeatMs, idleTimeoutMs: deps.chat?.idleTimeoutMs }
   const app = new Elysia()
     .use(errorHandler(deps.logger))
     .use(httpEdge({ config: deps.config, signedIn: (request) => tokens.signedIn(request) }))
@@ -201,14 +204,8 @@ export function createApp(deps: AppDeps) {
     .use(templateRoutes(new TemplateService({ disk: nodeTemplateDisk, dir: templatesFolder(deps.config.home) }), session))
     .use(chatRoutes(chat, session, watch, deps.chat?.heartbeatMs))
     .use(keyRoutes(keys, session))
-    .use(
-      gatewayRoutes(
-        new GatewayService({ profiles: serving.profiles, servers: serving.supervisor, upstream: deps.chat?.upstream ?? httpUpstream, idleTimeoutMs: deps.chat?.idleTimeoutMs }),
-        session,
-        watch,
-        { keyValid: (id) => keys.stillValid(id), heartbeatMs: deps.chat?.heartbeatMs, idleTimeoutMs: deps.chat?.idleTimeoutMs },
-      ),
-    )
+    .use(gatewayRoutes(gateway, session, watch, gatewayOptions))
+    .use(messagesRoutes(gateway, session, watch, gatewayOptions))
     .use(metricsRoutes(metrics, session, (viewer, profileId) => viewer.isAdmin || serving.profiles.find(profileId)?.availableToMembers === true))
     .use(memoryUsageRoutes(memoryUsage, session))
     .use(benchmarkRoutes(benchmarks, serving.profiles, session))

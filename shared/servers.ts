@@ -56,6 +56,8 @@ export interface ServerStatus {
   restarts: number
   /** When the next automatic restart after a crash happens, if one is scheduled. */
   nextRestartAt: string | null
+  /** When the serving pool stops this idle server (its profile's idle timeout); null when it will not. */
+  idleStopsAt: string | null
   /** The profile changed since this server started; a restart applies the changes. */
   needsRestart: boolean
 }

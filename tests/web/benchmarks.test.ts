@@ -28,6 +28,7 @@ const ready: ServerStatus = {
   startedAt: '2026-01-01T10:00:00.000Z',
   readyAt: '2026-01-01T10:00:02.000Z',
   stoppedAt: null,
+  idleStopsAt: null,
   exitCode: null,
   signal: null,
   failure: null,

@@ -169,6 +169,7 @@ export function makeServerStatus(overrides: Partial<ServerStatus> = {}): ServerS
     adopted: false,
     restarts: 0,
     nextRestartAt: null,
+    idleStopsAt: null,
     needsRestart: false,
     ...overrides,
   }

@@ -44,6 +44,8 @@ export interface Entry {
   adopted: boolean
   restarts: number
   nextRestartAt: string | null
+  /** Set by the serving pool while an idle stop is scheduled. */
+  idleStopsAt: string | null
   restartTimer: ReturnType<typeof setTimeout> | null
 }
 
@@ -98,6 +100,7 @@ export function newEntry(profileId: number): Entry {
     adopted: false,
     restarts: 0,
     nextRestartAt: null,
+    idleStopsAt: null,
     restartTimer: null,
   }
 }
