@@ -4,6 +4,8 @@
  * context slider always agree.
  */
 
+import { formatBytes } from './units'
+
 /** What the estimate needs from config.json. */
 export interface ModelArchitecture {
   modelType: string | null
@@ -248,8 +250,6 @@ export interface MemoryBudget extends MachineMemory {
   explanation: string
 }
 
-const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`
-
 /**
  * Apple silicon: the GPU working-set limit when one was set with `sysctl iogpu.wired_limit_mb`,
  * else three quarters of unified memory; minus what running model servers hold.
@@ -267,7 +267,7 @@ export function memoryBudget(machine: MachineMemory): MemoryBudget {
       rule: 'gpu-wired-limit',
       usableBytes: usable,
       budgetBytes: budget,
-      explanation: `The GPU may use ${gib(usable)} of ${gib(machine.totalBytes)} unified memory (set with sysctl iogpu.wired_limit_mb); running model servers hold ${gib(machine.runningServersBytes)}.`,
+      explanation: `The GPU may use ${formatBytes(usable)} of ${formatBytes(machine.totalBytes)} unified memory (set with sysctl iogpu.wired_limit_mb); running model servers hold ${formatBytes(machine.runningServersBytes)}.`,
     }
   }
   if (appleSilicon) {
@@ -279,7 +279,7 @@ export function memoryBudget(machine: MachineMemory): MemoryBudget {
       rule: 'apple-silicon-working-set',
       usableBytes: usable,
       budgetBytes: budget,
-      explanation: `75% of ${gib(machine.totalBytes)} unified memory is available to the GPU (${gib(usable)}); running model servers hold ${gib(machine.runningServersBytes)}.`,
+      explanation: `75% of ${formatBytes(machine.totalBytes)} unified memory is available to the GPU (${formatBytes(usable)}); running model servers hold ${formatBytes(machine.runningServersBytes)}.`,
     }
   }
   const usable = Math.max(0, machine.availableBytes)
@@ -289,6 +289,6 @@ export function memoryBudget(machine: MachineMemory): MemoryBudget {
     rule: 'available-memory',
     usableBytes: usable,
     budgetBytes: usable,
-    explanation: `${gib(usable)} of ${gib(machine.totalBytes)} memory is available now (running model servers are already counted as used).`,
+    explanation: `${formatBytes(usable)} of ${formatBytes(machine.totalBytes)} memory is available now (running model servers are already counted as used).`,
   }
 }

@@ -2,17 +2,9 @@ import type { Capability } from '../../../../shared/catalog'
 import type { FitState } from '../../../../shared/memory-fit'
 
 export { formatBytes } from '../../format/bytes'
+export { formatParameters } from '../../../../shared/units'
 
 const KIB = 1024
-
-/** "8.2B", "494M", "30.5B" */
-export function formatParameters(count: number | null): string {
-  if (count === null || !Number.isFinite(count) || count <= 0) return '—'
-  if (count >= 1e12) return `${(count / 1e12).toFixed(1)}T`
-  if (count >= 1e9) return `${(count / 1e9).toFixed(count >= 1e11 ? 0 : 1)}B`
-  if (count >= 1e6) return `${Math.round(count / 1e6)}M`
-  return `${Math.round(count / 1e3)}K`
-}
 
 /** "187k", "1.2M", "41" */
 export function formatCount(count: number): string {
