@@ -15,7 +15,9 @@ import {
   updateConversation,
 } from '../../web/src/features/chat/repository'
 import { queryTerms, snippet, termsOf } from '../../web/src/features/chat/search'
+import { isAutomaticTitle, titleFor } from '../../web/src/features/chat/title'
 import { newMessage, type ConversationRow, type MessageRow } from '../../web/src/features/chat/types'
+import { listVersions, setAsideFrom, switchVersion, versionPoint } from '../../web/src/features/chat/versions'
 
 const opened: ManagerDatabase[] = []
 afterEach(() => {
@@ -51,7 +53,7 @@ describe('chat tables (database version 3)', () => {
     const current = new ManagerDatabase(name)
     opened.push(current)
     await current.open()
-    expect(current.verno).toBe(3)
+    expect(current.verno).toBeGreaterThanOrEqual(3)
     expect(await current.settings.get('theme')).toEqual({ key: 'theme', value: 'dark' })
     expect((await current.catalogModels.get('mlx-community/a'))?.trendingRank).toBe(3)
     expect(current.conversations.schema.indexes.map((index) => index.name).sort()).toEqual(['pinned', 'updatedAt'])
@@ -60,6 +62,90 @@ describe('chat tables (database version 3)', () => {
     const conversation = await createConversation(current, { title: 'After the upgrade' })
     await saveMessage(current, message(conversation.id, 0, 'hello'))
     expect(await countMessages(current, conversation.id)).toBe(1)
+  })
+})
+
+describe('answer versions (database version 4)', () => {
+  it('opens over a version-3 database with conversations, keeps every conversation and message, and adds the versions table', async () => {
+    const name = `versions-upgrade-${Date.now()}`
+    const old = new Dexie(name)
+    old.version(1).stores({ settings: 'key', session: 'key' })
+    old.version(2).stores({ catalogModels: 'id, syncedAt', catalogDetails: 'id, syncedAt', catalogMeta: 'key', catalogIndex: 'key' })
+    old.version(3).stores({ conversations: 'id, updatedAt, pinned', messages: 'id, [conversationId+seq]', conversationTerms: 'id, *terms' })
+    const row: ConversationRow = {
+      id: 'c1',
+      title: 'Kept across the upgrade',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:01.000Z',
+      pinned: 1,
+      profileId: 3,
+      profileName: 'Qwen',
+      model: 'mlx-community/q',
+      parameters: { systemPrompt: 'Be brief.', temperature: 0.3, topP: null, maxTokens: null },
+      messageCount: 2,
+    }
+    await old.table('conversations').put(row)
+    await old.table('messages').bulkPut([message('c1', 0, 'an old question'), message('c1', 1, 'an old answer')])
+    await old.table('conversationTerms').put({ id: 'c1', terms: ['kept', 'across', 'the', 'upgrade', 'an', 'old', 'question', 'answer'] })
+    old.close()
+
+    const current = new ManagerDatabase(name)
+    opened.push(current)
+    await current.open()
+    expect(current.verno).toBe(4)
+    expect(await getConversation(current, 'c1')).toEqual(row)
+    expect((await loadMessages(current, 'c1', { limit: 10 })).map((m) => m.content)).toEqual(['an old question', 'an old answer'])
+    expect((await searchConversations(current, 'old answer')).map((hit) => hit.conversation.id)).toEqual(['c1'])
+    expect(current.messageVersions.schema.indexes.map((index) => index.name)).toEqual(['[conversationId+parentId]'])
+
+    // An old conversation's answer can now be set aside and brought back.
+    await setAsideFrom(current, 'c1', 1)
+    const [version] = await listVersions(current, 'c1')
+    expect(version).toMatchObject({ parentId: 'c1-m0' })
+    expect(await countMessages(current, 'c1')).toBe(1)
+    expect(await switchVersion(current, 'c1', 'c1-m0', version?.id ?? '')).toMatchObject({ messageCount: 2 })
+    expect((await loadMessages(current, 'c1', { limit: 10 })).map((m) => m.content)).toEqual(['an old question', 'an old answer'])
+    expect(await listVersions(current, 'c1')).toEqual([])
+  })
+
+  it('sets aside everything after an edited question, numbers versions per point, and deletes them with the conversation', async () => {
+    const conversation = await conversationWith('Points', ['q1', 'a1', 'q2', 'a2'])
+    const id = conversation.id
+    // Two more answers to q2, then q1 edited: each point keeps its own versions.
+    await setAsideFrom(db, id, 3)
+    await saveMessage(db, message(id, 3, 'a2 again', { id: 'a2b', createdAt: '2026-01-02T00:00:00.000Z' }))
+    await setAsideFrom(db, id, 2)
+    expect(await countMessages(db, id)).toBe(2)
+    const points = await listVersions(db, id)
+    expect(points.map((v) => v.parentId).sort()).toEqual([`${id}-m1`, `${id}-m2`])
+    expect(versionPoint(points, `${id}-m1`, { id: 'none-yet', createdAt: '2026-01-03T00:00:00.000Z' })).toMatchObject({ position: 2, total: 2, nextId: null })
+    expect(versionPoint(points, 'elsewhere', { id: 'x', createdAt: '2026-01-03T00:00:00.000Z' })).toBeNull()
+    // Bringing q2 back brings its shown answer (a2 again), and its own earlier version is still found by q2's id.
+    const q2Version = points.find((v) => v.parentId === `${id}-m1`)
+    await switchVersion(db, id, `${id}-m1`, q2Version?.id ?? '')
+    expect((await loadMessages(db, id, { limit: 10 })).map((m) => m.content)).toEqual(['q1', 'a1', 'q2', 'a2 again'])
+    expect(versionPoint(await listVersions(db, id), `${id}-m2`, { id: 'a2b', createdAt: '2026-01-02T00:00:00.000Z' })).toMatchObject({ position: 2, total: 2 })
+    // A version of another point is refused, not mixed in.
+    expect(await switchVersion(db, id, `${id}-m0`, q2Version?.id ?? '')).toBeNull()
+
+    await deleteConversation(db, id)
+    expect(await db.messageVersions.count()).toBe(0)
+  })
+})
+
+describe('titles', () => {
+  it('are plain text: Markdown symbols are stripped, links keep their words', () => {
+    expect(titleFor('# How do I **sort** a `Map` in _TypeScript_?')).toBe('How do I sort a Map in TypeScript?')
+    expect(titleFor('> quoted\n- item one\n1. step [the docs](https://example.com) ![chart](x.png)')).toBe('quoted item one step the docs chart')
+    expect(titleFor('```ts\nconst x = 1\n```\nWhy?')).toBe('const x = 1 Why?')
+    expect(titleFor('~~old~~ new <b>bold</b> __strong__ snake_case_name')).toBe('old new bold strong snake_case_name')
+    expect(titleFor('***', [{ name: 'notes.txt' }])).toBe('notes.txt')
+  })
+
+  it('know when they were made from the first message, also before Markdown was stripped', () => {
+    expect(isAutomaticTitle('Tell me about dogs', 'Tell me about **dogs**')).toBe(true)
+    expect(isAutomaticTitle('Tell me about **dogs**', 'Tell me about **dogs**')).toBe(true)
+    expect(isAutomaticTitle('Dogs', 'Tell me about **dogs**')).toBe(false)
   })
 })
 

@@ -6,6 +6,7 @@ import { db } from '../../web/src/db/database'
 import { useProfilesStore } from '../../web/src/features/profiles/store'
 import * as history from '../../web/src/features/chat/repository'
 import { useChatStore } from '../../web/src/features/chat/store'
+import { ROOT, versionPoint } from '../../web/src/features/chat/versions'
 import { failure, makeProfile } from './helpers'
 
 
@@ -204,6 +205,110 @@ describe('chat store', () => {
     expect(chat.results).toEqual([])
     await chat.search('cats')
     expect(chat.results.map((hit) => hit.conversation.id)).toEqual([chat.activeId])
+  })
+
+  it('keeps a regenerated answer as an earlier version and switches between them, also after reopening', async () => {
+    chatServer(answerWith(null, 'First try.'), answerWith(null, 'Second try.'))
+    const chat = useChatStore()
+    chat.draftProfileId = 1
+    await chat.send('Tell me about dogs')
+    const question = chat.messages[0]?.id ?? ''
+    const first = chat.messages[1]?.id ?? ''
+    await chat.regenerate()
+    expect(chat.messages.map((m) => m.content)).toEqual(['Tell me about dogs', 'Second try.'])
+    expect(chat.versions).toEqual([{ id: expect.any(String) as string, parentId: question, createdAt: expect.any(String) as string }])
+    expect(versionPoint(chat.versions, question, chat.messages[1]!)).toMatchObject({ position: 2, total: 2, nextId: null })
+
+    // ‹ brings the first answer back in place (same message, same id), and the second becomes the version.
+    await chat.showVersion(question, chat.versions[0]?.id ?? '')
+    expect(chat.messages.map((m) => [m.id === first, m.content])).toEqual([[false, 'Tell me about dogs'], [true, 'First try.']])
+    expect(versionPoint(chat.versions, question, chat.messages[1]!)).toMatchObject({ position: 1, total: 2, previousId: null })
+    expect(chat.active?.messageCount).toBe(2)
+
+    // Saved: a fresh open shows the chosen version and still knows the other.
+    const id = chat.activeId ?? ''
+    chat.startNew()
+    await chat.open(id)
+    expect(chat.messages.map((m) => m.content)).toEqual(['Tell me about dogs', 'First try.'])
+    expect(chat.versions).toHaveLength(1)
+    await chat.showVersion(question, chat.versions[0]?.id ?? '')
+    expect(chat.messages.map((m) => m.content)).toEqual(['Tell me about dogs', 'Second try.'])
+    // Search sees the shown version only.
+    await chat.search('second')
+    expect(chat.results.map((hit) => hit.conversation.id)).toEqual([id])
+    await chat.search('first')
+    expect(chat.results).toEqual([])
+  })
+
+  it('an edited first question keeps the old question and answer as a version and renames an automatic title', async () => {
+    chatServer(answerWith(null, 'About dogs.'), answerWith(null, 'About cats.'))
+    const chat = useChatStore()
+    chat.draftProfileId = 1
+    await chat.send('Tell me about **dogs**')
+    expect(chat.active?.title).toBe('Tell me about dogs')
+    await chat.editAndResend(chat.messages[0]?.id ?? '', '## Tell me about `cats`')
+    expect(chat.messages.map((m) => m.content)).toEqual(['## Tell me about `cats`', 'About cats.'])
+    expect(chat.active?.title).toBe('Tell me about cats')
+    expect(chat.versions.map((v) => v.parentId)).toEqual([ROOT])
+    expect(versionPoint(chat.versions, ROOT, chat.messages[0]!)).toMatchObject({ position: 2, total: 2 })
+    // Back to the first question: its answer comes with it, and the title follows it back.
+    await chat.showVersion(ROOT, chat.versions[0]?.id ?? '')
+    expect(chat.messages.map((m) => m.content)).toEqual(['Tell me about **dogs**', 'About dogs.'])
+    expect(chat.active?.title).toBe('Tell me about dogs')
+    expect((await history.getConversation(db, chat.activeId ?? ''))?.title).toBe('Tell me about dogs')
+  })
+
+  it('a title the user chose stays when the first question is edited', async () => {
+    chatServer(answerWith(null, 'One.'), answerWith(null, 'Two.'))
+    const chat = useChatStore()
+    chat.draftProfileId = 1
+    await chat.send('first question')
+    await chat.rename(chat.activeId ?? '', 'My own name')
+    await chat.editAndResend(chat.messages[0]?.id ?? '', 'another question')
+    expect(chat.active?.title).toBe('My own name')
+  })
+
+  it('continues a stopped answer in the same message, sending what it wrote as the start of its turn', async () => {
+    const server = chatServer((_request, r) => {
+      queueMicrotask(() => r.event('token', { text: 'Once upon' }))
+      return undefined
+    }, answerWith(null, ' a time.'))
+    const chat = useChatStore()
+    chat.draftProfileId = 1
+    const sending = chat.send('Write a long story')
+    await until(() => chat.messages[1]?.content === 'Once upon')
+    chat.stop()
+    await sending
+    const stopped = chat.messages[1]
+    expect(stopped?.status).toBe('stopped')
+    await chat.continueAnswer()
+    expect(server.requests[1]?.messages).toEqual([
+      { role: 'user', content: 'Write a long story' },
+      { role: 'assistant', content: 'Once upon' },
+    ])
+    expect(chat.messages).toHaveLength(2)
+    expect(chat.messages[1]).toMatchObject({ id: stopped?.id, content: 'Once upon a time.', status: 'complete', metrics: METRICS })
+    expect(await db.messages.get(stopped?.id ?? '')).toMatchObject({ content: 'Once upon a time.', status: 'complete' })
+    expect(chat.active?.messageCount).toBe(2)
+    // Only a stopped answer continues.
+    await chat.continueAnswer()
+    expect(server.requests).toHaveLength(2)
+  })
+
+  it('a refused continue leaves the answer stopped, to continue later', async () => {
+    chatServer((_request, r) => {
+      queueMicrotask(() => r.event('token', { text: 'Half' }))
+      return undefined
+    }, () => failure(409, 'server-not-running', 'The server for Qwen3 4B is not running (stopped).'))
+    const chat = useChatStore()
+    chat.draftProfileId = 1
+    const sending = chat.send('Go on')
+    await until(() => chat.messages[1]?.content === 'Half')
+    chat.stop()
+    await sending
+    await chat.continueAnswer()
+    expect(chat.messages[1]).toMatchObject({ content: 'Half', status: 'stopped' })
+    expect(chat.failure?.code).toBe('server-not-running')
   })
 
   it('opens a long conversation at its end and loads earlier messages on demand', async () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { reactive } from 'vue'
 import MessageItem from '../../../web/src/features/chat/components/MessageItem.vue'
 import { newMessage, type MessageRow } from '../../../web/src/features/chat/types'
+import type { VersionPoint } from '../../../web/src/features/chat/versions'
 import { byTestId, mountInApp, requireTestId } from './mount'
 
 function answer(overrides: Partial<MessageRow> = {}): MessageRow {
@@ -61,5 +62,54 @@ describe('a chat message', () => {
     requireTestId('chat-edit-send').click()
     await flushPromises()
     expect(wrapper.findComponent(MessageItem).emitted('edit')).toEqual([['a1', 'New question']])
+  })
+
+  it('numbers the versions of an answer and asks for the one before or after', async () => {
+    const props = reactive({
+      message: answer({ content: 'Second try.' }),
+      live: null,
+      last: true,
+      busy: false,
+      version: { parentId: 'q1', position: 2, total: 3, previousId: 'v1', nextId: 'v3' },
+    })
+    const wrapper = mountInApp(MessageItem, { props })
+    await flushPromises()
+    expect(requireTestId('chat-version-count').textContent).toBe('2/3')
+    requireTestId('chat-version-previous').click()
+    requireTestId('chat-version-next').click()
+    await flushPromises()
+    expect(wrapper.findComponent(MessageItem).emitted('version')).toEqual([
+      ['q1', 'v1'],
+      ['q1', 'v3'],
+    ])
+    // The first of them has no earlier one; nothing to switch while an answer is written.
+    Object.assign(props, { version: { parentId: 'q1', position: 1, total: 3, previousId: null, nextId: 'v2' } })
+    await flushPromises()
+    expect((requireTestId('chat-version-previous') as HTMLButtonElement).disabled).toBe(true)
+    Object.assign(props, { busy: true })
+    await flushPromises()
+    expect((requireTestId('chat-version-next') as HTMLButtonElement).disabled).toBe(true)
+    // One version only: no switcher at all.
+    Object.assign(props, { version: null, busy: false })
+    await flushPromises()
+    expect(byTestId('chat-versions')).toBeNull()
+  })
+
+  it('offers Continue on a stopped last answer only', async () => {
+    const props = reactive({ message: answer({ content: 'Once upon', status: 'stopped' as const }), live: null as typeof LIVE | null, last: true, busy: false })
+    const wrapper = mountInApp(MessageItem, { props })
+    await flushPromises()
+    requireTestId('chat-continue').click()
+    await flushPromises()
+    expect(wrapper.findComponent(MessageItem).emitted('continue')).toHaveLength(1)
+    Object.assign(props, { last: false })
+    await flushPromises()
+    expect(byTestId('chat-continue')).toBeNull()
+    Object.assign(props, { last: true, message: answer({ content: 'Once upon a time.', status: 'complete' as const }) })
+    await flushPromises()
+    expect(byTestId('chat-continue')).toBeNull()
+    Object.assign(props, { message: answer({ content: 'Once upon', status: 'stopped' as const }), live: LIVE })
+    await flushPromises()
+    expect(byTestId('chat-continue')).toBeNull()
   })
 })

@@ -2,7 +2,7 @@ import Dexie, { type Table } from 'dexie'
 import type { CatalogModel, ModelDetails } from '../../../shared/catalog'
 import type { MemoryBudget } from '../../../shared/memory-fit'
 import type { PublicUser } from '../../../shared/users'
-import type { ConversationRow, MessageRow } from '../features/chat/types'
+import type { ConversationRow, MessageRow, MessageVersionRow } from '../features/chat/types'
 
 /** One row per preference, e.g. `{ key: 'theme', value: 'dark' }`. */
 export interface SettingRow {
@@ -87,6 +87,7 @@ export class ManagerDatabase extends Dexie {
   conversations!: Table<ConversationRow, string>
   messages!: Table<MessageRow, string>
   conversationTerms!: Table<ConversationTermsRow, string>
+  messageVersions!: Table<MessageVersionRow, string>
 
   constructor(name = DATABASE_NAME) {
     super(name)
@@ -109,6 +110,11 @@ export class ManagerDatabase extends Dexie {
       conversations: 'id, updatedAt, pinned',
       messages: 'id, [conversationId+seq]',
       conversationTerms: 'id, *terms',
+    })
+    // Earlier versions of a conversation's answers (a regenerate or an edit set them aside), reached
+    // by the message they followed. A new table only: existing conversations and messages stay as they are.
+    this.version(4).stores({
+      messageVersions: 'id, [conversationId+parentId]',
     })
   }
 }

@@ -125,10 +125,11 @@ export async function updateConversation(db: ManagerDatabase, id: string, patch:
   })
 }
 
-/** The conversation, its messages and its index entries, together or not at all. */
+/** The conversation, its messages, their earlier versions and its index entries, together or not at all. */
 export async function deleteConversation(db: ManagerDatabase, id: string): Promise<void> {
-  await db.transaction('rw', [db.conversations, db.messages, db.conversationTerms], async () => {
+  await db.transaction('rw', [db.conversations, db.messages, db.conversationTerms, db.messageVersions], async () => {
     await messagesOf(db, id).delete()
+    await db.messageVersions.where('[conversationId+parentId]').between([id, Dexie.minKey], [id, Dexie.maxKey], true, true).delete()
     await db.conversations.delete(id)
     await db.conversationTerms.delete(id)
   })

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref, toRaw, watch } from 'vue'
-import { CHAT_LIMITS } from '../../../../shared/chat'
+import { CHAT_LIMITS, type ChatRequest } from '../../../../shared/chat'
 import type { Profile } from '../../../../shared/profiles'
 import { api, ApiError, request as call, toApiError } from '../../api/client'
 import { isAbort } from '../../api/chat-stream'
@@ -13,7 +13,9 @@ import { fitRequest } from './request'
 import { db } from '../../db/database'
 import * as history from './repository'
 import type { Conversation } from './repository'
-import { titleFor } from './title'
+import { isAutomaticTitle, titleFor } from './title'
+import * as versionStore from './versions'
+import { ROOT, type VersionSummary } from './versions'
 import { downloadName, exportJson, exportMarkdown, importJson } from './transfer'
 import { DEFAULT_PARAMETERS, newMessage, type Attachment, type ChatParameters, type MessageRow } from './types'
 
@@ -71,6 +73,8 @@ export const useChatStore = defineStore('chat', () => {
   /** The profile whose server a chat is starting, while that call is in flight. */
   const startingProfileId = ref<number | null>(null)
   const results = ref<history.SearchHit[]>([])
+  /** Earlier versions of the open conversation's answers, by the message they followed. */
+  const versions = ref<VersionSummary[]>([])
   let controller: AbortController | null = null
 
   const active = computed(() => conversations.value.find((c) => c.id === activeId.value) ?? null)
@@ -119,10 +123,17 @@ export const useChatStore = defineStore('chat', () => {
     failure.value = null
     activeId.value = id
     if (!conversations.value.some((c) => c.id === id)) replaceRow(row)
-    const window = await history.loadMessages(db, id, { limit: MESSAGE_WINDOW })
-    messages.value = window
-    hasEarlier.value = window.length > 0 && (window[0]?.seq ?? 0) > 0 && (await history.countMessages(db, id)) > window.length
+    await loadWindow(id)
     return true
+  }
+
+  /** The newest messages of a conversation and the versions of its answers. */
+  async function loadWindow(id: string): Promise<void> {
+    const [window, kept] = await Promise.all([history.loadMessages(db, id, { limit: MESSAGE_WINDOW }), versionStore.listVersions(db, id)])
+    if (activeId.value !== id) return
+    messages.value = window
+    versions.value = kept
+    hasEarlier.value = window.length > 0 && (window[0]?.seq ?? 0) > 0 && (await history.countMessages(db, id)) > window.length
   }
 
   async function loadEarlier(): Promise<void> {
@@ -144,6 +155,7 @@ export const useChatStore = defineStore('chat', () => {
     if (profileIdHint !== null) draftProfileId.value = profileIdHint
     activeId.value = null
     messages.value = []
+    versions.value = []
     hasEarlier.value = false
     failure.value = null
   }
@@ -193,6 +205,7 @@ export const useChatStore = defineStore('chat', () => {
       })
       activeId.value = conversation.id
       messages.value = []
+      versions.value = []
       hasEarlier.value = false
     }
     const user = newMessage({ conversationId: conversation.id, seq: nextSeq(), role: 'user', content, attachments: attachments.map((a) => ({ ...a })) })
@@ -205,25 +218,66 @@ export const useChatStore = defineStore('chat', () => {
   async function generate(): Promise<void> {
     const conversation = active.value
     if (conversation === null || streaming.value !== null) return
+    const prepared = await prepare(conversation)
+    if (prepared === null) return
+    messages.value = [...messages.value, newMessage({ conversationId: conversation.id, seq: nextSeq(), role: 'assistant', profileName: prepared.chosen.name })]
+    // The reactive copy, so every token shows as it lands.
+    const answer = messages.value[messages.value.length - 1] as MessageRow
+    const refused = await write(conversation.id, answer, prepared)
+    if (refused !== null) {
+      // Nothing was answered: drop the empty answer and say why, with the way out.
+      messages.value = messages.value.filter((m) => m.id !== answer.id)
+      return
+    }
+    replaceRow(await history.saveMessage(db, structuredClone(toRaw(answer))))
+  }
+
+  /**
+   * Goes on with an answer that was stopped: what it wrote so far is sent as the start of its own
+   * turn, and what the model adds is written into the same message.
+   */
+  async function continueAnswer(): Promise<void> {
+    const conversation = active.value
+    const answer = messages.value[messages.value.length - 1]
+    if (conversation === null || answer === undefined || answer.role !== 'assistant' || answer.status !== 'stopped' || streaming.value !== null) return
+    const prepared = await prepare(conversation)
+    if (prepared === null) return
+    answer.status = 'complete'
+    answer.error = null
+    const refused = await write(conversation.id, answer, prepared)
+    // Refused before a word: it is still the stopped answer it was.
+    if (refused !== null) answer.status = 'stopped'
+    else replaceRow(await history.saveMessage(db, structuredClone(toRaw(answer))))
+  }
+
+  interface Prepared {
+    chosen: Profile
+    request: ChatRequest
+  }
+
+  /** The profile and the request for the conversation as saved; null (and a failure said) when it cannot be sent. */
+  async function prepare(conversation: Conversation): Promise<Prepared | null> {
     const chosen = conversation.profileId === null ? undefined : profiles.byId.get(conversation.profileId)
     const problem = preflight(chosen ?? null)
     if (problem !== null || chosen === undefined) {
       failure.value = problem
-      return
+      return null
     }
     // The engine sees at most the last messagesMax messages; a long chat sends its recent part.
     const sent = await history.loadMessages(db, conversation.id, { limit: CHAT_LIMITS.messagesMax })
     const request = fitRequest(requestFor(chosen.id, conversation.parameters, sent))
     if (request === null) {
       failure.value = { code: 'too-large', message: 'This message and its attachments are too large to send. Remove an image or a file and send again.', profileId: chosen.id }
-      return
+      return null
     }
-    messages.value = [...messages.value, newMessage({ conversationId: conversation.id, seq: nextSeq(), role: 'assistant', profileName: chosen.name })]
-    // The reactive copy, so every token shows as it lands.
-    const answer = messages.value[messages.value.length - 1] as MessageRow
+    return { chosen, request }
+  }
+
+  /** Streams the reply into `answer`; the refusal when nothing was answered (said as the failure), else null. */
+  async function write(conversationId: string, answer: MessageRow, { chosen, request }: Prepared): Promise<ApiError | null> {
     const own = new AbortController()
     controller = own
-    streaming.value = { conversationId: conversation.id, messageId: answer.id, phase: 'waiting', notice: null }
+    streaming.value = { conversationId, messageId: answer.id, phase: 'waiting', notice: null }
     let refused: ApiError | null = null
     try {
       await streamAnswer(request, answer, chosen.name, own.signal, (phase, notice) => {
@@ -247,13 +301,10 @@ export const useChatStore = defineStore('chat', () => {
       streaming.value = null
     }
     if (refused !== null) {
-      // Nothing was answered: drop the empty answer and say why, with the way out.
-      messages.value = messages.value.filter((m) => m.id !== answer.id)
       failure.value = { code: refused.code, message: refused.message, profileId: chosen.id }
       if (refused.status === 401 || refused.status === 403) await useAuthStore().handleFailure(refused)
-      return
     }
-    replaceRow(await history.saveMessage(db, structuredClone(toRaw(answer))))
+    return refused
   }
 
   /** The last message is a question nothing answered (the send was refused): it can be sent again. */
@@ -285,29 +336,53 @@ export const useChatStore = defineStore('chat', () => {
     controller = null
   }
 
-  /** Replaces the last answer with a new one. */
+  /** A new answer in place of the last one; the one it replaces stays as an earlier version. */
   async function regenerate(): Promise<void> {
     const conversation = active.value
     const last = messages.value[messages.value.length - 1]
     if (conversation === null || last === undefined || streaming.value !== null) return
-    if (last.role === 'assistant') await truncateFrom(last.seq)
+    if (last.role === 'assistant') await setAsideFrom(last.seq)
     await generate()
   }
 
-  /** Rewrites a user message: everything after it is dropped and the new text is sent. */
+  /**
+   * Rewrites a user message and sends it: what followed it is set aside as an earlier version.
+   * An edited first question renames the conversation, unless the user named it.
+   */
   async function editAndResend(messageId: string, text: string): Promise<void> {
     const message = messages.value.find((m) => m.id === messageId)
-    if (message === undefined || message.role !== 'user' || streaming.value !== null) return
+    const conversation = active.value
+    if (message === undefined || conversation === null || message.role !== 'user' || streaming.value !== null) return
     const attachments = message.attachments
-    await truncateFrom(message.seq)
+    await setAsideFrom(message.seq)
+    if (message.seq === 0) await followFirstMessage(conversation, message, { content: text.trim(), attachments })
     await send(text, attachments)
   }
 
-  async function truncateFrom(seq: number): Promise<void> {
+  async function setAsideFrom(seq: number): Promise<void> {
     const id = activeId.value
     if (id === null) return
-    replaceRow(await history.deleteMessagesFrom(db, id, seq))
+    replaceRow(await versionStore.setAsideFrom(db, id, seq))
     messages.value = messages.value.filter((m) => m.seq < seq)
+    versions.value = await versionStore.listVersions(db, id)
+  }
+
+  /** The title made from the first message follows that message when it changes. */
+  async function followFirstMessage(conversation: Conversation, was: Pick<MessageRow, 'content' | 'attachments'>, now: Pick<MessageRow, 'content' | 'attachments'>): Promise<void> {
+    if (!isAutomaticTitle(conversation.title, was.content, was.attachments)) return
+    const title = titleFor(now.content, now.attachments)
+    if (title !== conversation.title) replaceRow(await history.updateConversation(db, conversation.id, { title }))
+  }
+
+  /** Shows another version of what follows `parentId` (ROOT: the first question). */
+  async function showVersion(parentId: string, versionId: string): Promise<void> {
+    const conversation = active.value
+    if (conversation === null || streaming.value !== null) return
+    const first = parentId === ROOT ? messages.value[0] : messages.value[messages.value.findIndex((m) => m.id === parentId) + 1]
+    replaceRow(await versionStore.switchVersion(db, conversation.id, parentId, versionId))
+    await loadWindow(conversation.id)
+    const shown = messages.value[0]
+    if (parentId === ROOT && first !== undefined && shown !== undefined && shown.seq === 0) await followFirstMessage(conversation, first, shown)
   }
 
   async function rename(id: string, title: string): Promise<void> {
@@ -384,6 +459,9 @@ export const useChatStore = defineStore('chat', () => {
     send,
     generate,
     stop,
+    continueAnswer,
+    versions,
+    showVersion,
     unanswered,
     startingProfileId,
     startServer,

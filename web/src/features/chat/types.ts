@@ -89,3 +89,19 @@ export function newMessage(fields: Pick<MessageRow, 'conversationId' | 'seq' | '
     ...fields,
   }
 }
+
+/**
+ * An earlier version of what followed one message: the answer (and anything after it) that a
+ * regenerate or an edit set aside. Versions are kept per point in the conversation, so each point
+ * numbers its own ‹ 1/2 ›; the messages on screen stay in `messages`, these only in this table.
+ */
+export interface MessageVersionRow {
+  id: string
+  conversationId: string
+  /** The message these followed; '' when they began the conversation (an edited first question). */
+  parentId: string
+  /** When its first message was written: the versions at one point are numbered in this order. */
+  createdAt: string
+  /** The set-aside messages in seq order, the first of them the one that was replaced. */
+  messages: MessageRow[]
+}
