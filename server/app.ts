@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { Elysia } from 'elysia'
+import { memoryBudget } from '../shared/memory-fit'
 import type { SystemMemory } from '../shared/events'
 import type { Config } from './config'
 import { authRoutes } from './features/auth'
@@ -9,6 +10,7 @@ import { BenchmarkService } from './features/benchmarks/service'
 import { catalogRoutes } from './features/catalog'
 import { chatRoutes } from './features/chat'
 import { ChatService } from './features/chat/service'
+import type { ExchangeDeps } from './features/chat/exchange'
 import { httpUpstream, type ChatUpstream } from './features/chat/upstream'
 import { createHubClient as createCatalogHub } from './features/catalog/hub'
 import { machineMemory } from './features/catalog/machine'
@@ -48,6 +50,9 @@ import { createModelUsageRepository } from './features/models/repository'
 import { recordModelUseOnReady, servingModelUsage } from './features/models/serving-usage'
 import { LocalModelService } from './features/models/service'
 import { createServing, type ServingDeps } from './features/servers/setup'
+import { poolMemory } from './features/serving/memory'
+import type { PoolClock, PoolOptions } from './features/serving/model'
+import { ServingPool } from './features/serving/pool'
 import { systemRoutes } from './features/system'
 import { templateRoutes } from './features/templates'
 import { nodeTemplateDisk } from './features/templates/disk'
@@ -82,6 +87,8 @@ export interface AppDeps {
   serving?: Partial<Omit<ServingDeps, 'config' | 'db' | 'bus'>>
   /** Chat: the engine call and how long a silent engine is waited for. */
   chat?: { upstream?: ChatUpstream; idleTimeoutMs?: number; heartbeatMs?: number }
+  /** The serving pool: its clock (tests drive idle stops with a fake one) and limits. */
+  pool?: { clock?: PoolClock; options?: Partial<PoolOptions> }
   /** How a server's peak memory is read (the platform's own way by default). */
   peakReader?: PeakReader
   /** Benchmarks: how often memory is sampled during a request. */
@@ -139,14 +146,6 @@ export function createApp(deps: AppDeps) {
   models.useModelUsage(servingModelUsage(serving))
   recordModelUseOnReady(bus, serving, models)
   const metrics = new MetricsService({ repo: createMetricsRepository(deps.db), bus })
-  const chat = new ChatService({
-    profiles: serving.views,
-    servers: serving.supervisor,
-    upstream: deps.chat?.upstream ?? httpUpstream,
-    metrics,
-    now: deps.now,
-    idleTimeoutMs: deps.chat?.idleTimeoutMs,
-  })
   const memoryUsage = new MemoryUsageService({
     repo: createMemoryPeakRepository(deps.db),
     bus,
@@ -155,10 +154,35 @@ export function createApp(deps: AppDeps) {
     now: deps.now,
     logger: deps.logger ?? console,
   })
+  // Running servers count at their measured peak when they have one: a server still loading grows to it.
+  const machine = machineMemory(deps.readMemory ?? (() => readSystemMemory()), () => memoryUsage.heldBytes(serving.supervisor.list()))
+  const pool = new ServingPool({
+    profiles: serving.profiles,
+    servers: serving.supervisor,
+    memory: poolMemory({
+      budget: () => memoryBudget(machine()),
+      servers: () => serving.supervisor.list(),
+      held: (servers) => memoryUsage.heldBytes(servers),
+      measuredPeak: (profile) => memoryUsage.measuredFor(profile)?.peakBytes ?? null,
+      localModel: async (modelId) => (await models.list()).find((model) => model.id === modelId) ?? null,
+    }),
+    bus,
+    clock: deps.pool?.clock,
+    options: deps.pool?.options,
+    logger: deps.logger ?? console,
+  })
+  // One engine exchange for chat and every gateway API: the same watchdog, measurements and records.
+  const exchange: ExchangeDeps = {
+    upstream: deps.chat?.upstream ?? httpUpstream,
+    record: (record) => metrics.record(record),
+    idleTimeoutMs: deps.chat?.idleTimeoutMs ?? 120_000,
+    now: deps.now ?? (() => new Date()),
+    clock: () => performance.now(),
+  }
+  const chat = new ChatService({ profiles: serving.views, servers: serving.supervisor, serving: pool, exchange })
   const catalog = new CatalogService({
     hub: createCatalogHub({ endpoint: deps.config.hfEndpoint, token: deps.config.hfToken, fetch: deps.hubFetch }),
-    // Running servers count at their measured peak when they have one: a server still loading grows to it.
-    machine: machineMemory(deps.readMemory ?? (() => readSystemMemory()), () => memoryUsage.heldBytes(serving.supervisor.list())),
+    machine,
     measurements: (modelId) => memoryUsage.measurements(modelId),
   })
   const benchmarks = new BenchmarkService({
@@ -173,8 +197,8 @@ export function createApp(deps: AppDeps) {
     logger: deps.logger ?? console,
   })
 
-  const gateway = new GatewayService({ profiles: serving.profiles, servers: serving.supervisor, upstream: deps.chat?.upstream ?? httpUpstream, idleTimeoutMs: deps.chat?.idleTimeoutMs })
-  const gatewayOptions = { keyValid: (id: number) => keys.stillValid(id), heartbeatMs: deps.chat?.heartbeatMs, idleTimeoutMs: deps.chat?.idleTimeoutMs }
+  const gateway = new GatewayService({ profiles: serving.profiles, servers: serving.supervisor, serving: pool, exchange, usage: metrics })
+  const gatewayOptions = { keyValid: (id: number) => keys.stillValid(id), heartbeatMs: deps.chat?.heartbeatMs }
   const app = new Elysia()
     .use(errorHandler(deps.logger))
     .use(httpEdge({ config: deps.config, signedIn: (request) => tokens.signedIn(request) }))
@@ -211,7 +235,7 @@ export function createApp(deps: AppDeps) {
     .use(benchmarkRoutes(benchmarks, serving.profiles, session))
     .use(webRoutes(deps.config.webDist))
 
-  return { app, bus, auth, keys, memory, downloads, models, serving, metrics, memoryUsage, benchmarks, watching: () => watch.watching }
+  return { app, bus, auth, keys, memory, downloads, models, serving, pool, metrics, memoryUsage, benchmarks, watching: () => watch.watching }
 }
 
 export type App = ReturnType<typeof createApp>['app']

@@ -21,7 +21,7 @@ export function startManager(config: Config, log: (line: string) => void = conso
   // Before anything is opened: a home made by an older version (or by hand) may be readable by others.
   const tightened = tightenPrivateTree(config.home)
   const db = openDatabase(join(config.home, 'manager.db'))
-  const { app, auth, memory, downloads, serving } = createApp({
+  const { app, auth, memory, downloads, serving, pool } = createApp({
     config,
     db,
     secret: loadOrCreateSecret(config.home),
@@ -69,6 +69,7 @@ export function startManager(config: Config, log: (line: string) => void = conso
       await downloads.stop()
       // Model servers stop in order (SIGTERM, then SIGKILL after a grace period) before the database closes.
       await serversReady
+      pool.close()
       await serving.supervisor.stopAll()
       await app.stop(true)
       db.close()

@@ -156,4 +156,14 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX api_keys_user ON api_keys(user_id);
   `,
+  // Every request through chat or the gateway: who (user, key), which API, how it ended, cached tokens.
+  // A key's tokens today are summed for its daily limit, hence the index.
+  `
+  ALTER TABLE chat_requests ADD COLUMN user_id INTEGER;
+  ALTER TABLE chat_requests ADD COLUMN key_id INTEGER;
+  ALTER TABLE chat_requests ADD COLUMN endpoint TEXT NOT NULL DEFAULT 'chat';
+  ALTER TABLE chat_requests ADD COLUMN status INTEGER NOT NULL DEFAULT 200;
+  ALTER TABLE chat_requests ADD COLUMN cached_tokens INTEGER;
+  CREATE INDEX chat_requests_key_day ON chat_requests(key_id, started_at);
+  `,
 ]

@@ -56,26 +56,25 @@ describe('POST /api/chat refuses what it cannot do, before streaming', () => {
     expect((await errorOf(response)).code).toBe('profile-not-found')
   })
 
-  test('a stopped server is 409 server-not-running, saying the chat can start it', async () => {
+  test('a stopped server is started by the chat request itself, and the reply follows', async () => {
     const s = await setUp()
     const profile = await s.profile({ name: 'idle', model: 'standin/400tps' })
     const response = await post(s, { profileId: profile.id, messages: hello })
-    expect(response.status).toBe(409)
-    const error = await errorOf(response)
-    expect(error.code).toBe('server-not-running')
-    expect(error.message).toContain('Start it from the chat')
+    expect(response.status).toBe(200)
+    const events = await response.text()
+    expect(events).toContain('event: token')
+    expect(events).toContain('event: done')
+    expect(s.app.serving.supervisor.get(profile.id).state).toBe('ready')
   })
 
-  test('a server still loading is 409 server-starting with a retry hint', async () => {
+  test('a request while the server is still loading waits for it instead of being refused', async () => {
     const s = await setUp()
-    const profile = await s.profile({ name: 'slow', model: 'standin/load-3000ms' })
+    const profile = await s.profile({ name: 'slow', model: 'standin/load-1000ms' })
     await s.start(profile.id, false)
+    expect(s.app.serving.supervisor.get(profile.id).state).toBe('starting')
     const response = await post(s, { profileId: profile.id, messages: hello })
-    expect(response.status).toBe(409)
-    expect(response.headers.get('retry-after')).toBe('2')
-    const error = await errorOf(response)
-    expect(error.code).toBe('server-starting')
-    expect(error.message).toMatch(/try again/i)
+    expect(response.status).toBe(200)
+    expect(await response.text()).toContain('event: done')
   })
 
   test('images for a text-only profile, and chat with an embeddings profile, are refused', async () => {

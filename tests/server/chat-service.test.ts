@@ -9,7 +9,12 @@ const profile: Profile = { ...PROFILE_DEFAULTS, id: 1, name: 'p', model: 'org/mo
 const status = { profileId: 1, state: 'ready', baseUrl: 'http://127.0.0.1:8001/v1' } as ServerStatus
 
 function service(open: (url: string, body: unknown, signal: AbortSignal) => Promise<Response>, records: ChatRequestRecord[] = []) {
-  return new ChatService({ profiles: { usable: () => profile }, servers: { get: () => status, start: () => Promise.resolve(status), isActive: () => true }, upstream: { open }, metrics: { record: (r) => records.push(r) }, idleTimeoutMs: 200 })
+  return new ChatService({
+    profiles: { usable: () => profile },
+    servers: { get: () => status, start: () => Promise.resolve(status), isActive: () => true },
+    serving: { acquire: () => Promise.resolve({ status, release: () => undefined }) },
+    exchange: { upstream: { open }, record: (r) => records.push(r), idleTimeoutMs: 200, now: () => new Date(), clock: () => performance.now() },
+  })
 }
 
 const ADMIN_VIEWER = { id: 1, isAdmin: true }

@@ -140,7 +140,7 @@ describe('a stream ends when its key stops working', () => {
 })
 
 describe('the gateway refuses in OpenAI’s shape', () => {
-  test('a model outside the key’s allow-list is 403; an unknown model is 404; a stopped one is 503 with Retry-After', async () => {
+  test('a model outside the key’s allow-list is 403; an unknown model is 404; one that cannot start is 503 with Retry-After', async () => {
     const s = await setUp()
     const allowed = await s.profile({ name: 'Allowed', model: 'standin/400tps' })
     await s.profile({ name: 'Other', model: 'standin/fast' })
@@ -151,12 +151,15 @@ describe('the gateway refuses in OpenAI’s shape', () => {
     const unknown = await openai.chat.completions.create({ model: 'Nope', messages: hello }).catch((e: unknown) => e)
     expect(unknown).toBeInstanceOf(OpenAI.NotFoundError)
     expect((unknown as InstanceType<typeof OpenAI.APIError>).code).toBe('model_not_found')
-    const stopped = await openai.chat.completions.create({ model: 'Allowed', messages: hello }).catch((e: unknown) => e)
-    expect(stopped).toBeInstanceOf(OpenAI.InternalServerError)
-    const apiError = stopped as InstanceType<typeof OpenAI.APIError>
+    const broken = await s.profile({ name: 'Broken', model: 'standin/exit0-with-error', engine: 'mlx-openai-server' })
+    const brokenKey = s.client(await s.key(s.token, { profiles: [broken.id] }))
+    const failed = await brokenKey.chat.completions.create({ model: 'Broken', messages: hello }).catch((e: unknown) => e)
+    expect(failed).toBeInstanceOf(OpenAI.InternalServerError)
+    const apiError = failed as InstanceType<typeof OpenAI.APIError>
     expect(apiError.status).toBe(503)
-    expect(apiError.headers?.get('retry-after')).toBe('10')
-    expect(apiError.message).toContain('not running')
+    expect(apiError.code).toBe('model_failed_to_start')
+    expect(apiError.headers?.get('retry-after')).toBe('30')
+    expect(apiError.message).toContain('could not be started')
   })
 
   test('a member’s key cannot reach a profile not shared with members, even when it names it', async () => {

@@ -4,6 +4,8 @@ import type { ChatMetrics } from '../../../shared/chat'
 export interface UpstreamUsage {
   prompt_tokens?: number
   completion_tokens?: number
+  /** OpenAI's place for prompt tokens answered from the engine's cache. */
+  prompt_tokens_details?: { cached_tokens?: number | null } | null
 }
 
 /**

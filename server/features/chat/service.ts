@@ -1,34 +1,29 @@
 import type { ChatEvent, ChatMessage, ChatRequest } from '../../../shared/chat'
 import type { Profile } from '../../../shared/profiles'
 import type { ServerStatus } from '../../../shared/servers'
-import { AppError, badRequest, conflict } from '../../http/errors'
+import { AppError, badRequest } from '../../http/errors'
 import { serverFor, type Viewer } from '../access/viewer'
-import type { ChatRequestRecord } from '../metrics/repository'
+import type { ServingAccess } from '../serving/model'
+import { EngineExchange, EngineStreamError, type ExchangeDeps } from './exchange'
+import type { UpstreamUsage } from './meter'
 import { ThinkSplitter } from './think'
-import { ReplyMeter, type UpstreamUsage } from './meter'
-import { EngineCall, engineErrorMessage, type ChatUpstream } from './upstream'
+import { engineErrorMessage } from './upstream'
 
 export interface ChatServiceDeps {
   /** The profile the viewer wants, refused when it is not available to them. */
   profiles: { usable(viewer: Viewer, id: number): Profile }
   servers: { get(profileId: number): ServerStatus; start(profileId: number): Promise<ServerStatus>; isActive(profileId: number): boolean }
-  upstream: ChatUpstream
-  metrics: { record(record: ChatRequestRecord): void }
-  now?: () => Date
-  /** Milliseconds for durations (performance.now in production). */
-  clock?: () => number
-  /** An engine silent this long mid-reply is given up on, so a stream never hangs. */
-  idleTimeoutMs?: number
+  /** Ready servers, started on demand: the same pool the gateway uses. */
+  serving: ServingAccess
+  exchange: ExchangeDeps
 }
 
-/** A request checked against the profile and its server, ready to send upstream. */
+/** A request checked against the profile, ready to send once its server is ready. */
 export interface ChatPlan {
   profile: Profile
-  url: string
+  userId: number
   body: Record<string, unknown>
 }
-
-type Failure = { code: string; message: string }
 
 /** Model types that do not chat. */
 const NOT_CHAT = new Set(['embeddings', 'whisper', 'image-generation', 'image-edit'])
@@ -49,17 +44,9 @@ interface UpstreamChunk {
 
 const hasImage = (messages: ChatMessage[]) => messages.some((m) => Array.isArray(m.content) && m.content.some((part) => part.type === 'image_url'))
 
-/** Proxies chat to a profile's running engine as typed events, measuring it on the way. */
+/** Proxies chat to a profile's engine as typed events, starting its server on demand. */
 export class ChatService {
-  private readonly now: () => Date
-  private readonly clock: () => number
-  private readonly idleTimeoutMs: number
-
-  constructor(private readonly deps: ChatServiceDeps) {
-    this.now = deps.now ?? (() => new Date())
-    this.clock = deps.clock ?? (() => performance.now())
-    this.idleTimeoutMs = deps.idleTimeoutMs ?? 120_000
-  }
+  constructor(private readonly deps: ChatServiceDeps) {}
 
   /**
    * Starts the server of a profile the viewer may chat with: the one way a member starts anything.
@@ -80,13 +67,6 @@ export class ChatService {
     if (hasImage(request.messages) && profile.engine !== 'custom' && profile.modelType !== 'multimodal') {
       throw badRequest('images-not-supported', `${profile.name} is not set up for images: its model type is ${profile.modelType}. Use a multimodal profile, or send text only.`)
     }
-    const status = this.deps.servers.get(profile.id)
-    if (status.state === 'starting') {
-      throw new AppError(409, 'server-starting', `${profile.name} is still loading its model. Try again in a few seconds.`, { 'retry-after': '2' })
-    }
-    if (status.state !== 'ready') {
-      throw conflict('server-not-running', `The server for ${profile.name} is not running (${status.state}). Start it from the chat, then send again.`)
-    }
     const systemPrompt = request.systemPrompt ?? profile.systemPrompt ?? ''
     const messages = systemPrompt === '' || request.messages.some((m) => m.role === 'system')
       ? request.messages
@@ -100,103 +80,61 @@ export class ChatService {
     }
     const body: Record<string, unknown> = { model: profile.model, messages, stream: true, stream_options: { include_usage: true } }
     for (const [key, value] of Object.entries(optional)) if (value !== null) body[key] = value
-    return { profile, url: `${status.baseUrl.replace(/\/$/, '')}/chat/completions`, body }
+    return { profile, userId: viewer.id, body }
   }
 
   /**
-   * The reply as events; ends with `done` or `error`. Stopping the iteration or `signal` aborts the
-   * engine request. The engine call (watchdog, SSE reading) and the meter are shared with the
-   * gateway; what is chat's own is mapping chunks to events.
+   * The reply as events; ends with `done` or `error`. A stopped server is started first (the pool
+   * joins a start under way). Stopping the iteration or `signal` aborts the engine request. The
+   * exchange (watchdog, SSE reading, metering, the record) is shared with the gateway; what is
+   * chat's own is mapping chunks to events.
    */
   async *reply(plan: ChatPlan, signal: AbortSignal): AsyncGenerator<ChatEvent> {
-    const call = new EngineCall(this.deps.upstream, this.idleTimeoutMs, signal)
-    const meter = new ReplyMeter(this.clock, this.now())
-    let finishReason: string | null = null
-    let failure: Failure | null = null
-    let completed = false
-    const fail = (code: string, message: string): ChatEvent => {
-      failure = { code, message }
-      return { type: 'error', data: failure }
-    }
-    const name = plan.profile.name
-
+    let opened
     try {
-      let response: Response
-      try {
-        response = await call.open(plan.url, plan.body)
-      } catch (error) {
-        if (signal.aborted) return
-        yield fail('engine-unreachable', `${name} could not be reached: ${error instanceof Error ? error.message : String(error)}. Check its state on the Servers screen.`)
-        return
-      }
-      if (!response.ok || response.body === null) {
-        const text = await response.text().catch(() => '')
-        yield fail('engine-error', `${name} answered ${response.status}: ${engineErrorMessage(text)}`)
-        return
-      }
-      const splitter = new ThinkSplitter()
-      let sawDone = false
-      try {
-        for await (const data of call.data(response.body)) {
-          call.heard()
-          if (data === '[DONE]') {
-            sawDone = true
-            break
-          }
-          let chunk: UpstreamChunk
-          try {
-            chunk = JSON.parse(data) as UpstreamChunk
-          } catch {
-            continue
-          }
-          if (chunk.error !== undefined && chunk.error !== null) {
-            yield fail('engine-error', `${name} reported an error: ${engineErrorMessage(data)}`)
-            return
-          }
-          if (chunk.usage) meter.usage = chunk.usage
-          const choice = chunk.choices?.[0]
-          if (choice === undefined) continue
-          if (choice.finish_reason) finishReason = choice.finish_reason
-          const events = chatEvents(choice.delta ?? {}, splitter)
-          if (events.length > 0) meter.output()
-          yield* events
-        }
-      } catch (error) {
-        if (signal.aborted) return
-        if (call.timedOut) {
-          yield fail('engine-timeout', `${name} sent nothing for ${Math.round(this.idleTimeoutMs / 1000)} s, so the reply was abandoned.`)
-        } else {
-          const detail = error instanceof Error ? error.message : String(error)
-          yield fail('engine-disconnected', `${name} stopped answering mid-reply (${detail}). It may have crashed; see its log on the Servers screen.`)
-        }
-        return
-      }
-      for (const piece of splitter.flush()) yield { type: piece.kind, data: { text: piece.text } }
-      if (!sawDone && finishReason === null) {
-        yield fail('engine-disconnected', `${name} ended the reply before finishing. It may have crashed; see its log on the Servers screen.`)
-        return
-      }
-      yield { type: 'metrics', data: meter.measure() }
-      completed = true
-      yield { type: 'done', data: { finishReason } }
-    } finally {
-      // Stopped early (client gone, consumer returned): let the engine stop generating too.
-      call.close()
-      const metrics = meter.measure()
-      const outcome: Failure | null = failure ?? (completed ? null : { code: 'cancelled', message: 'The client stopped the reply.' })
-      this.deps.metrics.record({
-        profileId: plan.profile.id,
-        model: plan.profile.model,
-        startedAt: meter.startedAt,
-        timeToFirstTokenMs: metrics.timeToFirstTokenMs,
-        promptTokens: metrics.promptTokens,
-        completionTokens: metrics.completionTokens,
-        tokensPerSecond: metrics.generationTokensPerSecond,
-        totalMs: metrics.totalMs,
-        errorCode: outcome?.code ?? null,
-        errorMessage: outcome?.message ?? null,
-      })
+      const lease = await this.deps.serving.acquire(plan.profile, signal)
+      const target = { profile: plan.profile, url: `${lease.status.baseUrl.replace(/\/$/, '')}/chat/completions`, body: plan.body, stream: true }
+      opened = await EngineExchange.open(this.deps.exchange, target, { userId: plan.userId, keyId: null, endpoint: 'chat' }, signal, lease.release)
+    } catch (error) {
+      if (signal.aborted) return
+      if (error instanceof AppError) yield { type: 'error', data: { code: error.code, message: error.message } }
+      else throw error
+      return
     }
+    const { exchange, response } = opened
+    const name = plan.profile.name
+    const splitter = new ThinkSplitter()
+    let finishReason: string | null = null
+    try {
+      for await (const data of exchange.payloads(response)) {
+        let chunk: UpstreamChunk
+        try {
+          chunk = JSON.parse(data) as UpstreamChunk
+        } catch {
+          continue
+        }
+        if (chunk.error !== undefined && chunk.error !== null) {
+          yield { type: 'error', data: { code: 'engine-error', message: `${name} reported an error: ${engineErrorMessage(data)}` } }
+          return
+        }
+        const choice = chunk.choices?.[0]
+        if (choice === undefined) continue
+        if (choice.finish_reason) finishReason = choice.finish_reason
+        yield* chatEvents(choice.delta ?? {}, splitter)
+      }
+    } catch (error) {
+      if (signal.aborted || !(error instanceof EngineStreamError)) return
+      yield { type: 'error', data: { code: error.code, message: error.message } }
+      return
+    } finally {
+      // Stopped early (client gone, consumer returned): the engine stops generating too.
+      exchange.close()
+    }
+    // The client went away: nothing more to tell it (the exchange recorded the cancel).
+    if (signal.aborted) return
+    for (const piece of splitter.flush()) yield { type: piece.kind, data: { text: piece.text } }
+    yield { type: 'metrics', data: exchange.measure() }
+    yield { type: 'done', data: { finishReason } }
   }
 }
 

@@ -20,3 +20,24 @@ export const chatCompletionRequest = t.Object(
 )
 
 export type ChatCompletionRequest = typeof chatCompletionRequest.static & Record<string, unknown>
+
+/** An OpenAI text completion request: the model and a prompt; the rest is the engine's to judge. */
+export const completionRequest = t.Object(
+  {
+    model: t.String({ minLength: 1, maxLength: 1024, error: 'model is the name of a model from GET /v1/models.' }),
+    prompt: t.Union([t.String(), t.Array(t.String(), { minItems: 1 })], { error: 'prompt is a string (or a list of strings).' }),
+    stream: t.Optional(t.Union([t.Boolean(), t.Null()], { error: 'stream is true or false.' })),
+  },
+  { additionalProperties: true, error: 'Send {"model": "…", "prompt": "…"}.' },
+)
+
+/** An OpenAI embeddings request: the model and its input, text or token lists. */
+export const embeddingRequest = t.Object(
+  {
+    model: t.String({ minLength: 1, maxLength: 1024, error: 'model is the name of a model from GET /v1/models.' }),
+    input: t.Union([t.String(), t.Array(t.Union([t.String(), t.Integer(), t.Array(t.Integer())]), { minItems: 1 })], {
+      error: 'input is a string or a list of strings (or of token lists).',
+    }),
+  },
+  { additionalProperties: true, error: 'Send {"model": "…", "input": "…"}.' },
+)

@@ -2,17 +2,22 @@ import type { Profile } from '../../../shared/profiles'
 import type { ServerStatus } from '../../../shared/servers'
 import { AppError, badRequest, forbidden, notFound } from '../../http/errors'
 import { mayUse } from '../access/viewer'
-import { EngineCall, engineErrorMessage, type ChatUpstream } from '../chat/upstream'
+import { EngineExchange, type ExchangeDeps } from '../chat/exchange'
 import type { KeyHolder } from '../keys/service'
-import type { ChatCompletionRequest } from './model'
+import type { RequestEndpoint } from '../metrics/repository'
+import type { ServingAccess } from '../serving/model'
 
 export interface GatewayDeps {
   profiles: { list(): Profile[] }
   servers: { get(profileId: number): ServerStatus }
-  upstream: ChatUpstream
-  /** An engine silent this long mid-stream is given up on, so a stream never hangs. */
-  idleTimeoutMs?: number
+  serving: ServingAccess
+  exchange: ExchangeDeps
+  /** Tokens a key has used since a time, for its daily limit. */
+  usage: { keyTokensSince(keyId: number, since: string): number }
 }
+
+/** A request body as the gateway needs it: the model it names, streamed or not, the rest for the engine. */
+export type GatewayBody = Record<string, unknown> & { model: string; stream?: boolean | null }
 
 /** A model in OpenAI's list shape, with what the manager knows beside it (clients ignore extra fields). */
 export interface GatewayModel {
@@ -26,27 +31,16 @@ export interface GatewayModel {
   loaded: boolean
 }
 
-/** A request ready to send: the profile it goes to and the body the engine gets. */
-export interface GatewayPlan {
-  profile: Profile
-  url: string
-  body: Record<string, unknown>
-  stream: boolean
-}
-
-/** An engine's answer, opened: its response, and the call to close when the relay ends. */
-export interface OpenedReply {
-  plan: GatewayPlan
-  call: EngineCall
-  response: Response
-}
-
 /** Model types that do not chat. */
 const NOT_CHAT = new Set(['embeddings', 'whisper', 'image-generation', 'image-edit'])
 
-/** Seconds a client is told to wait before asking a model that is not running again. */
-const RETRY_STOPPED_S = 10
-const RETRY_STARTING_S = 2
+/** The engine path each API is answered from: Anthropic's Messages are translated to chat completions. */
+const ENGINE_PATH: Record<Exclude<RequestEndpoint, 'chat'>, string> = {
+  'chat/completions': 'chat/completions',
+  completions: 'completions',
+  embeddings: 'embeddings',
+  messages: 'chat/completions',
+}
 
 /**
  * The OpenAI-compatible gateway: which profiles a key may use, which one a request's `model`
@@ -54,6 +48,10 @@ const RETRY_STARTING_S = 2
  */
 export class GatewayService {
   constructor(private readonly deps: GatewayDeps) {}
+
+  private now(): Date {
+    return this.deps.exchange.now()
+  }
 
   /** Every profile the key may use: its owner's role and its own allow-list. */
   models(holder: KeyHolder): GatewayModel[] {
@@ -94,51 +92,49 @@ export class GatewayService {
     throw notFound('model-not-found', `There is no model named "${model}" for this key. GET /v1/models lists the ones it may use.`)
   }
 
-  /** Everything that can be refused before the engine is asked. */
-  plan(holder: KeyHolder, request: ChatCompletionRequest): GatewayPlan {
-    const profile = this.resolve(holder, request.model)
-    if (NOT_CHAT.has(profile.modelType)) {
-      throw badRequest('not-a-chat-model', `${profile.name} serves a ${profile.modelType} model, which does not chat.`)
+  /**
+   * Sends a request to the engine of the profile it names, starting the server if need be: the
+   * key's allow-list and daily limit are checked first, and the engine always gets its own `model`.
+   */
+  async forward(holder: KeyHolder, endpoint: Exclude<RequestEndpoint, 'chat'>, body: GatewayBody, signal: AbortSignal) {
+    const profile = this.resolve(holder, body.model)
+    this.assertServes(profile, endpoint)
+    this.assertWithinLimit(holder)
+    const lease = await this.deps.serving.acquire(profile, signal)
+    const sent: Record<string, unknown> = { ...body, model: profile.model }
+    if (endpoint !== 'embeddings') {
+      // The profile's sampling settings are defaults; what the client sends wins.
+      const defaults = { temperature: profile.temperature, top_p: profile.topP, max_tokens: profile.maxTokens }
+      for (const [field, value] of Object.entries(defaults)) if (value !== null && sent[field] === undefined) sent[field] = value
     }
-    const status = this.deps.servers.get(profile.id)
-    if (status.state === 'starting') {
-      throw new AppError(503, 'model-loading', `${profile.name} is still loading its model. Try again in a few seconds.`, { 'retry-after': String(RETRY_STARTING_S) })
-    }
-    if (status.state !== 'ready') {
-      throw new AppError(503, 'model-not-running', `${profile.name} is not running (${status.state}). Start it in the manager, then send again.`, {
-        'retry-after': String(RETRY_STOPPED_S),
-      })
-    }
-    // The engine loads another model when asked for one it was not started with (mlx_lm.server
-    // fetches it from the hub), so it always gets its own `model` string.
-    const body: Record<string, unknown> = { ...request, model: profile.model }
-    // The profile's sampling settings are defaults; what the client sends wins.
-    const defaults = { temperature: profile.temperature, top_p: profile.topP, max_tokens: profile.maxTokens }
-    for (const [key, value] of Object.entries(defaults)) if (value !== null && body[key] === undefined) body[key] = value
-    return { profile, url: `${status.baseUrl.replace(/\/$/, '')}/chat/completions`, body, stream: request.stream === true }
+    const target = { profile, url: `${lease.status.baseUrl.replace(/\/$/, '')}/${ENGINE_PATH[endpoint]}`, body: sent, stream: body.stream === true }
+    return EngineExchange.open(this.deps.exchange, target, { userId: holder.user.id, keyId: holder.key.id, endpoint }, signal, lease.release)
   }
 
-  /**
-   * Sends the request. An engine that cannot be reached is 502; one that refuses answers with its own
-   * status for a request it found wrong (4xx) and 502 otherwise, its words in the message.
-   */
-  async open(plan: GatewayPlan, signal: AbortSignal): Promise<OpenedReply> {
-    // A non-streamed answer is silent until it is whole, so only a stream is watched for silence.
-    const call = new EngineCall(this.deps.upstream, plan.stream ? (this.deps.idleTimeoutMs ?? 120_000) : null, signal)
-    let response: Response
-    try {
-      response = await call.open(plan.url, plan.body)
-    } catch (error) {
-      call.close()
-      throw new AppError(502, 'engine-unreachable', `${plan.profile.name} could not be reached: ${error instanceof Error ? error.message : String(error)}.`)
+  private assertServes(profile: Profile, endpoint: Exclude<RequestEndpoint, 'chat'>): void {
+    // A custom engine may serve anything: it is asked, and answers for itself.
+    if (profile.engine === 'custom') return
+    if (endpoint === 'embeddings' && profile.modelType !== 'embeddings') {
+      throw badRequest('not-an-embeddings-model', `${profile.name} serves a ${profile.modelType} model, which does not make embeddings. Use a profile of model type embeddings.`)
     }
-    if (!response.ok || response.body === null) {
-      const text = await response.text().catch(() => '')
-      call.close()
-      const status = response.status >= 400 && response.status < 500 && response.status !== 404 ? response.status : 502
-      throw new AppError(status, 'engine-error', `${plan.profile.name} answered ${response.status}: ${engineErrorMessage(text)}`)
+    if (endpoint !== 'embeddings' && NOT_CHAT.has(profile.modelType)) {
+      throw badRequest('not-a-chat-model', `${profile.name} serves a ${profile.modelType} model, which does not generate text.`)
     }
-    return { plan, call, response }
+  }
+
+  /** 429 once the key's tokens since local midnight reach its daily limit, until the next midnight. */
+  private assertWithinLimit(holder: KeyHolder): void {
+    const limit = holder.key.dailyTokenLimit
+    if (limit === null) return
+    const now = this.now()
+    const midnight = new Date(now.getFullYear(), now.getMonth(), now.getDate())
+    const used = this.deps.usage.keyTokensSince(holder.key.id, midnight.toISOString())
+    if (used < limit) return
+    const tomorrow = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1)
+    const seconds = Math.max(1, Math.ceil((tomorrow.getTime() - now.getTime()) / 1000))
+    throw new AppError(429, 'daily-token-limit', `The API key "${holder.key.name}" has used ${used} of its ${limit} tokens today. It works again at midnight, or raise its limit in the manager.`, {
+      'retry-after': String(seconds),
+    })
   }
 
   private usable(holder: KeyHolder): Profile[] {
@@ -152,37 +148,3 @@ function notAllowed(holder: KeyHolder, model: string) {
   return forbidden('model-not-allowed', `The API key "${holder.key.name}" may not use ${model}. Use a key that lists it, or change which models the key allows.`)
 }
 
-/**
- * The engine's stream as SSE frames for the client, each `data:` payload as sent (so tool calls,
- * usage, logprobs and unknown fields pass untouched). A failure mid-stream becomes a last chunk
- * carrying an OpenAI error, which the official clients raise, then the stream ends.
- */
-export async function* relayFrames(reply: OpenedReply, idleTimeoutMs: number): AsyncGenerator<string> {
-  const { call, response, plan } = reply
-  let sawDone = false
-  try {
-    for await (const data of call.data(response.body as ReadableStream<Uint8Array>)) {
-      call.heard()
-      yield `data: ${data}\n\n`
-      if (data === '[DONE]') {
-        sawDone = true
-        break
-      }
-    }
-  } catch (error) {
-    if (!call.signal.aborted || call.timedOut) {
-      const message = call.timedOut
-        ? `${plan.profile.name} sent nothing for ${Math.round(idleTimeoutMs / 1000)} s, so the reply was abandoned.`
-        : `${plan.profile.name} stopped answering mid-reply (${error instanceof Error ? error.message : String(error)}).`
-      yield streamError(message, call.timedOut ? 'engine_timeout' : 'engine_disconnected')
-    }
-    return
-  } finally {
-    call.close()
-  }
-  if (!sawDone) yield 'data: [DONE]\n\n'
-}
-
-function streamError(message: string, code: string): string {
-  return `data: ${JSON.stringify({ error: { message, type: 'server_error', param: null, code } })}\n\n`
-}

@@ -1,12 +1,24 @@
 import type { Database } from 'bun:sqlite'
 
-/** One chat request as the proxy measured it. */
+/** Which API a request came through: the manager's own chat, or one of the gateway's. */
+export type RequestEndpoint = 'chat' | 'chat/completions' | 'completions' | 'embeddings' | 'messages'
+
+/** One request to a model as the manager measured it: metadata only, never prompt or answer text. */
 export interface ChatRequestRecord {
   profileId: number
   model: string
   startedAt: string
+  /** Who asked; null only for requests recorded before accounts were kept here. */
+  userId: number | null
+  /** The API key it came with; null for the manager's own chat. */
+  keyId: number | null
+  endpoint: RequestEndpoint
+  /** The HTTP status the client got (499 when the client went away first). */
+  status: number
   timeToFirstTokenMs: number | null
   promptTokens: number | null
+  /** Prompt tokens the engine answered from its cache, where it says so. */
+  cachedTokens: number | null
   completionTokens: number
   tokensPerSecond: number | null
   totalMs: number
@@ -18,8 +30,13 @@ interface Row {
   profile_id: number
   model: string
   started_at: string
+  user_id: number | null
+  key_id: number | null
+  endpoint: RequestEndpoint
+  status: number
   ttft_ms: number | null
   prompt_tokens: number | null
+  cached_tokens: number | null
   completion_tokens: number
   tokens_per_second: number | null
   total_ms: number
@@ -31,8 +48,13 @@ const fromRow = (row: Row): ChatRequestRecord => ({
   profileId: row.profile_id,
   model: row.model,
   startedAt: row.started_at,
+  userId: row.user_id,
+  keyId: row.key_id,
+  endpoint: row.endpoint,
+  status: row.status,
   timeToFirstTokenMs: row.ttft_ms,
   promptTokens: row.prompt_tokens,
+  cachedTokens: row.cached_tokens,
   completionTokens: row.completion_tokens,
   tokensPerSecond: row.tokens_per_second,
   totalMs: row.total_ms,
@@ -42,18 +64,27 @@ const fromRow = (row: Row): ChatRequestRecord => ({
 
 export function createMetricsRepository(db: Database) {
   const insert = db.query(
-    `INSERT INTO chat_requests (profile_id, model, started_at, ttft_ms, prompt_tokens, completion_tokens, tokens_per_second, total_ms, error_code, error_message)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO chat_requests (profile_id, model, started_at, user_id, key_id, endpoint, status, ttft_ms, prompt_tokens, cached_tokens,
+       completion_tokens, tokens_per_second, total_ms, error_code, error_message)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
   const all = db.query<Row, []>('SELECT * FROM chat_requests ORDER BY id')
+  const keyTokens = db.query<{ tokens: number }, [number, string]>(
+    'SELECT COALESCE(SUM(COALESCE(prompt_tokens, 0) + completion_tokens), 0) AS tokens FROM chat_requests WHERE key_id = ? AND started_at >= ?',
+  )
   return {
     add(record: ChatRequestRecord): void {
       insert.run(
         record.profileId,
         record.model,
         record.startedAt,
+        record.userId,
+        record.keyId,
+        record.endpoint,
+        record.status,
         record.timeToFirstTokenMs,
         record.promptTokens,
+        record.cachedTokens,
         record.completionTokens,
         record.tokensPerSecond,
         record.totalMs,
@@ -62,6 +93,8 @@ export function createMetricsRepository(db: Database) {
       )
     },
     list: (): ChatRequestRecord[] => all.all().map(fromRow),
+    /** Prompt and completion tokens a key used from `since` (an ISO time) on. */
+    keyTokensSince: (keyId: number, since: string): number => keyTokens.get(keyId, since)?.tokens ?? 0,
   }
 }
 

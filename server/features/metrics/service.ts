@@ -40,6 +40,11 @@ export class MetricsService {
     this.deps.bus.publish({ type: 'chat.metrics', data: summary.metrics() })
   }
 
+  /** Prompt and completion tokens a key used from `since` on (its daily limit counts these). */
+  keyTokensSince(keyId: number, since: string): number {
+    return this.deps.repo.keyTokensSince(keyId, since)
+  }
+
   servers(): ServerChatMetrics[] {
     return [...this.loaded().values()].map((summary) => summary.metrics())
   }

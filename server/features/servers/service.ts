@@ -97,8 +97,10 @@ export class ServerSupervisor {
     const profile = this.deps.profiles.get(profileId)
     const entry = this.entry(profileId)
     if (this.shuttingDown) throw conflict('shutting-down', 'MLX Manager is shutting down; start the server after it restarts.')
-    if (entry.launching !== null || entry.run !== null) {
-      const what = entry.state === 'stopping' ? 'is stopping; start it again once it has stopped' : entry.state === 'ready' ? 'is already running' : 'is already starting'
+    // A start under way is joined, not refused: concurrent first requests cause one start.
+    if (entry.launching !== null || (entry.run !== null && entry.state === 'starting')) return this.join(entry, options.wait === true)
+    if (entry.run !== null) {
+      const what = entry.state === 'stopping' ? 'is stopping; start it again once it has stopped' : 'is already running'
       throw conflict('server-running', `The server of "${profile.name}" ${what}.`)
     }
     this.cancelRestart(entry)
@@ -114,6 +116,21 @@ export class ServerSupervisor {
     const run = this.entries.get(profileId)?.run ?? null
     if (options.wait === true && run !== null) await run.settled
     return this.get(profileId)
+  }
+
+  /** When the serving pool will stop this idle server (null: it will not); shown on its tile. */
+  setIdleStop(profileId: number, at: string | null): void {
+    const entry = this.entries.get(profileId)
+    if (entry === undefined || entry.idleStopsAt === at) return
+    this.update(entry, { idleStopsAt: at })
+  }
+
+  /** Follows a start someone else began: once launched, and with `wait` until ready or failed. */
+  private async join(entry: Entry, wait: boolean): Promise<ServerStatus> {
+    if (entry.launching !== null) await entry.launching.catch(() => undefined)
+    const run = entry.run
+    if (wait && run !== null) await run.settled
+    return this.get(entry.profileId)
   }
 
   /** Stops the server (SIGTERM, then SIGKILL after the grace period) and answers once it has exited. */

@@ -29,7 +29,7 @@ export function buildStatus(entry: Entry, profile: Profile): ServerStatus {
     adopted: entry.adopted,
     restarts: entry.restarts,
     nextRestartAt: entry.nextRestartAt,
-    idleStopsAt: entry.idleStopsAt,
+    idleStopsAt: entry.state === 'ready' ? entry.idleStopsAt : null,
     needsRestart: run !== null && run.profileUpdatedAt !== profile.updatedAt,
   }
 }
