@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest'
 import { reactive } from 'vue'
 import MessageItem from '../../../web/src/features/chat/components/MessageItem.vue'
 import { newMessage, type MessageRow } from '../../../web/src/features/chat/types'
-import type { VersionPoint } from '../../../web/src/features/chat/versions'
 import { byTestId, mountInApp, requireTestId } from './mount'
 
 function answer(overrides: Partial<MessageRow> = {}): MessageRow {
