@@ -44,7 +44,7 @@ test('search, filter, open a model, then do both again offline after a reload', 
   await registerAdmin(page)
   const catalog = new CatalogPage(page)
   await catalog.open()
-  await expect(catalog.results()).toHaveCount(20)
+  await expect.poll(() => catalog.resultIds().then((ids) => ids.length)).toBe(20)
   await expect(catalog.result('mlx-community/Qwen3-8B-4bit').getByTestId('fit-badge')).toHaveAttribute('data-state', 'fits')
 
   await catalog.search('qwen3')

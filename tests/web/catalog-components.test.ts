@@ -51,6 +51,11 @@ function rows(): HTMLElement[] {
   return [...document.querySelectorAll<HTMLElement>('[data-testid="catalog-result"]')]
 }
 
+/** Every model listed, the quantizations grouped into a row included. */
+function listed(): string[] {
+  return rows().flatMap((element) => element.dataset.variantIds?.split(' ') ?? [])
+}
+
 function row(id: string): HTMLElement {
   const found = rows().find((element) => element.dataset.modelId === id)
   if (found === undefined) throw new Error(`No result for ${id}.`)
@@ -73,7 +78,7 @@ describe('catalog screen', () => {
   it('lists each model with its facts, capabilities, stats and fit', async () => {
     manager()
     await show('/catalog')
-    expect(rows()).toHaveLength(20)
+    expect(listed()).toHaveLength(20)
     const qwen = row('mlx-community/Qwen3-8B-4bit')
     expect(text('result-name', qwen)).toBe('Qwen3-8B-4bit')
     expect(parts('result-facts', qwen)).toEqual(['Qwen', '4-bit', '8.2B', '4.3 GB', '40K ctx'])
@@ -102,13 +107,51 @@ describe('catalog screen', () => {
     expect(label).toBe('Fits: needs 5.4 GB of the 19.5 GB this machine can give a model (28%).')
   })
 
+  it('labels the fit’s percentage as a share of memory', async () => {
+    manager()
+    await show('/catalog')
+    expect(text('fit-share', row('mlx-community/Qwen3-8B-4bit'))).toBe('28% of memory')
+    expect(text('fit-badge', row('mlx-community/Qwen3-8B-4bit'))).toBe('Fits 28% of memory')
+  })
+
+  it('keeps each name whole (its full text in the title) and writes parameters as model names do', async () => {
+    const server = manager()
+    server.on('GET /api/catalog/search', () => json(page2()))
+    await show('/catalog')
+    const distill = row('mlx-community/DeepSeek-R1-Distill-Llama-8B-4bit')
+    expect(requireTestId('result-name', distill).getAttribute('title')).toBe('DeepSeek-R1-Distill-Llama-8B-4bit')
+    expect(text('result-context', distill)).toBe('128K ctx')
+    expect(text('result-params', row('mlx-community/gemma-3-1b-it-4bit'))).toBe('1B')
+    expect(text('result-params', row('mlx-community/Qwen2.5-0.5B-Instruct-4bit'))).toBe('494M')
+  })
+
+  it('lists a model’s quantizations as one row with a choice of variant', async () => {
+    manager()
+    await show('/catalog')
+    expect(rows()).toHaveLength(16)
+    const llama = row('mlx-community/Llama-3.2-3B-Instruct-4bit')
+    const choices = () => [...llama.querySelectorAll<HTMLButtonElement>('[data-testid="result-variant"]')]
+    expect(choices().map((button) => button.textContent?.replace(/\s+/g, ' ').trim())).toEqual(['4-bit1.7 GB', '8-bit3.2 GB'])
+    expect(choices().map((button) => button.getAttribute('aria-pressed'))).toEqual(['true', 'false'])
+    expect(requireTestId('result-variants', llama).getAttribute('aria-label')).toBe('Quantizations of Llama-3.2-3B-Instruct')
+    choices()[1]!.click()
+    await settle()
+    expect(llama.dataset.modelId).toBe('mlx-community/Llama-3.2-3B-Instruct-8bit')
+    expect(text('result-name', llama)).toBe('Llama-3.2-3B-Instruct-8bit')
+    expect(text('result-bits', llama)).toBe('8-bit')
+    expect(requireTestId('catalog-result-link', llama).getAttribute('href')).toBe('/catalog/mlx-community/Llama-3.2-3B-Instruct-8bit')
+    expect(choices().map((button) => button.getAttribute('aria-pressed'))).toEqual(['false', 'true'])
+    // A model with one quantization offers no choice.
+    expect(byTestId('result-variants', row('mlx-community/Qwen3-8B-4bit'))).toBeNull()
+  })
+
   it('loads the next page when asked and then says the list ended', async () => {
     const server = manager()
     server.on('GET /api/catalog/search', () => json(server.calls.filter((call) => call.path === '/api/catalog/search').length === 1 ? page1() : { ...page2(), nextCursor: null }))
     await show('/catalog')
     await click('catalog-load-more')
     await settle()
-    expect(rows()).toHaveLength(40)
+    expect(listed()).toHaveLength(40)
     expect(byTestId('catalog-end')?.textContent).toBe('End of the results')
   })
 
@@ -146,7 +189,7 @@ describe('catalog screen', () => {
     await click('catalog-clear-filters')
     await settle()
     expect(store.query.capability).toEqual([])
-    expect(rows()).toHaveLength(20)
+    expect(listed()).toHaveLength(20)
   })
 
   it('shows the rate limit with its wait, then retries', async () => {
@@ -167,7 +210,7 @@ describe('catalog screen', () => {
       await click('catalog-retry')
       await settle()
       expect(byTestId('catalog-error')).toBeNull()
-      expect(rows()).toHaveLength(20)
+      expect(listed()).toHaveLength(20)
     } finally {
       vi.useRealTimers()
     }
@@ -182,8 +225,8 @@ describe('catalog screen', () => {
     expect(text('catalog-offline-title')).toMatch(/^Offline — showing models saved on this device, last synced .+\.$/)
     expect(text('catalog-summary')).toBe('20+ models of 40 saved on this device')
     await pressEnter('catalog-search', 'gemma')
-    expect(rows().length).toBeGreaterThan(2)
-    expect(rows().every((element) => element.dataset.modelId?.toLowerCase().includes('gemma'))).toBe(true)
+    expect(listed().length).toBeGreaterThan(2)
+    expect(listed().every((id) => id.toLowerCase().includes('gemma'))).toBe(true)
   })
 })
 

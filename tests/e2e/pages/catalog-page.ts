@@ -9,16 +9,27 @@ export class CatalogPage {
     await this.expectResults()
   }
 
+  /** One row per model; its quantizations are a choice within the row. */
   results(): Locator {
     return this.page.getByTestId('catalog-result')
   }
 
+  /** The row that lists this repo, whichever of its quantizations it shows. */
   result(id: string): Locator {
-    return this.page.locator(`[data-testid="catalog-result"][data-model-id="${id}"]`)
+    return this.page.locator(`[data-testid="catalog-result"][data-variant-ids~="${id}"]`)
   }
 
+  /** Every repo listed, each quantization of a row included. */
   async resultIds(): Promise<string[]> {
-    return this.results().evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.modelId ?? ''))
+    return this.results().evaluateAll((rows) => rows.flatMap((row) => (row as HTMLElement).dataset.variantIds?.split(' ') ?? []))
+  }
+
+  /** Makes a row show this quantization (a no-op for a model listed once). */
+  async chooseVariant(id: string): Promise<void> {
+    const row = this.result(id)
+    const choice = row.locator(`[data-testid="result-variant"][data-variant-id="${id}"]`)
+    if ((await choice.count()) > 0) await choice.click()
+    await expect(row).toHaveAttribute('data-model-id', id)
   }
 
   async expectResults(): Promise<void> {
@@ -44,6 +55,7 @@ export class CatalogPage {
   }
 
   async openModel(id: string): Promise<void> {
+    await this.chooseVariant(id)
     await this.result(id).getByTestId('catalog-result-link').click()
     await expect(this.page.getByTestId('model-name')).toHaveText(id.split('/')[1] ?? id)
   }
