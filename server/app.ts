@@ -12,12 +12,11 @@ import { chatRoutes } from './features/chat'
 import { ChatService } from './features/chat/service'
 import type { ExchangeDeps } from './features/chat/exchange'
 import { httpUpstream, type ChatUpstream } from './features/chat/upstream'
-import { createHubClient as createCatalogHub } from './features/catalog/hub'
 import { machineMemory } from './features/catalog/machine'
 import { CatalogService } from './features/catalog/service'
 import { downloadRoutes } from './features/downloads'
 import { nodeDisk, type DownloadDisk } from './features/downloads/disk'
-import { createHubClient } from './features/downloads/hub'
+import { downloadHub } from './features/downloads/hub'
 import type { DownloadOptions } from './features/downloads/options'
 import { createDownloadRepository } from './features/downloads/repository'
 import { DownloadService } from './features/downloads/service'
@@ -53,6 +52,11 @@ import { createServing, type ServingDeps } from './features/servers/setup'
 import { poolMemory } from './features/serving/memory'
 import type { PoolClock, PoolOptions } from './features/serving/model'
 import { ServingPool } from './features/serving/pool'
+import { settingsRoutes } from './features/settings'
+import { diskSpace } from './features/settings/disk'
+import { HubTokenStore } from './features/settings/hub-token'
+import { createSettingsRepository } from './features/settings/repository'
+import { SettingsService } from './features/settings/service'
 import { systemRoutes } from './features/system'
 import { templateRoutes } from './features/templates'
 import { nodeTemplateDisk } from './features/templates/disk'
@@ -64,6 +68,7 @@ import { userRoutes } from './features/users'
 import { createUserRepository, toPublicUser } from './features/users/repository'
 import { UserAdminService } from './features/users/service'
 import { webRoutes } from './features/web'
+import { createHubClient } from './hub/client'
 import { httpEdge } from './http/edge'
 import { errorHandler } from './http/error-handler'
 
@@ -116,7 +121,27 @@ export function createApp(deps: AppDeps) {
   })
   const userAdmin = new UserAdminService({ users, sessions, hasher, bus })
   const memory = new MemorySampler(bus, deps.readMemory ?? (() => readSystemMemory()))
-  const serving = createServing({ config: deps.config, db: deps.db, bus, logger: deps.logger, ...deps.serving })
+  // One HuggingFace token for the catalog, downloads and engines, read on each use so Settings changes it at once.
+  const settingsRepo = createSettingsRepository(deps.db)
+  const hubToken = new HubTokenStore(settingsRepo, deps.config.hfToken)
+  const settings = new SettingsService({
+    repo: settingsRepo,
+    token: hubToken,
+    hubEndpoint: deps.config.hfEndpoint,
+    cacheDir: deps.config.hfHubCache,
+    disk: diskSpace,
+    tokenChanged: () => catalog.forgetAnswers(),
+  })
+  const hub = createHubClient({ endpoint: deps.config.hfEndpoint, token: () => hubToken.current(), fetch: deps.hubFetch })
+  const serving = createServing({
+    config: deps.config,
+    db: deps.db,
+    bus,
+    logger: deps.logger,
+    hfToken: () => hubToken.current(),
+    profileDefaults: () => settings.profileDefaults(),
+    ...deps.serving,
+  })
   const keys = new ApiKeyService({
     keys: createApiKeyRepository(deps.db),
     users: { findById: (id) => { const user = users.findById(id); return user === null ? null : toPublicUser(user) } },
@@ -126,10 +151,9 @@ export function createApp(deps: AppDeps) {
   })
   const tokens = new SessionTokens(auth, sessionSigner(deps.secret), keys)
   const session = sessionPlugin(auth, tokens, deps.clientAddress)
-  const hub = createHubClient({ endpoint: deps.config.hfEndpoint, token: () => deps.config.hfToken, fetch: deps.hubFetch })
   const downloads = new DownloadService({
     repo: createDownloadRepository(deps.db),
-    hub,
+    hub: downloadHub(hub),
     disk: deps.downloadDisk ?? nodeDisk,
     bus,
     cacheDir: deps.config.hfHubCache,
@@ -181,7 +205,7 @@ export function createApp(deps: AppDeps) {
   }
   const chat = new ChatService({ profiles: serving.views, servers: serving.supervisor, serving: pool, exchange })
   const catalog = new CatalogService({
-    hub: createCatalogHub({ endpoint: deps.config.hfEndpoint, token: deps.config.hfToken, fetch: deps.hubFetch }),
+    hub,
     machine,
     measurements: (modelId) => memoryUsage.measurements(modelId),
   })
@@ -205,6 +229,7 @@ export function createApp(deps: AppDeps) {
     .use(healthRoutes(deps.config.version))
     .use(authRoutes(auth, session))
     .use(userRoutes(userAdmin, session))
+    .use(settingsRoutes(settings, auth, session))
     .use(systemRoutes(memory, session))
     .use(
       eventRoutes(

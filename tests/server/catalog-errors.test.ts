@@ -101,23 +101,15 @@ describe('models the hub will not show', () => {
     expect(gated.message).toContain(`${catalog.hub.url}/mlx-community/Meta-Llama-3.1-8B-Instruct-4bit`)
   })
 
-  test('a token the hub refuses is hub-token-rejected, a token that is not hf_… is said to be unsent', async () => {
+  test('a token the hub refuses is hub-token-rejected, naming where tokens are set', async () => {
     const wrong = await catalogTestApp({ env: { HF_TOKEN: 'hf_not_a_real_token' } })
     try {
       const refused = await failure('/api/catalog/search', wrong)
       expect(refused).toMatchObject({ status: 403, code: 'hub-token-rejected' })
+      expect(refused.message).toContain('Settings')
       expect(refused.message).toContain('HF_TOKEN')
     } finally {
       await wrong.stop()
-    }
-    const odd = await catalogTestApp({ env: { HF_TOKEN: 'token-without-prefix' } })
-    try {
-      expect((await odd.get('/api/catalog/search')).status).toBe(200)
-      const gated = await failure('/api/catalog/models/mlx-community/Meta-Llama-3.1-8B-Instruct-4bit', odd)
-      expect(gated).toMatchObject({ status: 403, code: 'model-gated' })
-      expect(gated.message).toContain('does not start with hf_')
-    } finally {
-      await odd.stop()
     }
   })
 })

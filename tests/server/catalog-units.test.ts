@@ -14,11 +14,12 @@ import {
 } from '../../shared/catalog'
 import { TtlCache } from '../../server/features/catalog/cache'
 import { recommendEngine } from '../../server/features/catalog/engine'
-import { cursorFromLink, HubFailure, retryAfterSeconds, type HubClient, type HubRepo } from '../../server/features/catalog/hub'
+import { HubFailure, retryAfterSeconds } from '../../server/hub/failure'
+import { cursorFromLink, type HubRepo } from '../../server/hub/repo'
 import { mapLimited } from '../../server/features/catalog/limit'
 import { machineMemory, runningServersBytes } from '../../server/features/catalog/machine'
 import { chatTemplateOf, stripFrontMatter, templateValue, tokenizerFacts } from '../../server/features/catalog/repo-files'
-import { CatalogService } from '../../server/features/catalog/service'
+import { CatalogService, type CatalogDeps } from '../../server/features/catalog/service'
 import { gemma3_12b, lmstudioQwen3Moe, llama32_3b, qwen3_8b } from '../fixtures/hub/repos'
 import * as templates from '../fixtures/hub/repos/templates'
 
@@ -175,12 +176,11 @@ describe('hub adapter helpers', () => {
 })
 
 /** A hub in memory: pages of repos, counting every call. */
-function fakeHub(pages: HubRepo[][]): HubClient & { calls: string[] } {
+function fakeHub(pages: HubRepo[][]): CatalogDeps['hub'] & { calls: string[] } {
   const calls: string[] = []
   return {
     endpoint: 'https://hub.example',
-    tokenIgnored: false,
-    tokenSent: false,
+    hasToken: false,
     calls,
     listModels: (query) => {
       calls.push(`list:${query.cursor ?? 'start'}`)
@@ -190,7 +190,7 @@ function fakeHub(pages: HubRepo[][]): HubClient & { calls: string[] } {
     modelInfo: (id) => Promise.reject(new HubFailure('not-found', `no ${id}`)),
     listFiles: (id) => {
       calls.push(`files:${id}`)
-      return Promise.resolve([{ path: 'model.safetensors', size: id.endsWith('big') ? 9e11 : 1e9, lfs: true }])
+      return Promise.resolve([{ path: 'model.safetensors', size: id.endsWith('big') ? 9e11 : 1e9, oid: 'a'.repeat(40), lfs: { oid: 'b'.repeat(64), size: id.endsWith('big') ? 9e11 : 1e9 } }])
     },
     readText: (id, _revision, path) => {
       calls.push(`read:${id}:${path}`)

@@ -84,6 +84,11 @@ export class AccessWatch {
         sessions.removeForUser(userId)
         this.changed()
       },
+      removeOthersOfUser: (userId, keepId) => {
+        const ended = sessions.removeOthersOfUser(userId, keepId)
+        this.changed()
+        return ended
+      },
     }
   }
 }

@@ -21,3 +21,14 @@ export type Registration = typeof registration.static
 export const setupState = t.Object({ needsFirstAccount: t.Boolean(), setupCodeRequired: t.Boolean() })
 
 export type SetupState = typeof setupState.static
+
+/** A signed-in user changing their own password (POST /api/settings/password). */
+export const passwordChange = t.Object(
+  {
+    currentPassword: t.String({ maxLength: PASSWORD_MAX_LENGTH * 4, error: 'currentPassword is your present password, as text.' }),
+    newPassword: t.String({ maxLength: PASSWORD_MAX_LENGTH * 4, error: 'newPassword is the new password, as text.' }),
+  },
+  { error: 'Send {"currentPassword": "…", "newPassword": "…"}.' },
+)
+
+export type PasswordChange = typeof passwordChange.static

@@ -8,7 +8,7 @@ import type { EventBus } from '../events/bus'
 import { toPublicUser, type UserRepository } from '../users/repository'
 import type { PasswordHasher } from './passwords'
 import type { SessionRepository } from './sessions'
-import type { Credentials, Registration, SetupState } from './model'
+import type { Credentials, PasswordChange, Registration, SetupState } from './model'
 import { isLoopbackClient, type SetupCode } from './setup-code'
 import type { LoginThrottle, RegisterThrottle } from './throttle'
 
@@ -123,6 +123,27 @@ export class AuthService {
     }
     this.deps.throttle.signedIn(email, clientKey)
     return { user: toPublicUser(user), sessionId: this.openSession(user.id) }
+  }
+
+  /**
+   * A signed-in user's new password, given the present one. The check counts like a sign-in
+   * attempt (a stolen session cannot guess it fast), and every other session of the account ends:
+   * whoever knew the old password stays signed out.
+   */
+  async changePassword(user: PublicUser, sessionId: string, change: PasswordChange, clientKey: string): Promise<{ otherSessionsEnded: number }> {
+    const wait = this.deps.throttle.begin(user.email, clientKey)
+    if (wait > 0) throw tooManyAttempts(wait, 'wrong passwords')
+    const stored = this.deps.users.findById(user.id)
+    if (stored === null) throw unauthorized('Your account no longer exists.')
+    if (!(await this.deps.hasher.verify(change.currentPassword, stored.passwordHash))) {
+      throw badRequest('wrong-password', 'Your current password is not right. Type it again.')
+    }
+    this.deps.throttle.signedIn(user.email, clientKey)
+    const problem = passwordProblem(change.newPassword)
+    if (problem !== null) throw badRequest('invalid-password', problem)
+    if (change.newPassword === change.currentPassword) throw badRequest('password-unchanged', 'The new password is the same as the current one. Choose another.')
+    this.deps.users.setPasswordHash(user.id, await this.deps.hasher.hash(change.newPassword))
+    return { otherSessionsEnded: this.deps.sessions.removeOthersOfUser(user.id, sessionId) }
   }
 
   logout(sessionId: string): void {

@@ -28,6 +28,8 @@ export function createSessionRepository(db: Database) {
     removeForUser: (userId: number) => {
       db.query('DELETE FROM sessions WHERE user_id = ?').run(userId)
     },
+    /** Ends every session of the user but `keepId` (the one that changed the password); answers how many ended. */
+    removeOthersOfUser: (userId: number, keepId: string): number => db.query('DELETE FROM sessions WHERE user_id = ? AND id != ?').run(userId, keepId).changes,
     removeExpired: (now: string) => {
       db.query('DELETE FROM sessions WHERE expires_at <= ?').run(now)
     },

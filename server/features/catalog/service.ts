@@ -26,16 +26,19 @@ import {
   type MemoryMeasurement,
 } from '../../../shared/memory-fit'
 import { isValidModelId } from '../../../shared/model-id'
-import { AppError, badRequest } from '../../http/errors'
+import { badRequest, type AppError } from '../../http/errors'
 import { TtlCache } from './cache'
 import { recommendEngine } from './engine'
-import { HubFailure, type HubClient, type HubFile, type HubRepo, type HubSort } from './hub'
+import type { HubClient, HubSort } from '../../hub/client'
+import { explainHubFailure } from '../../hub/errors'
+import { HubFailure } from '../../hub/failure'
+import type { HubFileEntry as HubFile, HubRepo } from '../../hub/repo'
 import { mapLimited } from './limit'
 import type { ModelQuery, SearchQuery } from './model'
 import { chatTemplateOf, hubChatTemplate, hubModelType, parseJson, stripFrontMatter, tokenizerFacts } from './repo-files'
 
 export interface CatalogDeps {
-  hub: HubClient
+  hub: Pick<HubClient, 'endpoint' | 'hasToken' | 'listModels' | 'modelInfo' | 'listFiles' | 'readText'>
   /** This machine's memory right now, including what running model servers hold. */
   machine: () => MachineMemory
   /** Peaks measured while a model ran here; they replace the estimate where they apply. */
@@ -127,6 +130,13 @@ export class CatalogService {
     this.models = new TtlCache(ttl, 50, this.now)
     // Keyed by commit, so what it holds cannot go stale; the TTL only bounds memory.
     this.facts = new TtlCache(deps.factsTtlMs ?? 30 * 60_000, 2000, this.now)
+  }
+
+  /** Forgets what the hub answered: with another token (or none) it may show other models. */
+  forgetAnswers(): void {
+    this.answers.clear()
+    this.pages.clear()
+    this.models.clear()
   }
 
   system(): CatalogSystem {
@@ -249,7 +259,7 @@ export class CatalogService {
     try {
       return await read()
     } catch (error) {
-      if (error instanceof HubFailure && ['gated', 'not-found', 'token-rejected', 'bad-response'].includes(error.kind)) return null
+      if (error instanceof HubFailure && ['gated', 'not-found', 'token-required', 'token-rejected', 'bad-response'].includes(error.kind)) return null
       throw error
     }
   }
@@ -335,7 +345,7 @@ export class CatalogService {
     const baseModel = repo.cardData?.base_model
     return {
       ...summary,
-      files: files.map((file) => ({ path: file.path, size: file.size, lfs: file.lfs, weight: isWeightFile(file.path) })),
+      files: files.map((file) => ({ path: file.path, size: file.size, lfs: file.lfs !== null, weight: isWeightFile(file.path) })),
       downloadBytes: summary.weightsBytes ?? 0,
       repoBytes: files.reduce((sum, file) => sum + file.size, 0),
       quantization: derived.quantization,
@@ -370,36 +380,6 @@ export class CatalogService {
   }
 
   private explain(failure: HubFailure, id: string | null): AppError {
-    const endpoint = this.deps.hub.endpoint
-    const model = id ?? 'This model'
-    switch (failure.kind) {
-      case 'rate-limited': {
-        const seconds = failure.retryAfterSeconds ?? 60
-        return new AppError(429, 'hub-rate-limited', `The HuggingFace Hub is limiting requests from this machine; try again in ${seconds} s.`, {
-          'retry-after': String(seconds),
-        })
-      }
-      case 'unreachable':
-        return new AppError(502, 'hub-unreachable', `Could not reach the HuggingFace Hub at ${endpoint} (HF_ENDPOINT): ${failure.message}. Check the network or HF_ENDPOINT and try again.`)
-      case 'bad-response':
-        return new AppError(502, 'hub-bad-response', `The hub at ${endpoint} (HF_ENDPOINT) sent an answer the manager could not read (${failure.message}). Try again later, or check that HF_ENDPOINT points at a HuggingFace Hub.`)
-      case 'not-found':
-        return new AppError(404, 'model-not-found', `There is no model ${model} on the hub at ${endpoint}. Model ids look like mlx-community/Qwen3-8B-4bit.`)
-      case 'gated':
-        if (this.deps.hub.tokenSent) {
-          return new AppError(403, 'model-gated', `${model} is gated and the hub refused your HuggingFace token for it (HF_TOKEN, or the one hf auth login saved): accept its license at ${endpoint}/${model} with the account the token belongs to.`)
-        }
-        return new AppError(
-          403,
-          'model-gated',
-          this.deps.hub.tokenIgnored
-            ? `${model} is gated. Your HuggingFace token (HF_TOKEN, or the one hf auth login saved) does not start with hf_, so it was not sent: set HF_TOKEN to an access token from ${endpoint}/settings/tokens.`
-            : `${model} is gated: accept its license at ${endpoint}/${model}, then sign in with that account (hf auth login) or set HF_TOKEN to an access token of it, and restart the manager.`,
-        )
-      case 'token-rejected':
-        return new AppError(403, 'hub-token-rejected', `The hub at ${endpoint} refused your HuggingFace token (HF_TOKEN, or the one hf auth login saved): ${failure.message}. Check the token, or remove it to browse public models.`)
-      case 'rejected':
-        return new AppError(400, 'hub-rejected-query', `The hub refused this request (${failure.message}). If you passed a cursor, start again from the first page.`)
-    }
+    return explainHubFailure(failure, { endpoint: this.deps.hub.endpoint, model: id })
   }
 }

@@ -1,4 +1,5 @@
 import type { DownloadError } from '../../../shared/downloads'
+import { HubFailure } from '../../hub/failure'
 
 /**
  * Why a file or a download stopped. `retryable` failures (network drops, stalls, 5xx, 429) are
@@ -24,18 +25,53 @@ export class DownloadFailure extends Error {
 export const networkFailure = (detail: string) =>
   new DownloadFailure('network-error', `The connection to the hub failed (${detail}). Check the network (and HF_ENDPOINT), then resume.`, true)
 
+/**
+ * The shared hub client's failure, worded for a download: what can pass (network, 5xx, 429, a
+ * garbled answer) is retryable, with the hub's Retry-After; the rest end the download. Anything
+ * else (the caller's abort, a DownloadFailure) passes through.
+ */
+export function fromHubFailure(error: unknown, modelId: string): unknown {
+  if (!(error instanceof HubFailure)) return error
+  switch (error.kind) {
+    case 'unreachable':
+      return networkFailure(error.message)
+    case 'rate-limited':
+      return new DownloadFailure(
+        'hub-error',
+        `The hub is rate-limiting downloads (it asked to wait ${error.retryAfterSeconds ?? 60} s); retried until it stopped.`,
+        true,
+        error.retryAfterSeconds,
+      )
+    case 'bad-response':
+      return new DownloadFailure('hub-error', `The hub sent an answer the manager could not read (${error.message}).`, true)
+    case 'revision-not-found':
+      return new DownloadFailure('revision-not-found', `${modelId} has no such revision on the hub. Check the branch, tag or commit.`)
+    case 'not-found':
+      return error.tokenSent
+        ? hubStatusFailure(404, modelId, true, null)
+        : new DownloadFailure('model-not-found', `The hub has no model ${modelId}, or it is private and needs a HuggingFace token (set one in Settings). Check the name.`)
+    case 'gated':
+    case 'token-required':
+    case 'token-rejected':
+      return hubStatusFailure(error.tokenSent ? 403 : 401, modelId, error.tokenSent, null)
+    case 'server-error':
+    case 'rejected':
+      return hubStatusFailure(error.status ?? 500, modelId, error.tokenSent, null)
+  }
+}
+
 /** Turns a hub answer that is not a success into the failure a person can act on. */
 export function hubStatusFailure(status: number, modelId: string, hasToken: boolean, retryAfter: string | null): DownloadFailure {
   if (status === 401 && !hasToken) {
     return new DownloadFailure(
       'hf-token-required',
-      `${modelId} is gated or private: the hub wants a HuggingFace token. Accept the model's terms on its hub page, then sign in with that account (hf auth login) or set HF_TOKEN to an access token of it, restart the manager, and resume.`,
+      `${modelId} is gated or private: the hub wants a HuggingFace token. Accept the model's terms on its hub page, then set an access token of that account in Settings (or HF_TOKEN, or hf auth login), and resume.`,
     )
   }
   if (status === 401 || status === 403) {
     return new DownloadFailure(
       'hf-token-refused',
-      `The hub refused your HuggingFace token for ${modelId}. Check that the token is valid and has read access, and that you accepted the model's terms on its hub page; then resume.`,
+      `The hub refused your HuggingFace token for ${modelId}. Check that the token (in Settings) is valid and has read access, and that you accepted the model's terms on its hub page; then resume.`,
     )
   }
   if (status === 404) {

@@ -22,6 +22,8 @@ export interface ProfileServiceDeps {
   servers: ServerHooks
   /** Where a chat template file may come from; checked on save and again at each start. */
   chatTemplates: Pick<ChatTemplateRules, 'check'>
+  /** The engine and idle time a profile created without them gets (set in Settings). */
+  defaults?: () => Pick<ProfileFields, 'engine' | 'idleTimeoutMinutes'>
   now?: () => Date
 }
 
@@ -68,7 +70,7 @@ export class ProfileService {
     const host = input.host?.trim() || PROFILE_DEFAULTS.host
     const port = input.port ?? (await this.suggestPort(host))
     const given = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as ProfileCreate
-    const fields = this.validate({ ...PROFILE_DEFAULTS, extraArgs: [], ...given, host, port })
+    const fields = this.validate({ ...PROFILE_DEFAULTS, ...this.deps.defaults?.(), extraArgs: [], ...given, host, port })
     this.checkChatTemplate(fields, null)
     await this.checkPort(fields, null)
     const profile = this.deps.profiles.exclusive(() => {

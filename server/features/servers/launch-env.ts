@@ -24,6 +24,8 @@ export interface LaunchEnvOptions {
   platform?: NodeJS.Platform
   /** Finds a program on the engines' PATH (g++ for MLX's compiler on Linux). */
   which: (name: string) => string | null
+  /** The manager's HuggingFace token now (it may have changed in Settings since the manager started). */
+  hfToken?: () => string | null
 }
 
 /**
@@ -31,12 +33,15 @@ export interface LaunchEnvOptions {
  * (and fails without a network) unless HF_HUB_OFFLINE=1, so a model already complete in the cache
  * starts offline. The cache folder must exist first: mlx_lm.server's /v1/models raises
  * CacheNotFound without it. On Linux, mx.compile builds kernels with g++ at run time; without
- * one, compiling is turned off rather than failing mid-answer.
+ * one, compiling is turned off rather than failing mid-answer. HF_TOKEN is read at each start, so
+ * a token set in Settings reaches the next engine without restarting the manager.
  */
 export function launchEnv(options: LaunchEnvOptions) {
   return (profile: Profile): Record<string, string> => {
     mkdirSync(options.hfHubCache, { recursive: true })
     const env: Record<string, string> = {}
+    const token = options.hfToken?.() ?? null
+    if (token !== null) env.HF_TOKEN = token
     if (completeInCache(options.hfHubCache, profile.model)) env.HF_HUB_OFFLINE = '1'
     if ((options.platform ?? process.platform) === 'linux' && options.which('g++') === null) env.MLX_DISABLE_COMPILE = '1'
     return env

@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { join } from 'node:path'
 import { Elysia } from 'elysia'
+import type { ProfileFields } from '../../../shared/profiles'
 import type { Config } from '../../config'
 import { AccessViews } from '../access/views'
 import type { AccessWatch } from '../auth/access-watch'
@@ -47,12 +48,18 @@ export interface ServingDeps {
   installerHost?: InstallerHost
   templateFiles?: TemplateFiles
   fetch?: (url: string, init?: RequestInit) => Promise<Response>
+  /** The HuggingFace token at each engine start (Settings may change it); the config's when left out. */
+  hfToken?: () => string | null
+  /** What a profile created without an engine or idle time gets (Settings). */
+  profileDefaults?: () => Pick<ProfileFields, 'engine' | 'idleTimeoutMinutes'>
 }
 
 /** Profiles, engines and the server supervisor, wired to each other and to the real OS. */
 export function createServing(deps: ServingDeps) {
   const { config } = deps
-  const env = engineEnvironment(deps.env ?? process.env, config)
+  // HF_TOKEN is added at each start (launchEnv), so a token changed in Settings reaches the next one.
+  const env = engineEnvironment(deps.env ?? process.env, { ...config, hfToken: null })
+  const hfToken = deps.hfToken ?? (() => config.hfToken)
   const chatTemplates = new ChatTemplateRules(deps.templateFiles ?? nodeTemplateFiles, {
     hfHubCache: config.hfHubCache,
     templatesDir: templatesFolder(config.home),
@@ -84,11 +91,11 @@ export function createServing(deps: ServingDeps) {
     chatTemplates,
     env,
     cwd: config.home,
-    launchEnv: launchEnv({ hfHubCache: config.hfHubCache, which: (name) => Bun.which(name, { PATH: env.PATH ?? '' }) }),
+    launchEnv: launchEnv({ hfHubCache: config.hfHubCache, which: (name) => Bun.which(name, { PATH: env.PATH ?? '' }), hfToken }),
     timing: deps.timing,
     logger: deps.logger ?? console,
   })
-  const profiles = new ProfileService({ profiles: repository, ports, bus: deps.bus, servers: supervisor, chatTemplates })
+  const profiles = new ProfileService({ profiles: repository, ports, bus: deps.bus, servers: supervisor, chatTemplates, defaults: deps.profileDefaults })
 
   const views = new AccessViews({ profiles, servers: supervisor })
 
