@@ -66,6 +66,13 @@ const text = (id: string, root?: ParentNode) => requireTestId(id, root).textCont
 /** The texts of an element's children, e.g. each fact of a result row. */
 const parts = (id: string, root?: ParentNode) => [...requireTestId(id, root).children].map((child) => child.textContent?.trim() ?? '')
 
+/** The parameters of the last catalog search the screen sent. */
+function searchedWith(server: ReturnType<typeof fakeServer>): Record<string, string> {
+  const urls = server.fetch.mock.calls.map(([input]) => new URL(input instanceof Request ? input.url : String(input)))
+  const last = urls.filter((url) => url.pathname === '/api/catalog/search').at(-1)
+  return last === undefined ? {} : Object.fromEntries(last.searchParams)
+}
+
 async function pressEnter(id: string, value: string): Promise<void> {
   const input = requireTestId(id) as HTMLInputElement
   input.value = value
@@ -143,6 +150,49 @@ describe('catalog screen', () => {
     expect(choices().map((button) => button.getAttribute('aria-pressed'))).toEqual(['false', 'true'])
     // A model with one quantization offers no choice.
     expect(byTestId('result-variants', row('mlx-community/Qwen3-8B-4bit'))).toBeNull()
+  })
+
+  it('keeps the search, sort and filters in the address, replacing it rather than adding history', async () => {
+    const server = manager()
+    const router = await show('/catalog')
+    const push = vi.spyOn(router, 'push')
+    await pressEnter('catalog-search', 'qwen3')
+    await click('catalog-filters-open')
+    await click('filter-bits-4')
+    await settle()
+    await click('filter-capability-reasoning')
+    await settle()
+    expect(router.currentRoute.value.query).toEqual({ q: 'qwen3', bits: '4', capability: 'reasoning' })
+    expect(push).not.toHaveBeenCalled()
+    expect(searchedWith(server)).toMatchObject({ q: 'qwen3', bits: '4', capability: 'reasoning' })
+  })
+
+  it('opens an address’s query as it was shared, and follows a new address while open', async () => {
+    const server = manager()
+    const router = await show('/catalog?q=gemma&sort=likes&bits=4,8&fits=1&min=2&arch=nonsense')
+    const asked = () => searchedWith(server)
+    expect(asked()).toMatchObject({ q: 'gemma', sort: 'likes', bits: '4,8', fits: 'true', minSize: String(2 * 1024 ** 3) })
+    expect(asked().arch).toBeUndefined()
+    expect((requireTestId('catalog-search') as HTMLInputElement).value).toBe('gemma')
+    expect(useCatalogStore().query).toMatchObject({ q: 'gemma', sort: 'likes', bits: [4, 8], fits: true, minSize: 2 * 1024 ** 3 })
+    // Back or forward to another catalog address searches what it names.
+    await router.replace('/catalog?q=llama')
+    await settle()
+    expect(asked()).toMatchObject({ q: 'llama', sort: 'downloads' })
+    expect((requireTestId('catalog-search') as HTMLInputElement).value).toBe('llama')
+  })
+
+  it('a model page leads back to the list with its query', async () => {
+    manager()
+    const router = await show('/catalog?q=qwen3&bits=4')
+    await router.push('/catalog/mlx-community/Qwen3-8B-4bit')
+    await settle()
+    expect(useCatalogStore().query.q).toBe('qwen3')
+    expect(requireTestId('model-back').getAttribute('href')).toBe('/catalog?q=qwen3&bits=4')
+    // The menu's bare /catalog shows the query this tab last had, and writes it into the address.
+    await router.push('/catalog')
+    await settle()
+    expect(router.currentRoute.value.query).toEqual({ q: 'qwen3', bits: '4' })
   })
 
   it('loads the next page when asked and then says the list ended', async () => {

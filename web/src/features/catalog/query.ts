@@ -1,5 +1,9 @@
 import {
+  ARCH_FAMILIES,
+  CAPABILITIES,
   CATALOG_QUERY_MAX_LENGTH,
+  CATALOG_SORTS,
+  QUANT_BITS,
   filtersToQuery,
   hasFilters,
   type ArchFamily,
@@ -86,4 +90,86 @@ export function queryKey(query: CatalogQuery): string {
 export function toggle<T>(list: readonly T[], value: T, order: readonly T[]): T[] {
   const next = list.includes(value) ? list.filter((item) => item !== value) : [...list, value]
   return order.filter((item) => next.includes(item))
+}
+
+// --- The query in the address bar ------------------------------------------------------------------
+
+/** What a route's query holds, as vue-router hands it over. */
+export type RouteQuery = Record<string, string | null | (string | null)[] | undefined>
+
+const GIB = 1024 ** 3
+/** The parameter names the catalog owns in its address; anything else in the URL is left alone. */
+const URL_KEYS = ['q', 'sort', 'author', 'arch', 'bits', 'capability', 'min', 'max', 'fits'] as const
+
+/** Sizes are typed in GB, so the address carries GB too ("min=4&max=8.5"), not byte counts. */
+const toGb = (bytes: number) => String(Math.round((bytes / GIB) * 10) / 10)
+
+/**
+ * The query as address parameters, to share, bookmark or come back to: only what differs from the
+ * defaults, lists comma-joined in their fixed order, e.g. `?q=qwen3&bits=4,8&fits=1`.
+ */
+export function toRouteQuery(query: CatalogQuery): Record<string, string> {
+  const out: Record<string, string> = {}
+  const q = query.q.slice(0, CATALOG_QUERY_MAX_LENGTH)
+  if (q.trim() !== '') out.q = q
+  if (query.sort !== defaultQuery().sort) out.sort = query.sort
+  if (query.author !== null) out.author = query.author
+  if (query.arch.length > 0) out.arch = query.arch.join(',')
+  if (query.bits.length > 0) out.bits = query.bits.join(',')
+  if (query.capability.length > 0) out.capability = query.capability.join(',')
+  if (query.minSize !== null) out.min = toGb(query.minSize)
+  if (query.maxSize !== null) out.max = toGb(query.maxSize)
+  if (query.fits) out.fits = '1'
+  return out
+}
+
+function first(value: RouteQuery[string]): string | null {
+  const one = Array.isArray(value) ? value[0] : value
+  return typeof one === 'string' ? one : null
+}
+
+/** The known values of a comma list, in the list's fixed order; unknown ones (a mistyped link) are dropped. */
+function listOf<T extends string | number>(value: RouteQuery[string], allowed: readonly T[]): T[] {
+  const given = new Set((first(value) ?? '').split(',').map((part) => part.trim()))
+  return allowed.filter((item) => given.has(String(item)))
+}
+
+function sizeOf(value: RouteQuery[string]): number | null {
+  const text = first(value)
+  if (text === null || text.trim() === '') return null
+  const gb = Number(text)
+  return Number.isFinite(gb) && gb >= 0 ? Math.round(gb * GIB) : null
+}
+
+/** Reads a query back from the address; what is missing or not understood takes its default. */
+export function fromRouteQuery(route: RouteQuery): CatalogQuery {
+  const defaults = defaultQuery()
+  const sort = first(route.sort)
+  const author = first(route.author)?.trim() ?? ''
+  const validAuthor = /^[A-Za-z0-9][\w.-]{0,95}$/.test(author)
+  const fits = first(route.fits)
+  let minSize = sizeOf(route.min)
+  let maxSize = sizeOf(route.max)
+  if (minSize !== null && maxSize !== null && minSize > maxSize) [minSize, maxSize] = [maxSize, minSize]
+  return {
+    q: (first(route.q) ?? '').slice(0, CATALOG_QUERY_MAX_LENGTH),
+    sort: (CATALOG_SORTS as readonly string[]).includes(sort ?? '') ? (sort as CatalogSort) : defaults.sort,
+    author: validAuthor ? author : null,
+    arch: listOf(route.arch, ARCH_FAMILIES),
+    bits: listOf(route.bits, QUANT_BITS),
+    capability: listOf(route.capability, CAPABILITIES),
+    minSize,
+    maxSize,
+    fits: fits === '1' || fits === 'true',
+  }
+}
+
+/** Whether the address says anything about the catalog query (a bare /catalog does not). */
+export function routeHasQuery(route: RouteQuery): boolean {
+  return URL_KEYS.some((key) => route[key] !== undefined)
+}
+
+/** Whether two queries would show the same address. */
+export function sameRouteQuery(a: CatalogQuery, b: CatalogQuery): boolean {
+  return JSON.stringify(toRouteQuery(a)) === JSON.stringify(toRouteQuery(b))
 }
