@@ -25,6 +25,11 @@ export interface LocalModel {
   fileCount: number
   /** The newest of blob access times and the manager's own record of a server using it. */
   lastUsedAt: string | null
+  /**
+   * When a server this manager ran last loaded it; null when none ever did. Access times alone say
+   * "used" just after a download, so this is what the Library shows.
+   */
+  lastServedAt: string | null
   modifiedAt: string
   architecture: string | null
   modelType: string | null

@@ -38,6 +38,7 @@ describe('models and running servers', () => {
     expect(refused.body).toMatchObject({ error: { code: 'model-in-use' } })
     const listed = await app.json<LocalModel[]>('GET', '/api/models', { token })
     expect(listed.body.find((m) => m.id === MODEL)?.lastUsedAt).not.toBeNull()
+    expect(listed.body.find((m) => m.id === MODEL)?.lastServedAt).not.toBeNull()
 
     await serving.stop(profile.id)
     expect((await app.call('DELETE', `/api/models/${MODEL}`, { token })).status).toBe(204)

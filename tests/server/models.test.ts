@@ -69,6 +69,8 @@ describe('the local model library', () => {
     })
     expect(model?.capabilities.sort()).toEqual(['reasoning', 'tools'])
     expect(model?.lastUsedAt).not.toBeNull()
+    // Downloading reads the files, but no server has loaded the model yet.
+    expect(model?.lastServedAt).toBeNull()
   })
 
   test('vision models say so', async () => {

@@ -186,6 +186,7 @@ export function makeLocalModel(overrides: Partial<LocalModel> = {}): LocalModel 
     weightsBytes: 2.4 * 1024 ** 3,
     fileCount: 9,
     lastUsedAt: null,
+    lastServedAt: null,
     modifiedAt: '2026-01-01T10:00:00.000Z',
     architecture: 'Qwen3ForCausalLM',
     modelType: 'qwen3',

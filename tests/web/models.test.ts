@@ -10,6 +10,7 @@ import { failure, fakeServer, FakeEventSource, json, makeLocalModel, makeProfile
 
 
 const partial = makeLocalModel({ id: 'other-tool/half-done', state: 'partial', quantization: null, capabilities: [] })
+const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString()
 
 describe('library store', () => {
   it('loads the cache and reloads once on models.changed and when the stream reopens', async () => {
@@ -64,12 +65,28 @@ describe('library panel', () => {
     expect(requireTestId('library-size', qwen).textContent).toBe('2.5 GB on disk')
     expect(requireTestId('library-quantization', qwen).textContent).toBe('4-bit · group 64')
     expect(requireTestId('library-revision', qwen).textContent).toBe('rev bbbbbbb')
-    expect(requireTestId('library-last-used', qwen).textContent).toBe('used never')
+    expect(requireTestId('library-last-used', qwen).textContent).toBe('never served')
     expect([...qwen.querySelectorAll('[data-testid="library-capability"]')].map((e) => e.textContent?.trim())).toEqual(['Tools', 'Reasoning'])
     expect(requireTestId('library-use', qwen).getAttribute('href')).toBe('/profiles/new?model=mlx-community%2FQwen3-4B-4bit')
     const half = row('other-tool/half-done')
     expect(requireTestId('library-state', half).textContent?.trim()).toBe('Partial')
     expect(byTestId('library-use', half)).toBeNull()
+  })
+
+  it('says "never served" for a model no server loaded, though downloading it read its files just now', async () => {
+    fakeServer({
+      'GET /api/models': () =>
+        json([
+          makeLocalModel({ id: 'mlx-community/fresh-4bit', lastUsedAt: minutesAgo(10), lastServedAt: null }),
+          makeLocalModel({ id: 'mlx-community/served-4bit', lastUsedAt: minutesAgo(3), lastServedAt: minutesAgo(12) }),
+        ]),
+    })
+    await useLibraryStore().load()
+    useAuthStore().user = makeUser({ isAdmin: true })
+    mountInApp(LibraryPanel)
+    await flushPromises()
+    expect(requireTestId('library-last-used', row('mlx-community/fresh-4bit')).textContent).toBe('never served')
+    expect(requireTestId('library-last-used', row('mlx-community/served-4bit')).textContent).toBe('served 12 min ago')
   })
 
   it('marks a model a running server uses as in use, offering no Delete until that server stops', async () => {

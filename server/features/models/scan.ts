@@ -4,7 +4,7 @@ import { modelIdFromFolder, repoFolderName } from '../downloads/cache-layout'
 import type { CacheReader } from './cache-reader'
 
 /** A repo folder as found on disk, before the download manager's and the supervisor's views are added. */
-export type ScannedModel = Omit<LocalModel, 'state' | 'downloadId'> & { partialOnDisk: boolean }
+export type ScannedModel = Omit<LocalModel, 'state' | 'downloadId' | 'lastServedAt'> & { partialOnDisk: boolean }
 
 const CONFIG_LIMIT = 4 * 2 ** 20
 const MAX_FILES = 20_000

@@ -64,7 +64,7 @@ export class LocalModelService {
         }
         const recorded = this.deps.usageRecords.lastUsedAt(model.id)
         const lastUsedAt = [model.lastUsedAt, recorded].filter((v): v is string => v !== null).sort().at(-1) ?? null
-        return { ...model, state, lastUsedAt, downloadId: download?.id ?? null }
+        return { ...model, state, lastUsedAt, lastServedAt: recorded, downloadId: download?.id ?? null }
       })
       .sort((a, b) => (b.lastUsedAt ?? b.modifiedAt).localeCompare(a.lastUsedAt ?? a.modifiedAt))
   }
