@@ -37,7 +37,7 @@ describe('navigation', () => {
   ] as const) {
     it(`${name}: members never see Profiles or Users`, async () => {
       await mountNav(component, false)
-      expect(navIds()).toEqual(['nav-catalog', 'nav-models', 'nav-servers', 'nav-chat'])
+      expect(navIds()).toEqual(['nav-catalog', 'nav-models', 'nav-servers', 'nav-chat', 'nav-connect'])
     })
 
     it(`${name}: admins see Users with the pending count`, async () => {

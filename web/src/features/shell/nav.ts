@@ -1,5 +1,6 @@
 import type { Component } from 'vue'
 import { IconCatalog, IconChat, IconModels, IconProfiles, IconServers, IconUsers } from '../../components/icons'
+import { IconConnect } from '../connect/icon'
 import { IconEngines } from '../engines/icon'
 
 export interface NavItem {
@@ -18,6 +19,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { name: 'profiles', label: 'Profiles', path: '/profiles', icon: IconProfiles, adminOnly: true },
   { name: 'servers', label: 'Servers', path: '/servers', icon: IconServers },
   { name: 'chat', label: 'Chat', path: '/chat', icon: IconChat },
+  { name: 'connect', label: 'Connect', path: '/connect', icon: IconConnect },
   { name: 'engines', label: 'Engines', path: '/engines', icon: IconEngines, adminOnly: true },
   { name: 'users', label: 'Users', path: '/users', icon: IconUsers, adminOnly: true },
 ]
