@@ -17,6 +17,13 @@ function snippet(input: ConnectInput, id: string): Snippet {
   return found
 }
 
+interface OpencodeConfig {
+  provider: Record<string, { npm: string; options: { baseURL: string; apiKey: string }; models: Record<string, unknown> } | undefined>
+  model: string
+}
+
+const opencodeOf = (code: string) => JSON.parse(code) as OpencodeConfig
+
 /** Runs shell code with curl, aider and claude replaced by functions printing their words, one a line. */
 function inBash(code: string, env: Record<string, string> = {}): string[] {
   const stubs = 'curl() { printf "%s\\n" "$@"; }; aider() { printf "%s\\n" "$@"; }; claude() { printf "%s\\n" "$@"; }'
@@ -65,7 +72,8 @@ describe('curl snippets', () => {
     const { headers, body, words } = curlArgs(snippet({ origin: ORIGIN, model: name, key: null }, 'curl-chat').code, { [API_KEY_ENV]: 'from-env' })
     expect(words[0]).toBe(`${ORIGIN}/v1/chat/completions`)
     expect(headers).toContain('Authorization: Bearer from-env')
-    expect(body).toEqual({ model: name, messages: [{ role: 'user', content: expect.any(String) }] })
+    expect(Object.keys(body)).toEqual(['model', 'messages'])
+    expect(body.model).toBe(name)
   })
 
   it('carry the key itself while it is known, and ask for a stream in the streamed one', () => {
@@ -80,7 +88,8 @@ describe('curl snippets', () => {
     const { headers, body, words } = curlArgs(snippet({ origin: ORIGIN, model: 'Fox', key: KEY }, 'curl-messages').code)
     expect(words[0]).toBe(`${ORIGIN}/v1/messages`)
     expect(headers).toEqual(expect.arrayContaining([`x-api-key: ${KEY}`, 'anthropic-version: 2023-06-01']))
-    expect(body).toMatchObject({ model: 'Fox', max_tokens: expect.any(Number) })
+    expect(body.model).toBe('Fox')
+    expect(typeof body.max_tokens).toBe('number')
   })
 
   it('the tile’s curl is the chat one, reading the key from the environment', () => {
@@ -99,7 +108,7 @@ describe('the key: the whole key once, else the environment variable, never anyt
     expect(code('js-openai')).toContain(`process.env.${API_KEY_ENV}`)
     expect(code('js-anthropic')).toContain(`process.env.${API_KEY_ENV}`)
     expect(code('continue')).toContain(`apiKey: \${{ secrets.${API_KEY_ENV} }}`)
-    expect(JSON.parse(code('opencode')).provider['mlx-manager'].options.apiKey).toBe(`{env:${API_KEY_ENV}}`)
+    expect(opencodeOf(code('opencode')).provider['mlx-manager']?.options.apiKey).toBe(`{env:${API_KEY_ENV}}`)
     // Cline takes the key in a form field: it says where the key is instead of inventing one.
     expect(code('cline')).toMatch(/^API Key: +the key you saved/m)
   })
@@ -154,14 +163,14 @@ describe('SDK snippets', () => {
 describe('editor and agent settings', () => {
   it.each(AWKWARD)('JSON and YAML settings keep the model %j intact', (name) => {
     const input = { origin: ORIGIN, model: name, key: null, contextLength: 65536 }
-    const zed = JSON.parse(snippet(input, 'zed').code)
+    const zed = JSON.parse(snippet(input, 'zed').code) as { language_models: { openai_compatible: Record<string, unknown> } }
     expect(zed.language_models.openai_compatible['mlx-manager']).toEqual({
       api_url: `${ORIGIN}/v1`,
       available_models: [{ name, display_name: name, max_tokens: 65536 }],
     })
-    const opencode = JSON.parse(snippet(input, 'opencode').code)
+    const opencode = opencodeOf(snippet(input, 'opencode').code)
     expect(opencode.provider['mlx-manager']).toMatchObject({ npm: '@ai-sdk/openai-compatible', options: { baseURL: `${ORIGIN}/v1` } })
-    expect(Object.keys(opencode.provider['mlx-manager'].models)).toEqual([name])
+    expect(Object.keys(opencode.provider['mlx-manager']?.models ?? {})).toEqual([name])
     expect(opencode.model).toBe(`mlx-manager/${name}`)
     // YAML 1.2 reads a double-quoted scalar the way JSON reads a string.
     const yaml = snippet(input, 'continue').code
