@@ -108,4 +108,18 @@ export interface ServerChatMetrics {
   medianTokensPerSecond: number | null
   medianTimeToFirstTokenMs: number | null
   lastRequestAt: string | null
+  /** The share of the requests that came through the gateway with an API key, per key. */
+  byKey: KeyTraffic[]
+}
+
+/** One API key's requests to one server. */
+export interface KeyTraffic {
+  keyId: number
+  /** The key's owner: members see only their own keys' traffic. */
+  userId: number | null
+  requests: number
+  errors: number
+  promptTokens: number
+  completionTokens: number
+  lastRequestAt: string
 }

@@ -40,7 +40,7 @@ describe('per-server summary', () => {
     const summary = summarise(1, [
       record({ tokensPerSecond: 30, timeToFirstTokenMs: 12 }),
       record({ tokensPerSecond: 50, timeToFirstTokenMs: 8 }),
-      record({ tokensPerSecond: 1, timeToFirstTokenMs: 900, errorCode: 'engine-disconnected', completionTokens: 2, startedAt: '2026-01-02T00:00:00.000Z' }),
+      record({ tokensPerSecond: 1, timeToFirstTokenMs: 900, errorCode: 'engine-disconnected', completionTokens: 2, startedAt: '2026-01-02T00:00:00.000Z', keyId: 9, userId: 2 }),
     ])
     expect(summary).toEqual({
       profileId: 1,
@@ -51,6 +51,7 @@ describe('per-server summary', () => {
       medianTokensPerSecond: 40,
       medianTimeToFirstTokenMs: 10,
       lastRequestAt: '2026-01-02T00:00:00.000Z',
+      byKey: [{ keyId: 9, userId: 2, requests: 1, errors: 1, promptTokens: 5, completionTokens: 2, lastRequestAt: '2026-01-02T00:00:00.000Z' }],
     })
   })
 })

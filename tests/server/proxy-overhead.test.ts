@@ -39,9 +39,9 @@ describe('running chat summaries', () => {
       profileId: 7,
       model: 'm',
       startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
-      userId: 1,
-      keyId: null,
-      endpoint: 'chat' as const,
+      userId: 1 + (i % 2),
+      keyId: i % 3 === 0 ? null : 100 + (i % 4),
+      endpoint: i % 3 === 0 ? ('chat' as const) : ('chat/completions' as const),
       status: 200,
       cachedTokens: null,
       timeToFirstTokenMs: i % 5 === 0 ? null : (i * 37) % 101,
@@ -79,5 +79,17 @@ function naive(profileId: number, records: ChatRequestRecord[]) {
     medianTokensPerSecond: median(ok.flatMap((r) => (r.tokensPerSecond === null ? [] : [r.tokensPerSecond]))),
     medianTimeToFirstTokenMs: median(ok.flatMap((r) => (r.timeToFirstTokenMs === null ? [] : [r.timeToFirstTokenMs]))),
     lastRequestAt: records.at(-1)?.startedAt ?? null,
+    byKey: [...new Set(records.flatMap((r) => (r.keyId === null ? [] : [r.keyId])))].map((keyId) => {
+      const keyed = records.filter((r) => r.keyId === keyId)
+      return {
+        keyId,
+        userId: keyed[0]?.userId ?? null,
+        requests: keyed.length,
+        errors: keyed.filter((r) => r.errorCode !== null).length,
+        promptTokens: keyed.reduce((sum, r) => sum + (r.promptTokens ?? 0), 0),
+        completionTokens: keyed.reduce((sum, r) => sum + r.completionTokens, 0),
+        lastRequestAt: keyed.at(-1)?.startedAt ?? '',
+      }
+    }),
   }
 }

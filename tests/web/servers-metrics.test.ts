@@ -53,6 +53,7 @@ function summary(overrides: Partial<ServerChatMetrics> = {}): ServerChatMetrics 
     medianTokensPerSecond: 42.46,
     medianTimeToFirstTokenMs: 318.2,
     lastRequestAt: '2026-01-01T11:00:00.000Z',
+    byKey: [],
     ...overrides,
   }
 }

@@ -30,6 +30,17 @@ export function prometheusText(groups: Map<number, ChatRequestRecord[]>): string
   counter('mlx_manager_chat_errors_total', 'Chat requests that ended in an error.', (records) => records.filter((record) => record.errorCode !== null).length)
   counter('mlx_manager_chat_prompt_tokens_total', 'Prompt tokens the engine reported.', (records) => records.reduce((sum, record) => sum + (record.promptTokens ?? 0), 0))
   counter('mlx_manager_chat_completion_tokens_total', 'Completion tokens generated.', (records) => records.reduce((sum, record) => sum + record.completionTokens, 0))
+  const perKey = (name: string, help: string, value: (records: ChatRequestRecord[]) => number) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`)
+    for (const [profileId, records] of groups) {
+      const byKey = new Map<number, ChatRequestRecord[]>()
+      for (const record of records) if (record.keyId !== null) byKey.set(record.keyId, [...(byKey.get(record.keyId) ?? []), record])
+      for (const [keyId, keyed] of byKey) lines.push(`${name}{profile_id="${profileId}",key_id="${keyId}"} ${value(keyed)}`)
+    }
+  }
+  perKey('mlx_manager_gateway_requests_total', 'Gateway requests per API key.', (records) => records.length)
+  perKey('mlx_manager_gateway_errors_total', 'Gateway requests per API key that ended in an error.', (records) => records.filter((record) => record.errorCode !== null).length)
+  perKey('mlx_manager_gateway_tokens_total', 'Prompt and completion tokens per API key.', (records) => records.reduce((sum, record) => sum + (record.promptTokens ?? 0) + record.completionTokens, 0))
   summary('mlx_manager_chat_time_to_first_token_seconds', 'Time to first token measured by the proxy.', (record) =>
     record.timeToFirstTokenMs === null ? null : record.timeToFirstTokenMs / 1000,
   )

@@ -1,4 +1,4 @@
-import type { ServerChatMetrics } from '../../../shared/chat'
+import type { KeyTraffic, ServerChatMetrics } from '../../../shared/chat'
 import type { ChatRequestRecord } from './repository'
 
 /** Puts `value` into an ascending list, keeping it ascending. */
@@ -31,6 +31,7 @@ export class RunningSummary {
   private promptTokens = 0
   private completionTokens = 0
   private lastRequestAt: string | null = null
+  private readonly keys = new Map<number, KeyTraffic>()
   /** Successful requests only, ascending. */
   private readonly tokensPerSecond: number[] = []
   private readonly timeToFirstTokenMs: number[] = []
@@ -42,6 +43,7 @@ export class RunningSummary {
     this.promptTokens += record.promptTokens ?? 0
     this.completionTokens += record.completionTokens
     this.lastRequestAt = record.startedAt
+    if (record.keyId !== null) this.addKey(record.keyId, record)
     if (record.errorCode !== null) {
       this.errors++
       return
@@ -60,6 +62,20 @@ export class RunningSummary {
       medianTokensPerSecond: sortedMedian(this.tokensPerSecond),
       medianTimeToFirstTokenMs: sortedMedian(this.timeToFirstTokenMs),
       lastRequestAt: this.lastRequestAt,
+      byKey: [...this.keys.values()].map((traffic) => ({ ...traffic })),
     }
+  }
+
+  private addKey(keyId: number, record: ChatRequestRecord): void {
+    let traffic = this.keys.get(keyId)
+    if (traffic === undefined) {
+      traffic = { keyId, userId: record.userId, requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, lastRequestAt: record.startedAt }
+      this.keys.set(keyId, traffic)
+    }
+    traffic.requests++
+    if (record.errorCode !== null) traffic.errors++
+    traffic.promptTokens += record.promptTokens ?? 0
+    traffic.completionTokens += record.completionTokens
+    traffic.lastRequestAt = record.startedAt
   }
 }

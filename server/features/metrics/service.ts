@@ -45,6 +45,11 @@ export class MetricsService {
     return this.deps.repo.keyTokensSince(keyId, since)
   }
 
+  /** Every stored request, oldest first. */
+  records(): ChatRequestRecord[] {
+    return this.deps.repo.list()
+  }
+
   servers(): ServerChatMetrics[] {
     return [...this.loaded().values()].map((summary) => summary.metrics())
   }

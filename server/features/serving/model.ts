@@ -4,7 +4,8 @@ import type { ServerStatus } from '../../../shared/servers'
 /** A request's hold on a ready server: while any is held the server is busy and never idle-stopped. */
 export interface ServingLease {
   status: ServerStatus
-  release(): void
+  /** A plain function, so it can be handed on as the request's end. */
+  release: () => void
 }
 
 /** What chat and the gateway ask of the pool: a ready server for a profile, started if need be. */
