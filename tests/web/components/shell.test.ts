@@ -4,8 +4,10 @@ import { createMemoryHistory, createRouter } from 'vue-router'
 import { needRefresh, updateCalls } from '../stubs/pwa-register'
 import { useAuthStore } from '../../../web/src/features/auth/store'
 import BottomNav from '../../../web/src/features/shell/BottomNav.vue'
+import InstallButton from '../../../web/src/features/shell/InstallButton.vue'
 import OfflineBanner from '../../../web/src/features/shell/OfflineBanner.vue'
 import SideNav from '../../../web/src/features/shell/SideNav.vue'
+import { useShellStore } from '../../../web/src/features/shell/store'
 import UpdatePrompt from '../../../web/src/features/shell/UpdatePrompt.vue'
 import MemoryMeter from '../../../web/src/features/system/MemoryMeter.vue'
 import { useSystemStore } from '../../../web/src/features/system/store'
@@ -82,6 +84,26 @@ describe('memory meter', () => {
     mountInApp(MemoryMeter)
     await flushPromises()
     expect(requireTestId('memory-meter-text').textContent).toBe('4.0 / 16.0 GB')
+  })
+})
+
+describe('phone header labels', () => {
+  it('the memory chip says "Memory" in words where its icon is hidden', async () => {
+    mountInApp(MemoryMeter, { props: { compact: true } })
+    useSystemStore().setMemory({ totalBytes: 24 * GIB, usedBytes: 12.3 * GIB })
+    await flushPromises()
+    expect(requireTestId('memory-meter-caption').textContent).toBe('Memory')
+    expect(requireTestId('memory-meter-text').textContent).toBe('12.3 / 24.0 GB')
+  })
+
+  it('Install reads "Install app" on a phone too, never a bare icon', async () => {
+    useShellStore().start()
+    mountInApp(InstallButton, { props: { compact: true } })
+    expect(byTestId('install-button')).toBeNull()
+    window.dispatchEvent(Object.assign(new Event('beforeinstallprompt', { cancelable: true }), { prompt: () => Promise.resolve(), userChoice: Promise.resolve({ outcome: 'dismissed' }) }))
+    await flushPromises()
+    expect(requireTestId('install-button').textContent?.trim()).toBe('Install app')
+    expect(requireTestId('install-button').querySelector('svg')).toBeNull()
   })
 })
 
