@@ -71,12 +71,44 @@ export function openAiError({ status, code, message, param }: Failure) {
   }
 }
 
+/** Anthropic's error `type` for a status, as its API documents them (other 4xx are invalid requests). */
+export function anthropicType(status: number): string {
+  switch (status) {
+    case 401:
+      return 'authentication_error'
+    case 403:
+      return 'permission_error'
+    case 404:
+      return 'not_found_error'
+    case 413:
+      return 'request_too_large'
+    case 429:
+      return 'rate_limit_error'
+    case 503:
+    case 529:
+      return 'overloaded_error'
+  }
+  return status >= 500 ? 'api_error' : 'invalid_request_error'
+}
+
+/** A failure in Anthropic's shape, for the Messages API's clients (SDKs raise by status and read `error.type`). */
+export function anthropicError({ status, code, message }: Failure) {
+  return {
+    type: 'error',
+    error: {
+      type: anthropicType(status),
+      message: code === 'unauthorized' ? 'Send an API key as x-api-key: mlxm_… or Authorization: Bearer mlxm_… (create one in the manager under API keys).' : message,
+    },
+  }
+}
+
 /**
- * The error shape of a route family: the gateway (`/v1`) answers as the API its clients speak,
- * everything else with the manager's envelope. (Anthropic's `/v1/messages` will get its own.)
+ * The error shape of a route family: the gateway (`/v1`) answers as the API its clients speak
+ * (Anthropic's for `/v1/messages`, OpenAI's for the rest), everything else with the manager's envelope.
  */
 function shapeFor(request: Request): (failure: Failure) => unknown {
   const path = new URL(request.url).pathname
+  if (path === '/v1/messages' || path.startsWith('/v1/messages/')) return anthropicError
   if (path === '/v1' || path.startsWith('/v1/')) return openAiError
   return (failure) => envelope(failure.code, failure.message)
 }
