@@ -1,6 +1,6 @@
 import { flushPromises } from '@vue/test-utils'
 import { NSelect } from 'naive-ui'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { defineComponent, h } from 'vue'
 import { RouterView, createMemoryHistory, createRouter } from 'vue-router'
 import type { Profile } from '../../shared/profiles'
@@ -159,5 +159,61 @@ describe('profile editor: parsers the user chose', () => {
     await flushPromises()
     await type('field-model', 'mlx-community/gpt-oss-20b-4bit')
     expect(toolParser()?.props('value')).toBe('hermes')
+  })
+})
+
+/** The open confirmation; a closed Naive UI modal may linger hidden while it animates out. */
+function leaveDialog(): HTMLElement | null {
+  return [...document.querySelectorAll<HTMLElement>('[data-testid="confirm-dialog"]')].find((element) => element.style.display !== 'none') ?? null
+}
+
+describe('profile editor: leaving with unsaved changes', () => {
+  it('asks in the app’s own dialog, stays on Keep editing and leaves on Discard changes', async () => {
+    manager({ 'GET /api/profiles/4': () => json(makeProfile({ id: 4, name: 'Qwen3 4B' })) })
+    // The browser's own box, were it asked, would say yes and leave at once.
+    const browserBox = vi.fn(() => true)
+    vi.stubGlobal('confirm', browserBox)
+    const router = await openEditor('/profiles/4')
+    await type('field-name', 'Qwen3 4B renamed')
+
+    void router.push('/profiles')
+    for (let i = 0; i < 4; i++) await flushPromises()
+    expect(leaveDialog()?.textContent).toContain('Leave without saving?')
+    expect(leaveDialog()?.textContent).toContain('“Qwen3 4B”')
+    expect(router.currentRoute.value.path).toBe('/profiles/4')
+    await click('confirm-cancel', leaveDialog() ?? document)
+    for (let i = 0; i < 4; i++) await flushPromises()
+    expect(router.currentRoute.value.path).toBe('/profiles/4')
+    expect(leaveDialog()).toBeNull()
+    expect((requireTestId('field-name') as HTMLInputElement).value).toBe('Qwen3 4B renamed')
+
+    void router.push('/profiles')
+    for (let i = 0; i < 4; i++) await flushPromises()
+    await click('confirm-ok', leaveDialog() ?? document)
+    for (let i = 0; i < 4; i++) await flushPromises()
+    expect(router.currentRoute.value.path).toBe('/profiles')
+    expect(browserBox).not.toHaveBeenCalled()
+    vi.unstubAllGlobals()
+  })
+
+  it('leaves without asking when nothing changed, and asks the browser only when the tab closes with changes', async () => {
+    manager({ 'GET /api/profiles/4': () => json(makeProfile({ id: 4, name: 'Qwen3 4B' })) })
+    const router = await openEditor('/profiles/4')
+    const closing = () => {
+      const event = new Event('beforeunload', { cancelable: true })
+      window.dispatchEvent(event)
+      return event.defaultPrevented
+    }
+    expect(closing()).toBe(false)
+    await type('field-name', 'Changed')
+    expect(closing()).toBe(true)
+    await type('field-name', 'Qwen3 4B')
+    expect(closing()).toBe(false)
+    await router.push('/profiles')
+    for (let i = 0; i < 4; i++) await flushPromises()
+    expect(router.currentRoute.value.path).toBe('/profiles')
+    expect(leaveDialog()).toBeNull()
+    // Gone with the editor: closing the tab elsewhere asks nothing.
+    expect(closing()).toBe(false)
   })
 })
