@@ -62,6 +62,7 @@ export const PROFILE_LIMITS = {
   maxTokensMax: 1_048_576,
   systemPromptMaxLength: 20_000,
   extraArgsMaxCount: 64,
+  aliasesMaxCount: 16,
   extraArgMaxLength: 1000,
   customCommandMaxLength: 2000,
   idleTimeoutMinutesMax: 7 * 24 * 60,
@@ -75,6 +76,8 @@ export const FIRST_SUGGESTED_PORT = 8000
 export interface Profile {
   id: number
   name: string
+  /** Other names the gateway answers to (for clients that ask for, say, `gpt-4o-mini`); unique across profiles. */
+  aliases: string[]
   description: string | null
   /** A HuggingFace repo id (`org/name`) or an absolute path to a model folder. */
   model: string
@@ -112,6 +115,7 @@ export interface Profile {
 export type ProfileFields = Omit<Profile, 'id' | 'createdAt' | 'updatedAt'>
 
 export const PROFILE_DEFAULTS = {
+  aliases: [],
   description: null,
   engine: 'mlx-openai-server',
   host: '127.0.0.1',
@@ -275,6 +279,7 @@ export function profileProblems(profile: ProfileFields): FieldProblem[] {
   if (name === '') add('name', 'Give the profile a name.')
   else if ([...name].length > limits.nameMaxLength) add('name', `A name is at most ${limits.nameMaxLength} characters.`)
   else if (CONTROL.test(name)) add('name', 'A name cannot contain control characters.')
+  add('aliases', aliasesProblem(profile.aliases, name))
   if (profile.description !== null) add('description', textProblem(profile.description, 'A description', limits.descriptionMaxLength))
   add('model', modelProblem(profile.model))
   if (!(ENGINE_NAMES as readonly string[]).includes(profile.engine)) add('engine', `Choose an engine: ${ENGINE_NAMES.join(', ')}.`)
@@ -312,6 +317,20 @@ export function profileProblems(profile: ProfileFields): FieldProblem[] {
     add('idleTimeoutMinutes', numberProblem(profile.idleTimeoutMinutes, 'The idle timeout', 1, limits.idleTimeoutMinutesMax, true))
   }
   return problems
+}
+
+function aliasesProblem(aliases: string[], name: string): string | null {
+  if (aliases.length > PROFILE_LIMITS.aliasesMaxCount) return `At most ${PROFILE_LIMITS.aliasesMaxCount} aliases.`
+  const seen = new Set<string>()
+  for (const alias of aliases) {
+    if (alias.trim() === '' || alias !== alias.trim()) return 'An alias is a name without spaces at either end, such as gpt-4o-mini.'
+    if ([...alias].length > PROFILE_LIMITS.nameMaxLength) return `An alias is at most ${PROFILE_LIMITS.nameMaxLength} characters.`
+    if (CONTROL.test(alias)) return 'An alias cannot contain control characters.'
+    if (alias === name) return `"${alias}" is the profile's name already; an alias is another name.`
+    if (seen.has(alias)) return `"${alias}" is listed twice.`
+    seen.add(alias)
+  }
+  return null
 }
 
 function extraArgsProblem(args: string[], engine: EngineName): string | null {

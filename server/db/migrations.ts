@@ -166,4 +166,8 @@ export const migrations: readonly string[] = [
   ALTER TABLE chat_requests ADD COLUMN cached_tokens INTEGER;
   CREATE INDEX chat_requests_key_day ON chat_requests(key_id, started_at);
   `,
+  // Other names a profile answers to on the gateway: a JSON array of strings.
+  `
+  ALTER TABLE profiles ADD COLUMN aliases TEXT NOT NULL DEFAULT '[]';
+  `,
 ]

@@ -202,3 +202,31 @@ describe('requests are recorded, and a key’s daily limit holds', () => {
     expect(prometheus).toContain(`mlx_manager_gateway_requests_total{profile_id="1",key_id="${limited.id}"} ${byKey?.requests}`)
   })
 })
+
+describe('aliases', () => {
+  test('a profile answers to its aliases, listed in /v1/models; names and aliases are unique across profiles', async () => {
+    const s = await setUp()
+    const fox = await s.profile({ name: 'Fox', model: 'standin/fast', aliases: ['gpt-4o-mini', 'fox-latest'] })
+    expect(fox.aliases).toEqual(['gpt-4o-mini', 'fox-latest'])
+    const openai = s.client((await s.key()).key)
+    const listed = (await openai.models.list()).data as unknown as { id: string; alias_of: string | null }[]
+    expect(listed.map((m) => [m.id, m.alias_of])).toEqual([
+      ['Fox', null],
+      ['gpt-4o-mini', 'Fox'],
+      ['fox-latest', 'Fox'],
+    ])
+    const answer = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: hello })
+    expect(answer.choices[0]?.message.content).toBe(REPLY)
+    const taken = await s.app.json<{ error: { code: string; message: string } }>('POST', '/api/profiles', {
+      token: s.token,
+      body: { name: 'Other', model: 'standin/fast', port: await freePort(), aliases: ['fox-latest'] },
+    })
+    expect(taken.status).toBe(409)
+    expect(taken.body.error.message).toContain('"fox-latest" is already a name or alias of the profile "Fox"')
+    const named = await s.app.json<{ error: { code: string } }>('POST', '/api/profiles', { token: s.token, body: { name: 'gpt-4o-mini', model: 'standin/fast', port: await freePort() } })
+    expect(named.status).toBe(409)
+    const bad = await s.app.json<{ error: { code: string; message: string } }>('PATCH', `/api/profiles/${fox.id}`, { token: s.token, body: { aliases: ['Fox'] } })
+    expect(bad.status).toBe(400)
+    expect(bad.body.error.message).toContain('is the profile\'s name already')
+  })
+})

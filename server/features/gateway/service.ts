@@ -27,6 +27,8 @@ export interface GatewayModel {
   owned_by: string
   /** The repo id or path the profile serves. */
   model: string
+  /** The profile's name when this entry is one of its aliases. */
+  alias_of: string | null
   state: ServerStatus['state']
   loaded: boolean
 }
@@ -55,29 +57,32 @@ export class GatewayService {
 
   /** Every profile the key may use: its owner's role and its own allow-list. */
   models(holder: KeyHolder): GatewayModel[] {
-    return this.usable(holder).map((profile) => {
+    // One entry per name a client may send: the profile's name, then each alias.
+    return this.usable(holder).flatMap((profile) => {
       const state = this.deps.servers.get(profile.id).state
-      return {
-        id: profile.name,
+      const entry = (id: string, aliasOf: string | null): GatewayModel => ({
+        id,
         object: 'model',
         created: Math.floor(Date.parse(profile.createdAt) / 1000),
         owned_by: 'mlx-manager',
         model: profile.model,
+        alias_of: aliasOf,
         state,
         loaded: state === 'ready',
-      }
+      })
+      return [entry(profile.name, null), ...profile.aliases.map((alias) => entry(alias, profile.name))]
     })
   }
 
   /**
-   * The profile a request's `model` names: a profile name, or a model id that exactly one usable
+   * The profile a request's `model` names: a profile name or alias, or a model id that exactly one usable
    * profile serves. A profile hidden from the owner reads as unknown (404); one the owner may use
    * but the key does not list is 403.
    */
   resolve(holder: KeyHolder, model: string): Profile {
     const byRole = this.deps.profiles.list().filter((profile) => mayUse(holder.user, profile))
     const allowed = (profile: Profile) => holder.key.profiles === null || holder.key.profiles.includes(profile.id)
-    const named = byRole.find((profile) => profile.name === model)
+    const named = byRole.find((profile) => profile.name === model || profile.aliases.includes(model))
     if (named !== undefined) {
       if (!allowed(named)) throw notAllowed(holder, model)
       return named

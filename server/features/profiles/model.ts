@@ -26,6 +26,12 @@ const fields = {
   topP: nullable(t.Number({ error: 'Top-p is a number above 0 and at most 1.' })),
   maxTokens: nullable(t.Integer({ error: 'Max tokens is a whole number.' })),
   systemPrompt: nullable(text(L.systemPromptMaxLength, 'The system prompt is text.')),
+  aliases: t.Optional(
+    t.Array(text(L.nameMaxLength, 'Each alias is a name, such as gpt-4o-mini.'), {
+      maxItems: L.aliasesMaxCount,
+      error: `Aliases are a list of up to ${L.aliasesMaxCount} other names the gateway answers to, such as ["gpt-4o-mini"].`,
+    }),
+  ),
   extraArgs: t.Optional(
     t.Array(text(L.extraArgMaxLength, 'Each extra argument is text.'), {
       maxItems: L.extraArgsMaxCount * 4,

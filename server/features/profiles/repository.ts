@@ -4,6 +4,7 @@ import type { EngineName, ModelType, Profile, ProfileFields } from '../../../sha
 interface ProfileRow {
   id: number
   name: string
+  aliases: string
   description: string | null
   model: string
   engine: EngineName
@@ -44,6 +45,7 @@ function toProfile(row: ProfileRow): Profile {
   return {
     id: row.id,
     name: row.name,
+    aliases: parseArgs(row.aliases),
     description: row.description,
     model: row.model,
     engine: row.engine,
@@ -74,6 +76,7 @@ function toProfile(row: ProfileRow): Profile {
 
 const COLUMNS = [
   'name',
+  'aliases',
   'description',
   'model',
   'engine',
@@ -105,6 +108,7 @@ function values(fields: ProfileFields): Value[] {
   const flag = (on: boolean) => (on ? 1 : 0)
   return [
     fields.name,
+    JSON.stringify(fields.aliases),
     fields.description,
     fields.model,
     fields.engine,

@@ -146,6 +146,14 @@ export class ProfileService {
     if (named !== null && named.id !== id) {
       throw conflict('name-taken', `A profile called "${named.name}" already exists. Choose another name.`)
     }
+    // Names and aliases share one space: the gateway finds a profile by either.
+    const others = this.deps.profiles.list().filter((profile) => profile.id !== id)
+    for (const wanted of [fields.name, ...fields.aliases]) {
+      const holder = others.find((profile) => profile.name === wanted || profile.aliases.includes(wanted))
+      if (holder !== undefined && !(wanted === fields.name && holder.name === wanted)) {
+        throw conflict('name-taken', `"${wanted}" is already a name or alias of the profile "${holder.name}". Choose another.`)
+      }
+    }
     const sharing = this.deps.profiles.findByPort(fields.port).find((profile) => profile.id !== id)
     if (sharing !== undefined) {
       throw conflict('port-taken', `Port ${fields.port} belongs to the profile "${sharing.name}". Choose another port.`)

@@ -13,6 +13,7 @@ import type { ProfileChange } from './store'
 /** What the editor's inputs hold: text as typed, numbers or null for an empty box, arguments as one line. */
 export interface ProfileDraft {
   name: string
+  aliases: string[]
   description: string
   model: string
   engine: EngineName
@@ -56,6 +57,7 @@ export function emptyDraft(model = ''): ProfileDraft {
   const name = model === '' ? '' : (model.split('/').pop() ?? model)
   return {
     name,
+    aliases: [],
     description: '',
     model,
     engine: PROFILE_DEFAULTS.engine,
@@ -85,6 +87,7 @@ export function emptyDraft(model = ''): ProfileDraft {
 export function draftOf(profile: Profile): ProfileDraft {
   return {
     name: profile.name,
+    aliases: [...profile.aliases],
     description: profile.description ?? '',
     model: profile.model,
     engine: profile.engine,
@@ -129,6 +132,7 @@ export function fieldsOf(draft: ProfileDraft): DraftResult {
   if (draft.port === null) errors.port = 'Enter the port the server listens on, such as 8000.'
   const fields: ProfileFields = {
     name: draft.name.trim(),
+    aliases: draft.aliases.map((alias) => alias.trim()).filter((alias) => alias !== ''),
     description: optional(draft.description),
     model: draft.model.trim(),
     engine: draft.engine,
@@ -194,5 +198,5 @@ export const SECTIONS = {
   basics: ['name', 'description', 'model', 'host', 'port', 'autoStart', 'availableToMembers'],
   engine: ['engine', 'modelType', 'contextLength', 'toolCallParser', 'reasoningParser', 'autoToolChoice', 'customCommand'],
   sampling: ['temperature', 'topP', 'maxTokens', 'systemPrompt'],
-  advanced: ['chatTemplateFile', 'trustRemoteCode', 'extraArgs', 'idleTimeoutMinutes', 'pinned', 'restartOnCrash'],
+  advanced: ['chatTemplateFile', 'trustRemoteCode', 'extraArgs', 'idleTimeoutMinutes', 'aliases', 'pinned', 'restartOnCrash'],
 } as const satisfies Record<string, readonly FieldName[]>
