@@ -90,7 +90,7 @@ export const routes: RouteRecordRaw[] = [
       },
       // Every signed-in user keeps their own API keys; admins may also see everyone's there.
       { path: 'keys', name: 'keys', component: () => import('./features/keys/KeysView.vue'), meta: { title: 'API keys' } },
-      { path: 'connect', name: 'connect', component: () => import('./features/connect/ConnectView.vue'), meta: { title: 'Connect a client' } },
+      { path: 'connect', name: 'connect', component: () => import('./features/connect/ConnectView.vue'), meta: { title: 'Connect' } },
       {
         path: ':pathMatch(.*)*',
         name: 'not-found',
