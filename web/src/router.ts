@@ -90,6 +90,8 @@ export const routes: RouteRecordRaw[] = [
       },
       // Every signed-in user keeps their own API keys; admins may also see everyone's there.
       { path: 'keys', name: 'keys', component: () => import('./features/keys/KeysView.vue'), meta: { title: 'API keys' } },
+      // Everyone changes their own password here; admins also the machine's settings.
+      { path: 'settings', name: 'settings', component: () => import('./features/settings/SettingsView.vue'), meta: { title: 'Settings' } },
       { path: 'connect', name: 'connect', component: () => import('./features/connect/ConnectView.vue'), meta: { title: 'Connect' } },
       {
         path: ':pathMatch(.*)*',

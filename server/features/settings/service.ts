@@ -63,6 +63,9 @@ export class SettingsService {
     if (idle !== undefined && idle !== null && (idle < 1 || idle > PROFILE_LIMITS.idleTimeoutMinutesMax)) {
       throw badRequest('invalid-idle-timeout', `The idle time is from 1 to ${PROFILE_LIMITS.idleTimeoutMinutesMax} minutes, or empty to keep servers running.`)
     }
+    if (change.engine !== undefined && !isEngine(change.engine)) {
+      throw badRequest('invalid-engine', `The engine is one of ${ENGINE_NAMES.join(', ')}.`)
+    }
     if (change.engine !== undefined) this.deps.repo.set(ENGINE_KEY, change.engine)
     if (idle === null) this.deps.repo.remove(IDLE_KEY)
     else if (idle !== undefined) this.deps.repo.set(IDLE_KEY, String(idle))

@@ -2,6 +2,7 @@ import type { Component } from 'vue'
 import { IconCatalog, IconChat, IconModels, IconProfiles, IconServers, IconUsers } from '../../components/icons'
 import { IconConnect } from '../connect/icon'
 import { IconEngines } from '../engines/icon'
+import { IconSettings } from '../settings/icon'
 
 export interface NavItem {
   /** Also the route name and the `nav-<name>` test id. */
@@ -22,6 +23,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { name: 'connect', label: 'Connect', path: '/connect', icon: IconConnect },
   { name: 'engines', label: 'Engines', path: '/engines', icon: IconEngines, adminOnly: true },
   { name: 'users', label: 'Users', path: '/users', icon: IconUsers, adminOnly: true },
+  { name: 'settings', label: 'Settings', path: '/settings', icon: IconSettings },
 ]
 
 /** Non-admins never see the Profiles and Users items. */
