@@ -109,6 +109,14 @@ describe('Connect page', () => {
     expect(writeText).toHaveBeenLastCalledWith(snippetCode('curl-chat'))
   })
 
+  it('warns when the new key may not use the chosen model', async () => {
+    const created: CreatedApiKey = { ...makeKey({ id: 6, name: 'coder only', profiles: [7] }), key: 'mlxm_0123456789ab_othersecret' }
+    await open([], '/connect?profile=8', { 'POST /api/keys': () => json(created, 201) })
+    await type('connect-key-name', 'coder only')
+    await submit('connect-key-form')
+    expect(requireTestId('connect-key-not-allowed').textContent).toContain(`may not use Bob's model`)
+  })
+
   it('says why a key could not be made', async () => {
     await open([], '/connect', {
       'POST /api/keys': () => json({ error: { code: 'invalid-key-name', message: 'A key with that name exists already.' } }, 400),
