@@ -130,6 +130,8 @@ export interface ModelDetails extends CatalogModel {
   /** README.md as Markdown, raw: the web sanitises it when rendering. Null when the repo has none. */
   readme: string | null
   engine: EngineRecommendation
+  /** The model's page on the hub the manager uses (HF_ENDPOINT + the repo id); absent in copies saved by older versions. */
+  hubUrl?: string
 }
 
 export interface CatalogFilters {

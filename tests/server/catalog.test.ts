@@ -251,6 +251,7 @@ describe('model page', () => {
     expect(body.files.find((f) => f.path === 'tokenizer_config.json')?.weight).toBe(false)
     expect(body.repoBytes).toBeGreaterThan(body.downloadBytes)
     expect(body.readme?.startsWith('# mlx-community/Qwen3-8B-4bit')).toBe(true)
+    expect(body.hubUrl).toBe(`${catalog.hub.url}/mlx-community/Qwen3-8B-4bit`)
     expect(body.engine.args).toEqual(['launch', '--model-path', 'mlx-community/Qwen3-8B-4bit', '--model-type', 'lm', '--context-length', '8192', '--tool-call-parser', 'qwen3', '--reasoning-parser', 'qwen3'])
   })
 

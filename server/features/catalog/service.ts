@@ -359,6 +359,7 @@ export class CatalogService {
       libraryName: repo.libraryName,
       createdAt: repo.createdAt,
       readme: loaded.readme,
+      hubUrl: `${this.deps.hub.endpoint}/${repo.id}`,
       engine: recommendEngine({
         id: repo.id,
         modelType: summary.modelType,
