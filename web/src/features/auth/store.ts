@@ -3,6 +3,7 @@ import { computed, ref } from 'vue'
 import { normalizeEmail } from '../../../../shared/email'
 import type { PublicUser, UserStatus } from '../../../../shared/users'
 import { api, request, toApiError } from '../../api/client'
+import { forgetAllSnapshots } from '../../db/snapshots'
 import { clearCachedUser, readCachedUser, saveCachedUser } from './repository'
 
 /** What signing in or registering led to: in, or waiting for an administrator. */
@@ -45,7 +46,8 @@ export const useAuthStore = defineStore('auth', () => {
     user.value = null
     offline.value = false
     notice.value = reason
-    await clearCachedUser().catch(() => undefined)
+    // Lists kept for offline use belong to the person signed in, and go with them.
+    await Promise.all([clearCachedUser(), forgetAllSnapshots()]).catch(() => undefined)
   }
 
   /** Asks the manager who is signed in. Offline, it keeps the user this device remembers. */

@@ -24,7 +24,11 @@ export const useDownloadsStore = defineStore('downloads', () => {
   const downloads = computed(() => orderDownloads([...byId.value.values()]))
   const active = computed(() => downloads.value.filter(isActive))
 
-  const { loaded, loading, loadError, load, forget } = useGuardedLoad(() => request(api.downloads.get()), (list) => (byId.value = new Map(list.map((download) => [download.id, download]))))
+  const { loaded, loading, loadError, updatedAt, fromDevice, load, forget } = useGuardedLoad(
+    () => request(api.downloads.get()),
+    (list) => (byId.value = new Map(list.map((download) => [download.id, download]))),
+    { snapshot: 'downloads' },
+  )
 
   /** After the live stream (re)opens: events sent while it was down are gone, so fetch once. */
   async function catchUp(): Promise<void> {
@@ -116,5 +120,5 @@ export const useDownloadsStore = defineStore('downloads', () => {
     forget()
   }
 
-  return { downloads, active, loaded, loading, loadError, load, catchUp, applyState, applyProgress, start, pause, resume, cancel, drop, clear, clearFinished, reset }
+  return { downloads, active, loaded, loading, loadError, updatedAt, fromDevice, load, catchUp, applyState, applyProgress, start, pause, resume, cancel, drop, clear, clearFinished, reset }
 })

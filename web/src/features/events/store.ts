@@ -112,6 +112,9 @@ export const useEventsStore = defineStore('events', () => {
         if (servers.loaded) void servers.load()
         const profiles = useProfilesStore()
         if (profiles.loaded) void profiles.load()
+        // A list shown from this device's copy while offline is replaced by the live one.
+        const users = useUsersStore()
+        if (users.loaded) void users.load()
       },
       onError: (why) => {
         if (why === 'reconnecting') {

@@ -16,7 +16,12 @@ export const useLibraryStore = defineStore('library', () => {
   const models = ref<LocalModel[]>([])
   let pending: ReturnType<typeof setTimeout> | null = null
 
-  const { loaded, loading, loadError, load, forget } = useGuardedLoad(() => request(api.models.get()), (list) => (models.value = list))
+  // Kept on this device too, so offline the Library shows its last-known copy.
+  const { loaded, loading, loadError, updatedAt, fromDevice, load, forget } = useGuardedLoad(
+    () => request(api.models.get()),
+    (list) => (models.value = list),
+    { snapshot: 'library' },
+  )
 
   /** Reloads soon, once, when the list is on screen; a later change before then joins the same reload. */
   function changed(): void {
@@ -47,5 +52,5 @@ export const useLibraryStore = defineStore('library', () => {
     forget()
   }
 
-  return { models, loaded, loading, loadError, load, changed, catchUp, remove, reset }
+  return { models, loaded, loading, loadError, updatedAt, fromDevice, load, changed, catchUp, remove, reset }
 })

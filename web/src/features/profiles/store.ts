@@ -46,7 +46,12 @@ export const useProfilesStore = defineStore('profiles', () => {
 
   const byId = computed(() => new Map(profiles.value.map((profile) => [profile.id, profile])))
 
-  const { loaded, loading, loadError, load } = useGuardedLoad(() => request(api.profiles.get()), (list) => (profiles.value = list.slice().sort(byName)))
+  // Kept on this device too, so offline the Profiles screen shows its last-known copy.
+  const { loaded, loading, loadError, updatedAt, fromDevice, load } = useGuardedLoad(
+    () => request(api.profiles.get()),
+    (list) => (profiles.value = list.slice().sort(byName)),
+    { snapshot: 'profiles' },
+  )
 
   /** Engines and local models only inform the editor; without them it still works. */
   async function loadChoices(): Promise<void> {
@@ -136,6 +141,8 @@ export const useProfilesStore = defineStore('profiles', () => {
     loaded,
     loading,
     loadError,
+    updatedAt,
+    fromDevice,
     byId,
     load,
     loadChoices,

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { PublicUser, UserStatus } from '../../../../shared/users'
 import { api, request } from '../../api/client'
+import { forgetSnapshot } from '../../db/snapshots'
 import { sortUsers } from './order'
 import { guarded, useGuardedLoad } from '../auth/guarded'
 
@@ -16,7 +17,12 @@ export const useUsersStore = defineStore('users', () => {
   /** Accounts waiting for approval; set by the `users.pending` event, never polled. */
   const pendingCount = ref(0)
 
-  const { loaded, loading, loadError, load, forget } = useGuardedLoad(() => request(api.users.get()), (list) => (users.value = sortUsers(list)))
+  // Kept on this device too, so offline the Users screen shows its last-known copy.
+  const { loaded, loading, loadError, updatedAt, fromDevice, load, forget } = useGuardedLoad(
+    () => request(api.users.get()),
+    (list) => (users.value = sortUsers(list)),
+    { snapshot: 'users' },
+  )
 
   function replace(updated: PublicUser): void {
     users.value = sortUsers(users.value.map((user) => (user.id === updated.id ? updated : user)))
@@ -49,6 +55,8 @@ export const useUsersStore = defineStore('users', () => {
 
   /** Forgets everything admin-only, e.g. after signing out or losing admin rights. */
   function reset(): void {
+    // Whoever is signed in now may not see accounts: the saved copy goes with the list.
+    void forgetSnapshot('users').catch(() => undefined)
     users.value = []
     forget()
     pendingCount.value = 0
@@ -59,6 +67,8 @@ export const useUsersStore = defineStore('users', () => {
     loaded,
     loading,
     loadError,
+    updatedAt,
+    fromDevice,
     pendingCount,
     load,
     approve,

@@ -1,0 +1,137 @@
+import { flushPromises } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { describe, expect, it } from 'vitest'
+import type { Component } from 'vue'
+import { createMemoryHistory, createRouter } from 'vue-router'
+import { readSnapshot } from '../../web/src/db/snapshots'
+import { useAuthStore } from '../../web/src/features/auth/store'
+import ModelsView from '../../web/src/features/models/ModelsView.vue'
+import ProfilesView from '../../web/src/features/profiles/ProfilesView.vue'
+import { useProfilesStore } from '../../web/src/features/profiles/store'
+import UsersView from '../../web/src/features/users/UsersView.vue'
+import { useUsersStore } from '../../web/src/features/users/store'
+import { byTestId, mountInApp, requireTestId } from './components/mount'
+import { fakeServer, json, makeDownload, makeLocalModel, makeProfile, makeUser } from './helpers'
+
+const admin = makeUser({ id: 1, email: 'admin@example.com', isAdmin: true })
+const member = makeUser({ id: 2, email: 'member@example.com' })
+
+/** The manager as it answered while reachable. */
+function manager() {
+  return fakeServer({
+    'GET /api/profiles': () => json([makeProfile({ id: 4, name: 'Qwen coder' })]),
+    'GET /api/servers': () => json([]),
+    'GET /api/users': () => json([admin, member]),
+    'GET /api/models': () => json([makeLocalModel()]),
+    'GET /api/downloads': () => json([makeDownload({ id: 9, status: 'completed' })]),
+    'POST /api/auth/logout': () => new Response(null, { status: 204 }),
+  })
+}
+
+/** A fresh page load (new stores, same device), signed in as this device remembers. */
+function reopen(): void {
+  setActivePinia(createPinia())
+  useAuthStore().user = admin
+}
+
+async function show(view: Component): Promise<void> {
+  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:any(.*)*', component: view }] })
+  await router.push('/')
+  mountInApp(view, { plugins: [router] })
+  await settle()
+}
+
+/** Loads, IndexedDB reads and writes, and renders all take turns of the event loop. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 6; i++) {
+    await flushPromises()
+    await new Promise((resolve) => setTimeout(resolve, 0))
+  }
+}
+
+/** Whether each control with this test id is disabled (a link-styled button shows it by its class). */
+const disabled = (id: string) =>
+  [...document.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`)].map((control) =>
+    control instanceof HTMLButtonElement ? control.disabled : control.classList.contains('n-button--disabled'),
+  )
+
+describe('offline, the manager’s lists show their last-known copy read-only', () => {
+  it('Profiles: the saved list with its time, every action disabled', async () => {
+    const server = manager()
+    useAuthStore().user = admin
+    await useProfilesStore().load()
+    const saved = await readSnapshot<unknown[]>('profiles')
+    expect(saved?.value).toHaveLength(1)
+
+    reopen()
+    server.offline()
+    await show(ProfilesView)
+    expect(byTestId('profiles-error')).toBeNull()
+    expect(requireTestId('profile-name').textContent).toBe('Qwen coder')
+    expect(requireTestId('last-known').textContent).toContain('Offline — showing the last-known copy.')
+    expect(requireTestId('last-known-updated').textContent).toBe('Last updated just now')
+    expect(requireTestId('last-known-updated').getAttribute('datetime')).toBe(saved?.savedAt)
+    for (const id of ['profile-new', 'profile-toggle', 'profile-edit', 'profile-duplicate', 'profile-delete']) expect(disabled(id)).toEqual([true])
+
+    // Back online, Try again brings the live list and the actions back.
+    server.online()
+    server.on('GET /api/auth/me', () => json(admin))
+    requireTestId('last-known-retry').click()
+    await settle()
+    expect(byTestId('last-known')).toBeNull()
+    expect(disabled('profile-edit')).toEqual([false])
+  })
+
+  it('Users: the saved accounts, no account action enabled', async () => {
+    const server = manager()
+    useAuthStore().user = admin
+    await useUsersStore().load()
+    reopen()
+    server.offline()
+    await show(UsersView)
+    expect([...document.querySelectorAll('[data-testid="user-email"]')].map((e) => e.textContent)).toEqual(['admin@example.com', 'member@example.com'])
+    expect(requireTestId('last-known-updated').textContent).toMatch(/^Last updated/)
+    const actions = [...document.querySelectorAll<HTMLButtonElement>('[data-testid^="user-"]')].filter((e) => e.tagName === 'BUTTON')
+    expect(actions.length).toBeGreaterThan(0)
+    expect(actions.every((button) => button.disabled)).toBe(true)
+  })
+
+  it('Models: the saved library and downloads, without the download form or row actions', async () => {
+    const server = manager()
+    useAuthStore().user = admin
+    await show(ModelsView)
+    expect(byTestId('download-a-model')).not.toBeNull()
+    expect(byTestId('last-known')).toBeNull()
+
+    document.body.innerHTML = ''
+    reopen()
+    server.offline()
+    await show(ModelsView)
+    expect(requireTestId('library-name').textContent).toBe('mlx-community/Qwen3-4B-4bit')
+    expect(byTestId('downloads-list')).not.toBeNull()
+    expect(requireTestId('last-known').textContent).toContain('Downloading, using and deleting models need the manager')
+    expect(byTestId('download-a-model')).toBeNull()
+    expect(disabled('library-use')).toEqual([true])
+    expect(disabled('library-delete')).toEqual([true])
+    expect(byTestId('downloads-clear')).toBeNull()
+  })
+
+  it('with nothing saved, the screen says the manager cannot be reached', async () => {
+    const server = manager()
+    server.offline()
+    useAuthStore().user = admin
+    await show(ProfilesView)
+    expect(requireTestId('profiles-error').textContent).toContain('cannot be reached')
+    expect(byTestId('last-known')).toBeNull()
+  })
+
+  it('signing out forgets every saved list', async () => {
+    manager()
+    useAuthStore().user = admin
+    await Promise.all([useProfilesStore().load(), useUsersStore().load()])
+    expect(await readSnapshot('users')).not.toBeNull()
+    await useAuthStore().signOut()
+    expect(await readSnapshot('users')).toBeNull()
+    expect(await readSnapshot('profiles')).toBeNull()
+  })
+})
