@@ -77,6 +77,13 @@ describe('Connect page', () => {
     expect(snippetCode('python-openai')).toBe('')
     await click('connect-tab-python')
     expect(requireTestId('connect-tab-python').getAttribute('aria-selected')).toBe('true')
+    // Arrow keys move along the tab list, as in any tab list.
+    requireTestId('connect-tab-python').dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }))
+    await flushPromises()
+    expect(requireTestId('connect-tab-javascript').getAttribute('aria-selected')).toBe('true')
+    expect(document.activeElement).toBe(requireTestId('connect-tab-javascript'))
+    requireTestId('connect-tab-javascript').dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft', bubbles: true }))
+    await flushPromises()
     expect(snippetCode('python-openai')).toContain('model="Qwen coder"')
     expect(byTestId('connect-keys-empty')).not.toBeNull()
   })
