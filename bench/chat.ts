@@ -1,5 +1,6 @@
 // Chat proxy figures: with 20 concurrent streams from the stand-in engine, the time to first token
-// and the token rate a client sees through POST /api/chat against the same engine asked directly.
+// and the token rate a client sees through POST /api/chat, and through the OpenAI gateway
+// (POST /v1/chat/completions with an API key), against the same engine asked directly.
 // Same client, same concurrency; the paths take turns round by round in one run, so all see the
 // same machine load. A third path, a bare pass-through proxy (fetch and return the engine's body,
 // nothing else) in the manager's process, shows what the extra process hop costs by itself.
@@ -69,6 +70,7 @@ interface Setup {
   profileId: number
   model: string
   engineUrl: string
+  apiKey: string
 }
 
 /** Mean wall-clock moments of the proxied requests' phases, as the manager saw them. */
@@ -126,6 +128,8 @@ async function serveManager(): Promise<void> {
     chat: {
       upstream: {
         open: async (url, body, signal) => {
+          // Gateway requests carry a field of their own (unknown fields reach the engine): the phases are the chat's.
+          if ((body as { bench_path?: string }).bench_path === 'gateway') return httpUpstream.open(url, body, signal)
           seen.asked.push(wall())
           const response = await httpUpstream.open(url, body, signal)
           if (!PROBE || response.body === null) return response
@@ -140,6 +144,7 @@ async function serveManager(): Promise<void> {
     idleTimeout: 0,
     fetch: async (request) => {
       if (new URL(request.url).pathname !== '/api/chat') return app.app.handle(request)
+      // Only the manager's own chat is probed: the phases below describe it.
       seen.arrived.push(wall())
       const response = await app.app.handle(request)
       if (!PROBE || response.body === null) return response
@@ -156,7 +161,9 @@ async function serveManager(): Promise<void> {
   if (status.state !== 'ready') throw new Error(`The stand-in did not start: ${status.failure?.message}`)
   const engineUrl = `${status.baseUrl}/chat/completions`
   const bare = bareProxy(() => engineUrl)
-  const setup: Setup = { base, bare: `http://127.0.0.1:${bare.port}`, token, profileId: profile.id, model: profile.model, engineUrl }
+  const created = await fetch(`${base}/api/keys`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ name: 'bench' }) })
+  const { key } = (await created.json()) as { key: string }
+  const setup: Setup = { base, bare: `http://127.0.0.1:${bare.port}`, token, profileId: profile.id, model: profile.model, engineUrl, apiKey: key }
   console.log(JSON.stringify(setup))
   // The parent writes how many requests were warm-up (not counted), then closes stdin.
   const warm = Number(await Bun.stdin.text())
@@ -217,6 +224,7 @@ async function run(): Promise<void> {
   }
   const setup = JSON.parse(await next()) as Setup
   const engineBody = JSON.stringify({ model: setup.model, messages: MESSAGES, stream: true, stream_options: { include_usage: true } })
+  const gatewayBody = JSON.stringify({ model: 'bench', messages: MESSAGES, stream: true, stream_options: { include_usage: true }, bench_path: 'gateway' })
   // Every path is read the same way: a cheap text test, no JSON parsing in the client.
   const engineText = (data: string) => /"content":"[^"]/.test(data)
   const post = (url: string, body: string, headers: Record<string, string> = {}) =>
@@ -229,13 +237,14 @@ async function run(): Promise<void> {
         () => post(`${setup.base}/api/chat`, JSON.stringify({ profileId: setup.profileId, messages: MESSAGES }), { authorization: `Bearer ${setup.token}` }),
         (data) => /^\{"text":"[^"]/.test(data),
       ),
+    gateway: () => measure(() => post(`${setup.base}/v1/chat/completions`, gatewayBody, { authorization: `Bearer ${setup.apiKey}` }), engineText),
   }
   const round = (one: () => Promise<Sample>) => Promise.all(Array.from({ length: STREAMS }, one))
 
   type Path = keyof typeof paths
-  const samples: Record<Path, Sample[]> = { direct: [], bare: [], proxied: [] }
+  const samples: Record<Path, Sample[]> = { direct: [], bare: [], proxied: [], gateway: [] }
   /** The manager process's CPU time while each path ran: what the proxy costs the machine. */
-  const managerCpu: Record<Path, number> = { direct: 0, bare: 0, proxied: 0 }
+  const managerCpu: Record<Path, number> = { direct: 0, bare: 0, proxied: 0, gateway: 0 }
   // A full uncounted round each way first, so every path opens its pooled connections before measuring.
   for (const path of Object.values(paths)) await round(path)
   for (let i = 0; i < ROUNDS; i++) {
@@ -260,15 +269,22 @@ async function run(): Promise<void> {
   const added = ttft(samples.proxied) - direct.ttft
   const bareAdded = ttft(samples.bare) - direct.ttft
   const rateRatio = rate(samples.proxied) / direct.rate
+  const gatewayAdded = ttft(samples.gateway) - direct.ttft
+  const gatewayRate = rate(samples.gateway) / direct.rate
   console.log(`${STREAMS} concurrent streams × ${ROUNDS} rounds each path, stand-in at ${TOKENS_PER_SECOND} tokens/s, ${TOKENS} tokens per reply`)
   row('time to first token, proxied', fmt.ms(ttft(samples.proxied)), fmt.ms(direct.ttft), fmt.ratio(ttft(samples.proxied) / direct.ttft), 'added < 5 ms', added < 5)
   row('  added by the proxy (median)', fmt.ms(added), fmt.ms(0), '', '< 5 ms', added < 5)
   row('  added by a bare pass-through', fmt.ms(bareAdded), fmt.ms(0), '', 'reference', true)
   row('relayed tokens/s (median stream)', `${rate(samples.proxied).toFixed(1)}/s`, `${direct.rate.toFixed(1)}/s`, fmt.ratio(rateRatio), '≥ 0.95× direct', rateRatio >= 0.95)
+  row('time to first token, gateway /v1', fmt.ms(ttft(samples.gateway)), fmt.ms(direct.ttft), fmt.ratio(ttft(samples.gateway) / direct.ttft), 'added < 1 ms', gatewayAdded < 1)
+  row('  added by the gateway (median)', fmt.ms(gatewayAdded), fmt.ms(bareAdded), '', '< 1 ms', gatewayAdded < 1)
+  row('gateway tokens/s (median stream)', `${rate(samples.gateway).toFixed(1)}/s`, `${direct.rate.toFixed(1)}/s`, fmt.ratio(gatewayRate), '≥ 0.99× direct', gatewayRate >= 0.99)
   const perStream = (ms: number) => fmt.ms(ms / (ROUNDS * STREAMS))
-  console.log(`manager process CPU per ${TOKENS}-token stream: proxied ${perStream(managerCpu.proxied)}, bare pass-through ${perStream(managerCpu.bare)}, direct (log following only) ${perStream(managerCpu.direct)}`)
+  console.log(
+    `manager process CPU per ${TOKENS}-token stream: proxied ${perStream(managerCpu.proxied)}, gateway ${perStream(managerCpu.gateway)}, bare pass-through ${perStream(managerCpu.bare)}, direct (log following only) ${perStream(managerCpu.direct)}`,
+  )
   printPhases(phases, samples.proxied, mean(samples.direct.map((s) => s.ttftMs)))
-  if (added >= 5 || rateRatio < 0.95) process.exitCode = 1
+  if (added >= 5 || rateRatio < 0.95 || gatewayAdded >= 1 || gatewayRate < 0.99) process.exitCode = 1
 }
 
 if (process.env.BENCH_CHAT_ROLE === 'manager') await serveManager()

@@ -23,7 +23,7 @@ export interface PoolOptions {
   queueTimeoutMs: number
 }
 
-export const DEFAULT_POOL_OPTIONS: PoolOptions = { concurrency: 8, maxQueued: 64, queueTimeoutMs: 10 * 60_000 }
+export const DEFAULT_POOL_OPTIONS: PoolOptions = { concurrency: 64, maxQueued: 256, queueTimeoutMs: 10 * 60_000 }
 
 /** Timers, so tests drive idle stops and queue timeouts with a fake clock. */
 export interface PoolClock {
