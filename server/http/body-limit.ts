@@ -14,6 +14,10 @@ const LARGER: Record<string, { bytes: number; advice: string }> = {
     bytes: MAX_CHAT_BODY_BYTES,
     advice: 'Send fewer or smaller images, or a shorter history.',
   },
+  'POST /v1/messages': {
+    bytes: MAX_CHAT_BODY_BYTES,
+    advice: 'Send fewer or smaller images, or a shorter history.',
+  },
 }
 
 /** The largest body any route takes: the socket-level limit (Bun's maxRequestBodySize). */

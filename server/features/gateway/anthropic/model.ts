@@ -2,6 +2,7 @@ import { t } from 'elysia'
 import { CHAT_LIMITS as L } from '../../../../shared/chat'
 
 const MODEL_ERROR = 'model is the name of a model from GET /v1/models.'
+const TOOL_CHOICE_ERROR = 'tool_choice is {"type": "auto"}, {"type": "any"}, {"type": "none"} or {"type": "tool", "name": "…"}.'
 
 /** A content block as sent: its `type` says which; the translator checks each kind's fields. */
 const block = t.Object({ type: t.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: true, error: 'Each content block is an object with a type, such as {"type": "text", "text": "…"}.' })
@@ -43,8 +44,12 @@ export const messagesRequest = t.Object(
     ),
     tool_choice: t.Optional(
       t.Object(
-        { type: t.Union([t.Literal('auto'), t.Literal('any'), t.Literal('tool'), t.Literal('none')]), name: t.Optional(t.String({ minLength: 1 })), disable_parallel_tool_use: t.Optional(t.Boolean()) },
-        { additionalProperties: true, error: 'tool_choice is {"type": "auto"}, {"type": "any"}, {"type": "none"} or {"type": "tool", "name": "…"}.' },
+        {
+          type: t.Union([t.Literal('auto'), t.Literal('any'), t.Literal('tool'), t.Literal('none')], { error: TOOL_CHOICE_ERROR }),
+          name: t.Optional(t.String({ minLength: 1, error: TOOL_CHOICE_ERROR })),
+          disable_parallel_tool_use: t.Optional(t.Boolean({ error: 'tool_choice.disable_parallel_tool_use is true or false.' })),
+        },
+        { additionalProperties: true, error: TOOL_CHOICE_ERROR },
       ),
     ),
     thinking: t.Optional(t.Object({ type: t.String({ minLength: 1, maxLength: 32 }) }, { additionalProperties: true, error: 'thinking is {"type": "enabled", "budget_tokens": …}, {"type": "adaptive"} or {"type": "disabled"}.' })),
