@@ -7,14 +7,13 @@
 // BENCH_CHAT_PROBE=1 splits the proxied time into phases (the probes wrap both bodies, so that
 // run's totals are a little higher); BENCH_CHAT_MANAGER_FLAGS passes flags (e.g. --cpu-prof-md)
 // to the manager's process.
-import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createApp } from '../server/app'
 import { loadConfig } from '../server/config'
 import { openDatabase } from '../server/db/database'
 import { httpUpstream, sseData } from '../server/features/chat/upstream'
 import { FAST_TIMING, standinEnv } from '../tests/fixtures/engine/harness'
-import { fmt, freePort, row, tempHome } from './lib'
+import { cpuMs, fmt, freePort, row, tempHome } from './lib'
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 20)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
@@ -32,15 +31,6 @@ interface Sample {
   ttftMs: number
   tokensPerSecond: number
   tokens: number
-}
-
-/** CPU time (user + system, ms) a process has used so far, from /proc; NaN where there is none. */
-function cpuMs(pid: number): number {
-  const path = `/proc/${pid}/stat`
-  if (!existsSync(path)) return Number.NaN
-  const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? []
-  // utime and stime, in clock ticks of 10 ms on Linux.
-  return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN

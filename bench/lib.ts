@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -86,4 +86,13 @@ export const fmt = {
 
 export function row(name: string, value: string, baseline: string, ratio: string, target: string, ok: boolean) {
   console.log(`${ok ? 'ok  ' : 'MISS'}  ${name.padEnd(34)} ${value.padStart(12)}  baseline ${baseline.padStart(12)}  ratio ${ratio.padStart(7)}  target ${target}`)
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc; NaN where there is none. */
+export function cpuMs(pid: number): number {
+  const path = `/proc/${pid}/stat`
+  if (!existsSync(path)) return Number.NaN
+  const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? []
+  // utime and stime, in clock ticks of 10 ms on Linux.
+  return (Number(fields[11]) + Number(fields[12])) * 10
 }
