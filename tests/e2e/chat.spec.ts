@@ -78,12 +78,34 @@ test('chat streams with reasoning, stops, regenerates, takes an image, and is fo
   await expect(chat.lastAnswer().getByTestId('chat-message-text')).not.toContainText('word19')
   await expect(chat.answers()).toHaveCount(2)
 
-  // Regenerate replaces the stopped answer with a whole one.
+  // Continue goes on in the same answer: no new message, and it is no longer marked stopped.
+  await chat.lastAnswer().getByTestId('chat-continue').click()
+  await chat.waitForAnswerDone()
+  await expect(chat.answers()).toHaveCount(2)
+  await expect(chat.lastAnswer().getByTestId('chat-stopped')).toHaveCount(0)
+  await expect(chat.lastAnswer().getByTestId('chat-continue')).toHaveCount(0)
+  const continued = (await chat.lastAnswer().getByTestId('chat-message-text').textContent()) ?? ''
+  expect(continued).toContain('word19')
+
+  // Regenerate writes a new answer and keeps the continued one as version 1 of 2.
   await chat.lastAnswer().getByTestId('chat-regenerate').click()
   await chat.waitForAnswerDone()
   await expect(chat.answers()).toHaveCount(2)
   await expect(chat.lastAnswer().getByTestId('chat-message-text')).toContainText('word19')
   await expect(chat.lastAnswer().getByTestId('chat-stopped')).toHaveCount(0)
+  await expect(chat.lastAnswer().getByTestId('chat-version-count')).toHaveText('2/2')
+  const regenerated = (await chat.lastAnswer().getByTestId('chat-message-text').textContent()) ?? ''
+  expect(regenerated).not.toBe(continued)
+  await chat.lastAnswer().getByTestId('chat-version-previous').click()
+  await expect(chat.lastAnswer().getByTestId('chat-version-count')).toHaveText('1/2')
+  await expect(chat.lastAnswer().getByTestId('chat-message-text')).toHaveText(continued)
+  // Kept on this device: after a reload the chosen version is still the one shown.
+  await page.reload()
+  await expect(chat.lastAnswer().getByTestId('chat-version-count')).toHaveText('1/2')
+  await expect(chat.lastAnswer().getByTestId('chat-message-text')).toHaveText(continued)
+  await chat.lastAnswer().getByTestId('chat-version-next').click()
+  await expect(chat.lastAnswer().getByTestId('chat-version-count')).toHaveText('2/2')
+  await expect(chat.lastAnswer().getByTestId('chat-message-text')).toHaveText(regenerated)
 
   // A text-only model refuses images before anything is sent, and says why.
   await chat.attach('pixel.png', 'image/png', PIXEL)
@@ -245,3 +267,106 @@ test('a question sent to a stopped server is answered once the server is started
   await expect(chat.lastAnswer().getByTestId('chat-stopped')).toBeVisible()
   await expect(chat.lastAnswer().getByTestId('chat-message-text')).not.toContainText('Wake up and answer')
 })
+
+test('the open conversation is in the address: a reload reopens it, back and forward move between conversations', async ({ page }) => {
+  const login = new LoginPage(page)
+  await login.open()
+  await login.register('admin@example.com', 'admin-password-1')
+  await new Shell(page).expectSignedIn()
+  const chat = new ChatPage(page)
+  await chat.open('/chat')
+  const now = new Date().toISOString()
+  const first = '33333333-3333-4333-8333-333333333333'
+  const second = '44444444-4444-4444-8444-444444444444'
+  const file = {
+    format: 'mlx-manager-chats',
+    version: 1,
+    exportedAt: now,
+    conversations: [conversation(first, 'Knots for sailing', now, ['Which knot for a mooring?', 'A bowline.']), conversation(second, 'Tomato seedlings', now, ['When to transplant?', 'After the last frost.'])],
+  }
+  await page.getByTestId('chat-import-input').setInputFiles({ name: 'chats.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) })
+  await expect(chat.conversations()).toHaveCount(2)
+
+  await chat.conversations().filter({ hasText: 'Knots for sailing' }).getByRole('link').click()
+  await expect(page).toHaveURL(new RegExp(`/chat/${first}$`))
+  await expect(page.getByTestId('chat-title')).toHaveText('Knots for sailing')
+  await chat.conversations().filter({ hasText: 'Tomato seedlings' }).getByRole('link').click()
+  await expect(page).toHaveURL(new RegExp(`/chat/${second}$`))
+  await expect(chat.lastAnswer()).toContainText('After the last frost.')
+
+  await page.reload()
+  await expect(page.getByTestId('chat-title')).toHaveText('Tomato seedlings')
+  await expect(chat.lastAnswer()).toContainText('After the last frost.')
+
+  await page.goBack()
+  await expect(page).toHaveURL(new RegExp(`/chat/${first}$`))
+  await expect(page.getByTestId('chat-title')).toHaveText('Knots for sailing')
+  await expect(chat.lastAnswer()).toContainText('A bowline.')
+  await page.goForward()
+  await expect(page).toHaveURL(new RegExp(`/chat/${second}$`))
+  await expect(page.getByTestId('chat-title')).toHaveText('Tomato seedlings')
+
+  // New chat is an address of its own, and back returns to the conversation.
+  await page.getByTestId('chat-new').click()
+  await expect(page).toHaveURL(/\/chat$/)
+  await expect(page.getByTestId('chat-title')).toHaveText('New chat')
+  await page.goBack()
+  await expect(page).toHaveURL(new RegExp(`/chat/${second}$`))
+  await expect(page.getByTestId('chat-title')).toHaveText('Tomato seedlings')
+
+  // An address for a conversation this device does not have says so.
+  await page.goto('/chat/55555555-5555-4555-8555-555555555555')
+  await expect(page.getByTestId('chat-missing')).toBeVisible()
+})
+
+test('on a phone the chat uses the whole width, its header keeps every control on screen, and the placeholder fits', async ({ page }) => {
+  const login = new LoginPage(page)
+  await login.open()
+  await login.register('admin@example.com', 'admin-password-1')
+  await new Shell(page).expectSignedIn()
+  // A stopped server: the header carries its state and a Start button too.
+  const created = await page.request.post('/api/profiles', { data: { name: 'A rather long profile name', model: 'standin/fast', engine: 'mlx_lm.server', port: await freePort() }, ...asPage(page) })
+  const { id } = (await created.json()) as { id: number }
+  const chat = new ChatPage(page)
+  await chat.open(`/chat?profile=${id}`)
+  await page.getByTestId('chat-import-input').setInputFiles({
+    name: 'chats.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify({ format: 'mlx-manager-chats', version: 1, exportedAt: new Date().toISOString(), conversations: [conversation('66666666-6666-4666-8666-666666666666', 'A question about phones', new Date().toISOString(), ['Does it fit?', 'It does.'])] })),
+  })
+  // The list (and its import) is a drawer on a phone: the conversation comes in at desktop size.
+  await expect(chat.conversations()).toHaveCount(1)
+  await page.setViewportSize({ width: 390, height: 844 })
+  await page.goto('/chat/66666666-6666-4666-8666-666666666666')
+  await expect(chat.lastAnswer()).toContainText('It does.')
+  await page.getByTestId('chat-profile').click()
+  await page.locator('.n-base-select-option').filter({ hasText: /^A rather long profile name/ }).click()
+  await expect(page.getByTestId('chat-start-server')).toBeVisible()
+
+  const inView = async (testId: string) => {
+    const box = await page.getByTestId(testId).boundingBox()
+    expect(box, testId).not.toBeNull()
+    expect(box!.x, testId).toBeGreaterThanOrEqual(0)
+    expect(box!.x + box!.width, testId).toBeLessThanOrEqual(390)
+    expect(box!.width, testId).toBeGreaterThan(20)
+  }
+  for (const id of ['chat-open-list', 'chat-title', 'chat-more', 'chat-profile', 'chat-start-server', 'chat-settings']) await inView(id)
+  // The ⋯ menu opens fully on screen.
+  await page.getByTestId('chat-more').click()
+  const menu = page.locator('.n-dropdown-menu')
+  await expect(menu).toBeVisible()
+  const menuBox = await menu.boundingBox()
+  expect(menuBox!.x).toBeGreaterThanOrEqual(0)
+  expect(menuBox!.x + menuBox!.width).toBeLessThanOrEqual(390)
+  await page.keyboard.press('Escape')
+
+  // No card around the chat: it spans the screen.
+  const view = await page.getByTestId('chat-view').boundingBox()
+  expect(view!.width).toBeGreaterThanOrEqual(389)
+  // The placeholder is one line that fits the box.
+  const placeholder = page.getByTestId('chat-input').locator('.n-input__placeholder')
+  await expect(placeholder).toHaveText('Message A rather long profile name')
+  expect(await placeholder.evaluate((el) => el.scrollHeight <= el.clientHeight + 1)).toBe(true)
+  expect(await page.evaluate(() => document.scrollingElement!.scrollWidth <= window.innerWidth)).toBe(true)
+})
+
