@@ -72,7 +72,7 @@ export function niceBytes(value: number): number {
 /** The axis top for a chart: never below `minimum`, and with headroom so a level line sits below the top. */
 export function chartTop(values: number[], minimum: number, round: (value: number) => number = niceCeil): number {
   const peak = Math.max(0, ...values)
-  return Math.max(minimum, round(peak * 1.2))
+  return Math.max(minimum, round(peak * 1.1))
 }
 
 /** Counts that stay short on a tile: 950 → "950", 12 345 → "12.3k", 4 500 000 → "4.5M". */
