@@ -11,7 +11,7 @@ import type { ServerStatus } from '../../shared/servers'
 import { freePort } from '../fixtures/engine/harness'
 import { startHubFixture, type HubFixture } from '../fixtures/hub/server'
 import { sseReader, type SseEvent, type TestApp } from '../server/helpers'
-import { buildTinyModel, engineEnvironment, removeDir, repoFromFolder, realManager } from './setup'
+import { buildTinyModel, downloadThrough, engineEnvironment, removeDir, repoFromFolder, realManager } from './setup'
 
 const TINY = 'tiny-org/tiny-chatml-4bit'
 const CORRUPT = 'tiny-org/tiny-corrupt-4bit'
@@ -37,18 +37,7 @@ afterAll(async () => {
 
 const api = <T>(method: string, path: string, body?: unknown) => app.json<T>(method, path, { token, ...(body === undefined ? {} : { body }) })
 
-async function download(modelId: string): Promise<void> {
-  const created = await api<{ id: number }>('POST', '/api/downloads', { modelId })
-  expect(created.status).toBe(202)
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    const list = await api<{ id: number; status: string; error?: string | null }[]>('GET', '/api/downloads')
-    const row = list.body.find((item) => item.id === created.body.id)
-    if (row?.status === 'completed') return
-    if (row?.status === 'failed' || Date.now() > deadline) throw new Error(`download ${modelId}: ${JSON.stringify(row)}`)
-    await Bun.sleep(100)
-  }
-}
+const download = (modelId: string) => downloadThrough(app, token, modelId)
 
 async function profile(name: string, model: string, port?: number): Promise<Profile> {
   const created = await api<Profile>('POST', '/api/profiles', { name, model, engine: 'mlx_lm.server', port: port ?? (await freePort()) })

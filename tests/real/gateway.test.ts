@@ -11,7 +11,7 @@ import type { ServerState } from '../../shared/servers'
 import { freePort } from '../fixtures/engine/harness'
 import { startHubFixture, type HubFixture } from '../fixtures/hub/server'
 import type { TestApp } from '../server/helpers'
-import { buildTinyModel, engineEnvironment, removeDir, repoFromFolder, realManager } from './setup'
+import { buildTinyModel, downloadThrough, engineEnvironment, removeDir, repoFromFolder, realManager } from './setup'
 
 const TINY = 'tiny-org/tiny-gateway-4bit'
 
@@ -40,17 +40,7 @@ afterAll(async () => {
 
 const api = <T>(method: string, path: string, body?: unknown) => app.json<T>(method, path, { token, ...(body === undefined ? {} : { body }) })
 
-async function download(modelId: string): Promise<void> {
-  const created = await api<{ id: number }>('POST', '/api/downloads', { modelId })
-  expect(created.status).toBe(202)
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    const row = (await api<{ id: number; status: string }[]>('GET', '/api/downloads')).body.find((item) => item.id === created.body.id)
-    if (row?.status === 'completed') return
-    if (row?.status === 'failed' || Date.now() > deadline) throw new Error(`download ${modelId}: ${JSON.stringify(row)}`)
-    await Bun.sleep(100)
-  }
-}
+const download = (modelId: string) => downloadThrough(app, token, modelId)
 
 describe('the gateway in front of the real mlx_lm.server', () => {
   test('concurrent first requests start the stopped model once; streamed and whole answers, measured and recorded', async () => {

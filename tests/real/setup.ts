@@ -88,3 +88,17 @@ export async function realManager(venv: string, hubUrl: string, options: { prefi
   })
   return { app, token: (await app.signUp(ADMIN)).token ?? '' }
 }
+
+/** Downloads a repo through the manager's API and waits until it is complete (30 s at most). */
+export async function downloadThrough(app: TestApp, token: string, modelId: string): Promise<void> {
+  const created = await app.json<{ id: number }>('POST', '/api/downloads', { token, body: { modelId } })
+  if (created.status !== 202) throw new Error(`download ${modelId}: ${created.status} ${JSON.stringify(created.body)}`)
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    const list = await app.json<{ id: number; status: string; error?: string | null }[]>('GET', '/api/downloads', { token })
+    const row = list.body.find((item) => item.id === created.body.id)
+    if (row?.status === 'completed') return
+    if (row?.status === 'failed' || Date.now() > deadline) throw new Error(`download ${modelId}: ${JSON.stringify(row)}`)
+    await Bun.sleep(100)
+  }
+}
