@@ -156,13 +156,14 @@ describe('an Anthropic request as a chat completion', () => {
     expect(choice({ type: 'none' }).tool_choice).toBe('none')
   })
 
-  test('thinking: enabled or adaptive turns it on in the chat template and asks for thinking blocks; disabled turns it off', () => {
+  test('thinking: enabled, adaptive (any kind but disabled) turns it on in the chat template and asks for thinking blocks; disabled turns it off', () => {
     const on = toChatCompletion(request({ thinking: { type: 'enabled', budget_tokens: 1024 } }))
     expect(on.thinking).toBe(true)
     expect(on.body.chat_template_kwargs).toEqual({ enable_thinking: true })
     const off = toChatCompletion(request({ thinking: { type: 'disabled' } }))
     expect(off.thinking).toBe(false)
     expect(off.body.chat_template_kwargs).toEqual({ enable_thinking: false })
+    expect(toChatCompletion(request({ thinking: { type: 'between_tools' } })).thinking).toBe(true)
     const unsaid = toChatCompletion(request({}))
     expect(unsaid.thinking).toBe(false)
     expect(unsaid.body.chat_template_kwargs).toBeUndefined()

@@ -82,11 +82,12 @@ describe('POST /v1/messages with the official @anthropic-ai/sdk client', () => {
     expect(recorded).toEqual([{ endpoint: 'messages', status: 200, completion_tokens: REPLY.split(' ').length }])
   })
 
-  test('max_tokens reached is stop_reason max_tokens; the key also works as Authorization: Bearer', async () => {
+  test('max_tokens reached is stop_reason max_tokens; the key also works as Authorization: Bearer, and with ?beta=true', async () => {
     const s = await setUp()
     const profile = await s.profile({ name: 'Fox', model: 'standin/400tps' })
     await s.start(profile.id)
-    const message = await s.client(await s.key(), true).messages.create({ model: 'Fox', max_tokens: 3, messages: hello })
+    // Claude Code adds ?beta=true to the path.
+    const message = await s.client(await s.key(), true).messages.create({ model: 'Fox', max_tokens: 3, messages: hello }, { query: { beta: 'true' } })
     expect(message.stop_reason).toBe('max_tokens')
     expect(message.content).toEqual([{ type: 'text', text: 'The quick brown' }] as Anthropic.ContentBlock[])
   })

@@ -63,11 +63,10 @@ export function toChatCompletion(request: MessagesRequest): TranslatedRequest {
   }
   // Hybrid reasoning models (Qwen3 and the like) switch thinking in their chat template; engines that
   // do not know the field ignore it. A budget cannot be enforced here, only max_tokens.
-  const thinking = request.thinking?.type
-  if (thinking === 'enabled' || thinking === 'adaptive') body.chat_template_kwargs = { enable_thinking: true }
-  else if (thinking === 'disabled') body.chat_template_kwargs = { enable_thinking: false }
-  else if (thinking !== undefined) throw badRequest('invalid-thinking', 'thinking is {"type": "enabled", "budget_tokens": …}, {"type": "adaptive"} or {"type": "disabled"}.')
-  return { body, thinking: thinking === 'enabled' || thinking === 'adaptive', stopSequences }
+  // Every kind but "disabled" (enabled, adaptive, between tools, and kinds still to come) asks for thinking.
+  const thinking = request.thinking === undefined ? null : request.thinking.type !== 'disabled'
+  if (thinking !== null) body.chat_template_kwargs = { enable_thinking: thinking }
+  return { body, thinking: thinking === true, stopSequences }
 }
 
 /** A system prompt (the request's, or a system message's): a string, or text blocks joined by a blank line. */
