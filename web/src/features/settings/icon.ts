@@ -1,8 +1,8 @@
 import { icon } from '../../components/icons'
 
-/** Sliders: the few settings the manager keeps. */
+/** A cog: the few settings the manager keeps (Profiles already has the sliders). */
 export const IconSettings = icon('settings', [
-  ['path', 'M4 7h9M17 7h3M4 17h3M11 17h9'],
-  ['circle', 15, 7, 2],
-  ['circle', 9, 17, 2],
+  ['circle', 12, 12, 6.5],
+  ['circle', 12, 12, 2.5],
+  ['path', 'M12 2.5v3M12 18.5v3M2.5 12h3M18.5 12h3M5.3 5.3l2.1 2.1M16.6 16.6l2.1 2.1M5.3 18.7l2.1-2.1M16.6 7.4l2.1-2.1'],
 ])

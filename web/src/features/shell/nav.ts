@@ -11,6 +11,8 @@ export interface NavItem {
   path: string
   icon: Component
   adminOnly?: boolean
+  /** False: left out of the phone's bottom bar, which has no room; the account menu offers it there. */
+  inBottomBar?: boolean
 }
 
 export const NAV_ITEMS: readonly NavItem[] = [
@@ -23,7 +25,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { name: 'connect', label: 'Connect', path: '/connect', icon: IconConnect },
   { name: 'engines', label: 'Engines', path: '/engines', icon: IconEngines, adminOnly: true },
   { name: 'users', label: 'Users', path: '/users', icon: IconUsers, adminOnly: true },
-  { name: 'settings', label: 'Settings', path: '/settings', icon: IconSettings },
+  { name: 'settings', label: 'Settings', path: '/settings', icon: IconSettings, inBottomBar: false },
 ]
 
 /** Non-admins never see the Profiles and Users items. */
