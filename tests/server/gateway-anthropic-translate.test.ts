@@ -230,6 +230,15 @@ describe('a chat completion as an Anthropic message', () => {
     expect(slip.content).toEqual([{ type: 'tool_use', id: expect.stringMatching(/^toolu_/) as unknown as string, name: 'f', input: {} }])
   })
 
+  test('<think>…</think> in the content is reasoning, as in the manager’s chat: a thinking block when asked for, left out otherwise', () => {
+    const completion = JSON.stringify({ choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: '<think>Short thought.</think>\n\nThe answer.' } }] })
+    expect(toMessage(completion, { ...context, thinking: true }).content).toEqual([
+      { type: 'thinking', thinking: 'Short thought.', signature: '' },
+      { type: 'text', text: 'The answer.' },
+    ])
+    expect(toMessage(completion, context).content).toEqual([{ type: 'text', text: 'The answer.' }])
+  })
+
   test('an answer that is not a chat completion is a 502', () => {
     for (const text of ['<html>', '{"choices": []}']) {
       expect(() => toMessage(text, context)).toThrow(AppError)
@@ -278,6 +287,21 @@ describe('chat completion chunks as Anthropic stream events', () => {
     expect(thinking.find((event) => event.type === 'message_delta')).toMatchObject({ delta: { stop_reason: 'max_tokens' }, usage: { output_tokens: 3 } })
     const plain = run(new MessageStreamTranslator(context), payloads)
     expect(plain.filter((event) => event.type === 'content_block_start')).toHaveLength(1)
+  })
+
+  test('<think> tags cut across chunks are split out of the text', () => {
+    const payloads = [chunk({ content: '<thi' }), chunk({ content: 'nk>Hmm.</th' }), chunk({ content: 'ink>\n\nYes' }), chunk({ content: ' <' }), chunk({}, 'stop')]
+    const events = run(new MessageStreamTranslator({ ...context, thinking: true }), payloads)
+    const deltas = events.filter((event) => event.type === 'content_block_delta').map((event) => [event.index, event.delta])
+    expect(deltas).toEqual([
+      [0, { type: 'thinking_delta', thinking: 'Hmm.' }],
+      [1, { type: 'text_delta', text: 'Yes' }],
+      [1, { type: 'text_delta', text: ' ' }],
+      // A possible tag start held back is text after all once the stream ends.
+      [1, { type: 'text_delta', text: '<' }],
+    ])
+    const plain = run(new MessageStreamTranslator(context), payloads)
+    expect(plain.filter((event) => event.type === 'content_block_start')).toEqual([{ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }])
   })
 
   test('tool calls: text then a tool_use block per call, arguments as input_json_delta, stop reason tool_use', () => {

@@ -1,4 +1,5 @@
 import { AppError } from '../../../http/errors'
+import { ThinkSplitter } from '../../chat/think'
 import type { AnthropicMessage, MessageUsage, ResponseBlock, StopReason } from './model'
 
 /** What translating an answer back needs from the request. */
@@ -77,7 +78,7 @@ export function reasoningOf(part: { reasoning_content?: unknown; reasoning?: unk
   return typeof text === 'string' ? text : ''
 }
 
-/** A whole chat completion as an Anthropic message: thinking, then text, then one tool_use block per call. */
+/** A whole chat completion as an Anthropic message: thinking (when asked for), then text, then one tool_use block per call. */
 export function toMessage(completionText: string, context: AnswerContext): AnthropicMessage {
   let completion: { choices?: EngineChoice[]; usage?: EngineUsage | null }
   try {
@@ -89,9 +90,13 @@ export function toMessage(completionText: string, context: AnswerContext): Anthr
   if (choice === undefined) throw new AppError(502, 'engine-error', 'The engine answered without a reply (no choices).')
   const message = choice.message ?? {}
   const content: ResponseBlock[] = []
-  const reasoning = reasoningOf(message)
+  // Reasoning the engine did not separate arrives as `<think>…</think>` in the content, as in the manager's chat.
+  const splitter = new ThinkSplitter()
+  const pieces = typeof message.content === 'string' ? [...splitter.push(message.content), ...splitter.flush()] : []
+  const reasoning = reasoningOf(message) + pieces.filter((piece) => piece.kind === 'reasoning').map((piece) => piece.text).join('')
+  const text = pieces.filter((piece) => piece.kind === 'token').map((piece) => piece.text).join('')
   if (context.thinking && reasoning !== '') content.push({ type: 'thinking', thinking: reasoning, signature: '' })
-  if (typeof message.content === 'string' && message.content !== '') content.push({ type: 'text', text: message.content })
+  if (text !== '') content.push({ type: 'text', text })
   for (const call of message.tool_calls ?? []) {
     content.push({ type: 'tool_use', id: call.id || toolUseId(), name: call.function?.name ?? '', input: toolInput(call.function?.arguments ?? '') })
   }

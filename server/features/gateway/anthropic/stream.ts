@@ -1,4 +1,5 @@
 import { MEASUREMENTS_FIELD } from '../../chat/exchange'
+import { ThinkSplitter, type TextPiece } from '../../chat/think'
 import type { ResponseBlock } from './model'
 import { messageId, reasoningOf, stopReasonOf, toUsage, toolUseId, type AnswerContext, type EngineUsage } from './response'
 
@@ -30,8 +31,10 @@ export const errorEvent = (type: string, message: string): StreamEvent => ({ typ
 /**
  * Turns an engine's chat completion chunks into Anthropic's stream events, one content block at a
  * time as Anthropic sends them: `content_block_start`, its deltas, `content_block_stop`, then the
- * next. Reasoning is a thinking block when the request enabled thinking (dropped otherwise), text a
- * text block, each tool call a tool_use block whose arguments arrive as `input_json_delta`.
+ * next. Reasoning (the engine's reasoning field, or `<think>…</think>` in its content, as the
+ * manager's chat reads it) is a thinking block when the request enabled thinking and is dropped
+ * otherwise; text is a text block; each tool call a tool_use block whose arguments arrive as
+ * `input_json_delta`.
  */
 export class MessageStreamTranslator {
   private readonly id = messageId()
@@ -45,6 +48,7 @@ export class MessageStreamTranslator {
   private matched: unknown = null
   private usage: EngineUsage | null = null
   private measurements: unknown = undefined
+  private readonly splitter = new ThinkSplitter()
 
   constructor(private readonly context: AnswerContext) {}
 
@@ -74,14 +78,8 @@ export class MessageStreamTranslator {
     const events: StreamEvent[] = []
     const delta = choice.delta ?? {}
     const reasoning = reasoningOf(delta)
-    if (reasoning !== '' && this.context.thinking) {
-      const index = this.ensure(events, 'thinking')
-      events.push({ type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: reasoning } })
-    }
-    if (typeof delta.content === 'string' && delta.content !== '') {
-      const index = this.ensure(events, 'text')
-      events.push({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: delta.content } })
-    }
+    if (reasoning !== '') this.text(events, { kind: 'reasoning', text: reasoning })
+    if (typeof delta.content === 'string' && delta.content !== '') for (const piece of this.splitter.push(delta.content)) this.text(events, piece)
     for (const call of delta.tool_calls ?? []) this.toolCall(events, call)
     if (typeof choice.finish_reason === 'string') this.finish = choice.finish_reason
     if (choice.stop_reason !== undefined && choice.stop_reason !== null) this.matched = choice.stop_reason
@@ -94,6 +92,7 @@ export class MessageStreamTranslator {
    */
   end(outputFallback: number): StreamEvent[] {
     const events: StreamEvent[] = []
+    for (const piece of this.splitter.flush()) this.text(events, piece)
     this.close(events)
     const stop = stopReasonOf(this.finish, this.tools.size > 0, this.context.stopSequences, this.matched)
     events.push({
@@ -104,6 +103,16 @@ export class MessageStreamTranslator {
     })
     events.push({ type: 'message_stop' })
     return events
+  }
+
+  private text(events: StreamEvent[], piece: TextPiece): void {
+    if (piece.kind === 'token') {
+      const index = this.ensure(events, 'text')
+      events.push({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece.text } })
+    } else if (this.context.thinking) {
+      const index = this.ensure(events, 'thinking')
+      events.push({ type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: piece.text } })
+    }
   }
 
   private toolCall(events: StreamEvent[], call: ChunkToolCall): void {
