@@ -100,6 +100,73 @@ test('search, filter, open a model, then do both again offline after a reload', 
   await expect(page.getByTestId('model-download')).toBeEnabled()
 })
 
+test('the address holds the search and filters: a reload, back from a model page and a shared link restore the list', async ({ page, context }) => {
+  await registerAdmin(page)
+  const catalog = new CatalogPage(page)
+  await catalog.open()
+  const historyLength = await page.evaluate(() => history.length)
+  await catalog.search('qwen3')
+  await catalog.toggleFilter('filter-bits-4')
+  await page.getByTestId('catalog-sort').click()
+  await page.locator('.n-base-select-option').filter({ hasText: /^Most likes/ }).click()
+  await catalog.settled()
+  await expect(page).toHaveURL(/\/catalog\?q=qwen3&sort=likes&bits=4$/)
+  // Typing and choosing replace the address: Back leaves the catalog instead of undoing each keystroke.
+  expect(await page.evaluate(() => history.length)).toBe(historyLength)
+  const listed = await catalog.resultIds()
+  expect(listed.length).toBeGreaterThan(2)
+
+  const expectRestored = async (on = page) => {
+    await expect(on.getByTestId('catalog-search')).toHaveValue('qwen3')
+    await expect(on.getByTestId('filter-bits-4')).toHaveAttribute('aria-checked', 'true')
+    await expect(on.getByTestId('catalog-sort')).toContainText('Most likes')
+    await expect.poll(() => new CatalogPage(on).resultIds()).toEqual(listed)
+  }
+
+  await catalog.openModel('mlx-community/Qwen3-8B-4bit')
+  await page.goBack()
+  await expect(page).toHaveURL(/\/catalog\?q=qwen3&sort=likes&bits=4$/)
+  await expectRestored()
+  await page.goForward()
+  await expect(page.getByTestId('model-name')).toHaveText('Qwen3-8B-4bit')
+  await page.getByTestId('model-back').click()
+  await expectRestored()
+
+  await page.reload()
+  await expectRestored()
+
+  const shared = await context.newPage()
+  await shared.goto(page.url())
+  await expectRestored(shared)
+})
+
+test('one row per model with its quantizations to choose from; names whole and "128K ctx" on one line at both widths', async ({ page }) => {
+  await registerAdmin(page)
+  const catalog = new CatalogPage(page)
+  await catalog.open()
+  await catalog.search('qwen3-8b')
+  const row = catalog.result('mlx-community/Qwen3-8B-6bit')
+  await expect(row).toHaveCount(1)
+  await expect(row.getByTestId('result-variant')).toHaveText([/^3-bit/, /^4-bit/, /^6-bit/, /^bf16/])
+  await expect(row.getByTestId('fit-share')).toHaveText(/^\d+% of memory$/)
+  await catalog.openModel('mlx-community/Qwen3-8B-6bit')
+  await expect(page.getByTestId('model-name')).toHaveText('Qwen3-8B-6bit')
+
+  for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+    await page.setViewportSize(viewport)
+    await page.goto('/catalog?q=distill')
+    await catalog.expectResults()
+    // Each name is shown whole (it wraps rather than being cut), and no "… ctx" fact breaks across lines.
+    const clipped = await page.getByTestId('result-name').evaluateAll((names) => names.filter((name) => name.scrollWidth > name.clientWidth + 1).map((name) => name.textContent))
+    expect(clipped).toEqual([])
+    const names = await page.getByTestId('result-name').allTextContents()
+    expect(names).toContain('DeepSeek-R1-Distill-Qwen-7B-4bit')
+    const broken = await page.getByTestId('result-context').evaluateAll((facts) => facts.filter((fact) => fact.getClientRects().length > 1).map((fact) => fact.textContent))
+    expect(broken).toEqual([])
+    await expect(page.getByTestId('result-context').first()).toHaveText(/^\d+K ctx$/)
+  }
+})
+
 test('model cards are sanitised: no script, handler or javascript: link survives', async ({ page }) => {
   const dialogs: string[] = []
   page.on('dialog', (dialog) => {
