@@ -7,13 +7,9 @@
 // BENCH_CHAT_PROBE=1 splits the proxied time into phases (the probes wrap both bodies, so that
 // run's totals are a little higher); BENCH_CHAT_MANAGER_FLAGS passes flags (e.g. --cpu-prof-md)
 // to the manager's process.
-import { join } from 'node:path'
-import { createApp } from '../server/app'
-import { loadConfig } from '../server/config'
-import { openDatabase } from '../server/db/database'
 import { httpUpstream, sseData } from '../server/features/chat/upstream'
 import { FAST_TIMING, standinEnv } from '../tests/fixtures/engine/harness'
-import { cpuMs, fmt, freePort, row, tempHome } from './lib'
+import { benchApp, cpuMs, fmt, freePort, row } from './lib'
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 20)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
@@ -107,13 +103,7 @@ function bareProxy(engineUrl: () => string) {
 
 /** The manager under test, in its own process as in production, with one stand-in server running. */
 async function serveManager(): Promise<void> {
-  const home = tempHome()
-  const app = createApp({
-    config: loadConfig({ MLX_MANAGER_HOME: home, HF_HUB_CACHE: join(home, 'hub'), MLX_MANAGER_WEB_DIST: join(home, 'dist'), PORT: '1' }),
-    db: openDatabase(':memory:'),
-    secret: 'bench-secret-that-is-long-enough-for-hs256',
-    hasher: { hash: (password) => Promise.resolve(`bench:${password}`), verify: (password, hash) => Promise.resolve(hash === `bench:${password}`) },
-    logger: { error: () => undefined },
+  const app = benchApp({
     serving: { env: standinEnv({ STANDIN_REPLY: 'word '.repeat(TOKENS).trim() }), timing: { ...FAST_TIMING, statsIntervalMs: 60_000 } },
     chat: {
       upstream: {

@@ -5,12 +5,9 @@
 // 2. A request for a stopped model: from sending it to its first token, against the engine alone
 //    (spawned, polled until ready, then asked the same question) in the same run.
 import { join } from 'node:path'
-import { createApp } from '../server/app'
-import { loadConfig } from '../server/config'
-import { openDatabase } from '../server/db/database'
 import { sseData } from '../server/features/chat/upstream'
 import { FAST_TIMING, standinEnv } from '../tests/fixtures/engine/harness'
-import { cpuMs, fmt, freePort, row, tempHome, timeToFirst200 } from './lib'
+import { benchApp, cpuMs, fmt, freePort, row, timeToFirst200 } from './lib'
 
 const CLIENTS = Number(process.env.BENCH_GATEWAY_CLIENTS ?? 50)
 const TOKENS = 200
@@ -28,13 +25,7 @@ interface Setup {
 
 /** The manager under test: one warm stand-in server for the load, one stopped profile for the cold start. */
 async function serveManager(): Promise<void> {
-  const home = tempHome()
-  const app = createApp({
-    config: loadConfig({ MLX_MANAGER_HOME: home, HF_HUB_CACHE: join(home, 'hub'), MLX_MANAGER_WEB_DIST: join(home, 'dist'), PORT: '1' }),
-    db: openDatabase(':memory:'),
-    secret: 'bench-secret-that-is-long-enough-for-hs256',
-    hasher: { hash: (password) => Promise.resolve(`bench:${password}`), verify: (password, hash) => Promise.resolve(hash === `bench:${password}`) },
-    logger: { error: () => undefined },
+  const app = benchApp({
     serving: { env: standinEnv({ STANDIN_REPLY: REPLY }), timing: { ...FAST_TIMING, statsIntervalMs: 60_000 } },
   })
   const server = Bun.serve({ hostname: '127.0.0.1', port: await freePort(), idleTimeout: 0, fetch: (request) => app.app.handle(request) })

@@ -1,6 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createApp, type AppDeps } from '../server/app'
+import { loadConfig } from '../server/config'
+import { openDatabase } from '../server/db/database'
 
 export const ROOT = join(import.meta.dir, '..')
 
@@ -95,4 +98,19 @@ export function cpuMs(pid: number): number {
   const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? []
   // utime and stime, in clock ticks of 10 ms on Linux.
   return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
+/**
+ * The manager as the benchmarks run it: a fresh home (or `home`), an in-memory database and a hasher
+ * that costs nothing (the figures are about the work under test, not sign-in), everything else given.
+ */
+export function benchApp(deps: Partial<AppDeps> & Pick<AppDeps, 'serving'>, home = tempHome()) {
+  return createApp({
+    config: loadConfig({ MLX_MANAGER_HOME: home, HF_HUB_CACHE: join(home, 'hub'), MLX_MANAGER_WEB_DIST: join(home, 'dist'), PORT: '1' }),
+    db: openDatabase(':memory:'),
+    secret: 'bench-secret-that-is-long-enough-for-hs256',
+    hasher: { hash: (password) => Promise.resolve(`bench:${password}`), verify: (password, hash) => Promise.resolve(hash === `bench:${password}`) },
+    logger: { error: () => undefined },
+    ...deps,
+  })
 }

@@ -6,16 +6,13 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { createApp } from '../server/app'
-import { loadConfig } from '../server/config'
-import { openDatabase } from '../server/db/database'
 import { sseData } from '../server/features/chat/upstream'
 import { CONSTRAINTS } from '../server/features/engines/constraints'
 import { INSTALL_MARKER, MANAGED, fileSha256 } from '../server/features/engines/installer'
 import type { ServerStatus } from '../shared/servers'
 import { FAST_TIMING } from '../tests/fixtures/engine/harness'
 import { buildTinyModel, removeDir } from '../tests/real/setup'
-import { fmt, freePort, row, tempHome } from './lib'
+import { benchApp, fmt, freePort, row, tempHome } from './lib'
 
 const STARTS = Number(process.env.BENCH_STARTS ?? 9)
 const CHATS = Number(process.env.BENCH_CHATS ?? 15)
@@ -42,15 +39,10 @@ const modelDir = await buildTinyModel(venv)
 const home = tempHome()
 mkdirSync(join(home, 'engines'), { recursive: true })
 symlinkSync(venv, join(home, 'engines', 'mlx_lm.server'))
-const app = createApp({
-  config: loadConfig({ MLX_MANAGER_HOME: home, HF_HUB_CACHE: join(home, 'hub'), MLX_MANAGER_WEB_DIST: join(home, 'dist'), PORT: '1' }),
-  db: openDatabase(':memory:'),
-  secret: 'bench-secret-that-is-long-enough-for-hs256',
-  hasher: { hash: (password) => Promise.resolve(`bench:${password}`), verify: (password, hash) => Promise.resolve(hash === `bench:${password}`) },
-  logger: { error: () => undefined },
+const app = benchApp({
   // Sampling as in production (every 2 s), readiness as in production.
   serving: { env: { ...process.env, PATH: '/usr/bin:/bin' }, timing: { ...FAST_TIMING, readyTimeoutMs: 120_000, stopGraceMs: 5_000, statsIntervalMs: 2_000 } },
-})
+}, home)
 const profile = await app.serving.profiles.create({ name: 'tiny', model: modelDir, engine: 'mlx_lm.server', port: await freePort() })
 
 /** The environment a process was started with (Linux), so the run by hand gets exactly the manager's. */
