@@ -1,11 +1,10 @@
 import { defineStore } from 'pinia'
-import { computed, ref, toRaw } from 'vue'
+import { computed, ref } from 'vue'
 import type { ServerChatMetrics } from '../../../../shared/chat'
 import type { ServerStatsEvent, ServerStatus } from '../../../../shared/servers'
 import { api, openServerLog, request, type EventConnection } from '../../api/client'
 import { isStaleStatus } from './freshness'
 import { guarded, useGuardedLoad } from '../auth/guarded'
-import { readServersCopy, saveServersCopy } from './repository'
 
 /** How many stats samples each server keeps for its sparkline (a few minutes at the manager's rate). */
 export const HISTORY_LENGTH = 60
@@ -43,46 +42,15 @@ export const useServersStore = defineStore('servers', () => {
   /** Resident memory the running servers hold together. */
   const heldBytes = computed(() => running.value.reduce((sum, server) => sum + (server.rssBytes ?? 0), 0))
 
-  /** When what is shown was last heard from the manager (a load or an event). */
-  const seenAt = ref<string | null>(null)
-  /** Set while the list shown is this device's saved copy, not the manager's answer. */
-  const copy = ref<{ savedAt: string; models: Record<number, string> } | null>(null)
-
-  const { loaded, loading, loadError, load } = useGuardedLoad(
+  const { loaded, loading, loadError, updatedAt, fromDevice, load } = useGuardedLoad(
     () => request(api.servers.get()),
-    (list) => {
-      servers.value = list
-      copy.value = null
-      heard()
-    },
+    (list) => (servers.value = list),
+    { snapshot: 'servers' },
   )
-
-  function heard(): void {
-    seenAt.value = new Date().toISOString()
-  }
-
-  /** Saves what is shown for this user, to open with offline. Never fails the caller. */
-  async function keepCopy(userId: number, models: Record<number, string>): Promise<void> {
-    if (copy.value !== null || seenAt.value === null) return
-    // Plain copies: IndexedDB cannot store the reactive proxies.
-    await saveServersCopy({ userId, savedAt: seenAt.value, servers: structuredClone(toRaw(servers.value)), models: { ...models } }).catch(() => undefined)
-  }
-
-  /** Shows this user's saved copy when the manager did not answer; false when there is none. */
-  async function restoreCopy(userId: number): Promise<boolean> {
-    if (loaded.value) return false
-    const saved = await readServersCopy(userId)
-    if (saved === null || loaded.value) return false
-    servers.value = saved.servers
-    copy.value = { savedAt: saved.savedAt, models: saved.models }
-    seenAt.value = saved.savedAt
-    return true
-  }
 
   function applyState(status: ServerStatus): void {
     const index = servers.value.findIndex((server) => server.profileId === status.profileId)
     if (isStaleStatus(status, servers.value[index])) return
-    heard()
     if (index === -1) servers.value = [...servers.value, status]
     else servers.value = servers.value.map((server, i) => (i === index ? status : server))
     // A new run starts a new chart.
@@ -190,10 +158,8 @@ export const useServersStore = defineStore('servers', () => {
 
   return {
     servers,
-    seenAt,
-    copy,
-    keepCopy,
-    restoreCopy,
+    updatedAt,
+    fromDevice,
     history,
     loaded,
     loading,
