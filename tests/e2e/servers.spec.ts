@@ -20,7 +20,7 @@ const test = base.extend<{ manager: Manager }>({
   },
 })
 
-test('create a profile, start its server, watch it live, read its log, stop it', async ({ page }) => {
+test('create a profile, start its server, watch it live, read its log, see it offline, stop it', async ({ page, context }) => {
   const login = new LoginPage(page)
   await login.open()
   await login.register('admin@example.com', 'admin-password-1')
@@ -57,6 +57,11 @@ test('create a profile, start its server, watch it live, read its log, stop it',
   // Gauges come from servers.stats events; a second sample draws the sparkline.
   await expect(tile.getByTestId('gauge-memory-value')).toHaveText(/\d+(\.\d)? (MB|GB)/, { timeout: 15_000 })
   await expect(tile.getByTestId('gauge-cpu-value')).toHaveText(/%$/)
+  // The memory chart is drawn from the first reading on, from 0 to a round top above it, and says so.
+  const memory = tile.getByTestId('gauge-memory')
+  await expect(memory.getByTestId('sparkline-line')).toHaveCount(1)
+  await expect(memory.getByTestId('sparkline-top')).toHaveText(/^0–\d+(\.\d)? (MB|GB)$/)
+  await expect(memory.getByTestId('sparkline-waiting')).toHaveCount(0)
   await expect(tile.getByTestId('sparkline').first()).not.toHaveAttribute('data-samples', /^[01]$/, { timeout: 20_000 })
   await expect(tile.getByTestId('server-chat')).toHaveAttribute('href', /\/chat\?profile=\d+/)
 
@@ -65,6 +70,21 @@ test('create a profile, start its server, watch it live, read its log, stop it',
   await expect(servers.logLines()).not.toBeEmpty()
   await expect(page.getByTestId('log-status')).toHaveAttribute('data-state', 'open')
   await page.getByRole('link', { name: '← Servers' }).click()
+
+  // Offline: the last list the manager sent, read-only, with its time.
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined))
+  await page.reload()
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true)
+  await expect(servers.tile('Stand-in Qwen')).toBeVisible()
+  await context.setOffline(true)
+  await page.reload()
+  await expect(page.getByTestId('last-known')).toContainText('Offline — showing the last-known copy.')
+  await expect(page.getByTestId('last-known-updated')).toContainText('Last updated')
+  await expect(servers.tile('Stand-in Qwen').getByTestId('server-stop')).toBeDisabled()
+  await expect(page.getByTestId('servers-error')).toHaveCount(0)
+  await context.setOffline(false)
+  await page.reload()
+  await expect(page.getByTestId('last-known')).toHaveCount(0)
 
   await servers.tile('Stand-in Qwen').getByTestId('server-stop').click()
   await expect(servers.stoppedRow('Stand-in Qwen').getByTestId('server-state')).toHaveAttribute('data-state', 'stopped')
