@@ -8,7 +8,7 @@ import { guarded, useGuardedLoad } from '../auth/guarded'
 export const useSettingsStore = defineStore('settings', () => {
   const settings = ref<AdminSettings | null>(null)
 
-  const { loaded, loading, loadError, load, forget } = useGuardedLoad(
+  const { loaded, loading, loadError, load } = useGuardedLoad(
     () => request(api.settings.get()),
     (value) => (settings.value = value),
   )
@@ -40,10 +40,5 @@ export const useSettingsStore = defineStore('settings', () => {
     return settings.value?.profileDefaults ?? null
   }
 
-  function reset(): void {
-    settings.value = null
-    forget()
-  }
-
-  return { settings, loaded, loading, loadError, load, changePassword, setToken, removeToken, saveProfileDefaults, profileDefaults, reset }
+  return { settings, loaded, loading, loadError, load, changePassword, setToken, removeToken, saveProfileDefaults, profileDefaults }
 })
