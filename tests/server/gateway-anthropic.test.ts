@@ -174,7 +174,7 @@ describe('POST /v1/messages with the official @anthropic-ai/sdk client', () => {
     expect(text.length).toBeGreaterThan(0)
   })
 
-  test('revoking the key mid-stream ends the answer at once', async () => {
+  test('revoking the key mid-stream ends the answer at once, with an authentication_error event', async () => {
     const s = await setUp()
     const profile = await s.profile({ name: 'Slow', model: 'standin/5tps' })
     await s.start(profile.id)
@@ -182,14 +182,29 @@ describe('POST /v1/messages with the official @anthropic-ai/sdk client', () => {
     const stream = s.client(created.key).messages.stream({ model: 'Slow', max_tokens: 200, messages: hello })
     const started = performance.now()
     let deltas = 0
-    await (async () => {
+    const error = await (async () => {
       for await (const event of stream) {
         if (event.type === 'content_block_delta' && ++deltas === 1) await s.app.call('DELETE', `/api/keys/${created.id}`, { token: s.token })
       }
-    })().catch(() => undefined)
+    })().catch((e: unknown) => e)
+    // Told why, instead of a short answer that looks finished.
+    expect(error).toBeInstanceOf(Anthropic.APIError)
+    expect((error as InstanceType<typeof Anthropic.APIError>).type).toBe('authentication_error')
     // At 5 tokens/s the whole reply would take seconds; it stops after the revocation instead.
     expect(deltas).toBeLessThan(4)
     expect(performance.now() - started).toBeLessThan(1_500)
+    expect(s.app.watching()).toBe(0)
+  })
+
+  test('a client that stops reading ends the engine’s request, recorded as cancelled', async () => {
+    const s = await setUp()
+    const profile = await s.profile({ name: 'Slow', model: 'standin/5tps' })
+    await s.start(profile.id)
+    const stream = s.client(await s.key()).messages.stream({ model: 'Slow', max_tokens: 200, messages: hello })
+    for await (const event of stream) if (event.type === 'content_block_delta') break
+    const recorded = () => s.app.db.query<{ status: number }, []>("SELECT status FROM chat_requests WHERE endpoint = 'messages'").all()
+    for (const deadline = Date.now() + 2_000; recorded().length === 0 && Date.now() < deadline; ) await Bun.sleep(20)
+    expect(recorded()).toEqual([{ status: 499 }])
     expect(s.app.watching()).toBe(0)
   })
 })

@@ -43,7 +43,7 @@ export function messagesRoutes(gateway: GatewayService, session: ReturnType<type
         exchange.close()
         guard.release()
       }
-      return new Response(directStream(messageEvents(exchange, response, new MessageStreamTranslator(context)), frame, { heartbeatMs, ping: PING, onEnd: end }), {
+      return new Response(directStream(messageEvents(exchange, response, new MessageStreamTranslator(context), guard.signal), frame, { heartbeatMs, ping: PING, onEnd: end }), {
         headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
       })
     },
@@ -53,9 +53,10 @@ export function messagesRoutes(gateway: GatewayService, session: ReturnType<type
 
 /**
  * The engine's stream as Anthropic's events. A failure mid-stream (the engine reports an error,
- * breaks off or goes silent) is Anthropic's `error` event, which its clients raise, then the end.
+ * breaks off or goes silent) is Anthropic's `error` event, which its clients raise, then the end;
+ * so is a key that stops working (`cut`), rather than a cut-short answer that looks finished.
  */
-async function* messageEvents(exchange: EngineExchange, response: Response, translator: MessageStreamTranslator): AsyncGenerator<StreamEvent> {
+async function* messageEvents(exchange: EngineExchange, response: Response, translator: MessageStreamTranslator, cut: AbortSignal): AsyncGenerator<StreamEvent> {
   yield* translator.start()
   try {
     for await (const payload of exchange.payloads(response, true)) {
@@ -66,6 +67,11 @@ async function* messageEvents(exchange: EngineExchange, response: Response, tran
   } catch (error) {
     if (!(error instanceof EngineStreamError)) throw error
     yield errorEvent('api_error', error.message)
+    return
+  }
+  // Stopped by the guard: the key was revoked or expired, or its owner disabled (or the client left, and hears nothing).
+  if (cut.aborted) {
+    yield errorEvent('authentication_error', 'This API key stopped working (revoked or expired, or its owner disabled), so the answer was cut short.')
     return
   }
   yield* translator.end(exchange.measure().completionTokens)
