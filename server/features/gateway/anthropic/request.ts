@@ -62,8 +62,8 @@ export function toChatCompletion(request: MessagesRequest): TranslatedRequest {
     if (choice.disable_parallel_tool_use === true) body.parallel_tool_calls = false
   }
   // Hybrid reasoning models (Qwen3 and the like) switch thinking in their chat template; engines that
-  // do not know the field ignore it. A budget cannot be enforced here, only max_tokens.
-  // Every kind but "disabled" (enabled, adaptive, between tools, and kinds still to come) asks for thinking.
+  // do not know the field ignore it. Every kind but "disabled" (enabled, adaptive, between tools, kinds
+  // still to come) asks for it. A budget cannot be enforced here, only max_tokens.
   const thinking = request.thinking === undefined ? null : request.thinking.type !== 'disabled'
   if (thinking !== null) body.chat_template_kwargs = { enable_thinking: thinking }
   return { body, thinking: thinking === true, stopSequences }
