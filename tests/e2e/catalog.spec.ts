@@ -62,6 +62,9 @@ test('search, filter, open a model, then do both again offline after a reload', 
   await expect(page.getByTestId('model-download-size')).toContainText('4.3 GB of weights')
   await expect(page.getByTestId('engine-command')).toHaveAttribute('data-command', /--reasoning-parser qwen3/)
   await expect(page.getByTestId('fit-kv')).toHaveText('1.1 GB')
+  // One unit system in the fit panel: the budget's sentence writes sizes as the figures above it do.
+  await expect(page.getByTestId('model-fit')).toContainText(/\d+\.\d GB of \d+\.\d GB memory is available now/)
+  await expect(page.getByTestId('model-fit')).not.toContainText('GiB')
   // The slider recomputes the fit in the page: one step right is 16K tokens.
   await page.getByTestId('fit-slider').getByRole('slider').focus()
   await page.keyboard.press('ArrowRight')
