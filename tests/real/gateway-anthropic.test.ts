@@ -10,7 +10,7 @@ import type { Profile } from '../../shared/profiles'
 import { freePort } from '../fixtures/engine/harness'
 import { startHubFixture, type HubFixture } from '../fixtures/hub/server'
 import type { TestApp } from '../server/helpers'
-import { buildTinyModel, engineEnvironment, removeDir, repoFromFolder, realManager } from './setup'
+import { buildTinyModel, downloadThrough, engineEnvironment, removeDir, repoFromFolder, realManager } from './setup'
 
 const TINY = 'tiny-org/tiny-chatml-4bit'
 
@@ -27,13 +27,7 @@ beforeAll(async () => {
   modelDir = await buildTinyModel(venv)
   hub = startHubFixture({ repos: [repoFromFolder(TINY, modelDir)], sizes: 'content' })
   ;({ app, token } = await realManager(venv, hub.url, { prefix: 'mlx-manager-real-anthropic-' }))
-  const created = await api<{ id: number }>('POST', '/api/downloads', { modelId: TINY })
-  for (const deadline = Date.now() + 30_000; ; ) {
-    const row = (await api<{ id: number; status: string }[]>('GET', '/api/downloads')).body.find((item) => item.id === created.body.id)
-    if (row?.status === 'completed') break
-    if (row?.status === 'failed' || Date.now() > deadline) throw new Error(`download: ${JSON.stringify(row)}`)
-    await Bun.sleep(100)
-  }
+  await downloadThrough(app, token, TINY)
   const profile = await api<Profile>('POST', '/api/profiles', { name: 'Tiny', model: TINY, engine: 'mlx_lm.server', port: await freePort() })
   if (profile.status !== 201) throw new Error(JSON.stringify(profile.body))
   const key = await api<CreatedApiKey>('POST', '/api/keys', { name: 'anthropic' })
@@ -42,6 +36,7 @@ beforeAll(async () => {
 }, 900_000)
 
 afterAll(async () => {
+  app?.pool.close()
   await app?.serving.supervisor.stopAll()
   await app?.app.stop(true)
   await hub?.stop()
