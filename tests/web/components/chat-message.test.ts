@@ -110,5 +110,10 @@ describe('a chat message', () => {
     Object.assign(props, { message: answer({ content: 'Once upon', status: 'stopped' as const }), live: LIVE })
     await flushPromises()
     expect(byTestId('chat-continue')).toBeNull()
+    // Stopped before a word (while thinking): nothing to continue, Regenerate starts it again.
+    Object.assign(props, { message: answer({ content: '', reasoning: 'Hmm', status: 'stopped' as const }), live: null })
+    await flushPromises()
+    expect(byTestId('chat-continue')).toBeNull()
+    expect(byTestId('chat-regenerate')).not.toBeNull()
   })
 })

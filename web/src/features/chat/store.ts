@@ -239,7 +239,7 @@ export const useChatStore = defineStore('chat', () => {
   async function continueAnswer(): Promise<void> {
     const conversation = active.value
     const answer = messages.value[messages.value.length - 1]
-    if (conversation === null || answer === undefined || answer.role !== 'assistant' || answer.status !== 'stopped' || streaming.value !== null) return
+    if (conversation === null || answer === undefined || answer.role !== 'assistant' || answer.status !== 'stopped' || answer.content === '' || streaming.value !== null) return
     const prepared = await prepare(conversation)
     if (prepared === null) return
     answer.status = 'complete'
