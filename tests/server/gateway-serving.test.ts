@@ -45,13 +45,13 @@ function idleClock() {
   return { clock, fireIdle }
 }
 
-async function setUp() {
+async function setUp(listen: { idleTimeout?: number } = {}) {
   const { clock, fireIdle } = idleClock()
   const app = createTestApp({ serving: { env: standinEnv({ STANDIN_REPLY: REPLY }), timing: FAST_TIMING }, pool: { clock } })
   cleanups.push(() => app.pool.close())
   cleanups.push(() => app.serving.supervisor.stopAll())
   const token = (await app.signUp(ADMIN)).token ?? ''
-  app.app.listen({ port: 0, hostname: '127.0.0.1' })
+  app.app.listen({ port: 0, hostname: '127.0.0.1', ...listen })
   cleanups.push(() => app.app.stop(true))
   const base = `http://127.0.0.1:${app.app.server?.port ?? 0}`
   const states: { profileId: number; state: ServerState }[] = []
@@ -77,6 +77,16 @@ describe('on-demand serving through the gateway', () => {
     expect(s.starts(fox.id)).toBe(1)
     expect(s.app.serving.supervisor.get(fox.id).state).toBe('ready')
   })
+
+  test('a request quiet for longer than the server’s idle timeout (its model loading) is not dropped', async () => {
+    // The server drops connections quiet past its idle timeout (30 s in production, one second here;
+    // Bun checks every 4 s) — a request waiting for its model to load must not count as quiet.
+    const s = await setUp({ idleTimeout: 1 })
+    await s.profile({ name: 'Slow', model: 'standin/load-6000ms' })
+    const openai = s.client((await s.key()).key)
+    const answer = await openai.chat.completions.create({ model: 'Slow', messages: hello })
+    expect(answer.choices[0]?.message.content).toBe(REPLY)
+  }, 20_000)
 
   test('starting by hand while a start is under way joins it instead of answering 409', async () => {
     const s = await setUp()
