@@ -241,13 +241,13 @@ test('history: import, rename, pin, export, delete, and import back without dupl
   await expect(chat.lastAnswer()).toContainText('Equal weights of flour and water')
 })
 
-test('a question sent to a stopped server is answered once the server is started from the chat, and Escape stops it', async ({ page }) => {
+test('a question sent to a stopped server starts it, is answered once it has loaded, and Escape stops it; its tile says when it stops for being idle', async ({ page }) => {
   const login = new LoginPage(page)
   await login.open()
   await login.register('admin@example.com', 'admin-password-1')
   await new Shell(page).expectSignedIn()
   const created = await page.request.post('/api/profiles', {
-    data: { name: 'Sleeper', model: 'standin/load-4000ms-4tps', engine: 'mlx_lm.server', port: await freePort() },
+    data: { name: 'Sleeper', model: 'standin/load-4000ms-4tps', engine: 'mlx_lm.server', port: await freePort(), idleTimeoutMinutes: 5 },
     ...asPage(page),
   })
   const { id } = (await created.json()) as { id: number }
@@ -255,10 +255,7 @@ test('a question sent to a stopped server is answered once the server is started
   const chat = new ChatPage(page)
   await chat.open(`/chat?profile=${id}`)
   await chat.send('Wake up and answer')
-  await expect(page.getByTestId('chat-failure')).toContainText('The server for Sleeper is not running')
-  await expect(chat.messages()).toHaveCount(1)
-  await page.getByTestId('chat-failure-start').click()
-  // While the model loads, the answer waits and says so, then arrives by itself.
+  // The serving pool starts it; while the model loads, the answer waits and says so, then arrives by itself.
   await expect(page.getByTestId('chat-waiting')).toBeVisible()
   await expect(chat.lastAnswer().getByTestId('chat-message-text')).toContainText('stand-in', { timeout: 15_000 })
   await expect(page.getByTestId('chat-failure')).toHaveCount(0)
@@ -266,6 +263,11 @@ test('a question sent to a stopped server is answered once the server is started
   await page.keyboard.press('Escape')
   await expect(chat.lastAnswer().getByTestId('chat-stopped')).toBeVisible()
   await expect(chat.lastAnswer().getByTestId('chat-message-text')).not.toContainText('Wake up and answer')
+
+  // Idle now: the pool stops it after the profile's five minutes, and its tile says when.
+  await page.getByRole('link', { name: 'Servers' }).first().click()
+  const tile = page.getByTestId('server-tile').filter({ has: page.getByRole('heading', { name: 'Sleeper', exact: true }) })
+  await expect(tile.getByTestId('server-idle-stop')).toHaveText(/^Stops when idle at \d{1,2}:\d{2}( [AP]M)?, in [45] min$/)
 })
 
 test('the open conversation is in the address: a reload reopens it, back and forward move between conversations', async ({ page }) => {
