@@ -4,7 +4,7 @@ import type { AccessViews } from '../access/views'
 import type { AccessWatch } from '../auth/access-watch'
 import type { sessionPlugin } from '../auth/session'
 import { logStream } from './log-stream'
-import type { ServerLogs } from './logs'
+import { logFileName, type ServerLogs } from './logs'
 import { logsQuery, serverParams, startQuery } from './model'
 import type { ServerSupervisor } from './service'
 
@@ -45,5 +45,15 @@ export function serverRoutes(
         }
       },
       { admin: true, params: serverParams, query: logsQuery },
+    )
+    .get(
+      '/:profileId/logs/download',
+      ({ params, set }) => {
+        const server = servers.get(params.profileId) // 404 for an unknown profile
+        set.headers['content-type'] = 'text/plain; charset=utf-8'
+        set.headers['content-disposition'] = `attachment; filename="${logFileName(server.name, params.profileId)}"`
+        return logs.whole(params.profileId)
+      },
+      { admin: true, params: serverParams },
     )
 }

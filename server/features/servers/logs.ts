@@ -13,6 +13,12 @@ export function cleanLine(raw: string): string {
   return shown.length > MAX_LINE ? `${shown.slice(0, MAX_LINE)}…` : shown
 }
 
+/** The download's file name: the profile's name in safe characters (a header cannot carry quotes or newlines), then its id. */
+export function logFileName(name: string, profileId: number): string {
+  const safe = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 60)
+  return `${safe === '' ? 'server' : safe}-${profileId}.log`
+}
+
 export function splitLines(text: string): string[] {
   return text.split('\n').map(cleanLine)
 }
@@ -97,6 +103,15 @@ export class ServerLogs {
     const recent = this.recent.get(profileId)
     const lines = recent ?? this.fileTail(this.files.path(profileId), count)
     return lines.slice(-count)
+  }
+
+  /**
+   * The current run's whole log file for downloading, colours removed (lines are not shortened as
+   * they are for the live view). A run's file is rotated beyond `maxBytes`, so this stays bounded.
+   */
+  whole(profileId: number): string {
+    const path = this.files.path(profileId)
+    return this.files.read(path, 0, this.files.size(path)).toString('utf8').replace(ANSI, '')
   }
 
   /** Listens for new lines of one profile's log, across runs. */
