@@ -9,7 +9,7 @@ import { useCatalogStore } from '../../web/src/features/catalog/store'
 import { useAuthStore } from '../../web/src/features/auth/store'
 import { emptyFiltered, page1, page2, qwen3Details, system } from './catalog-data'
 import { byTestId, click, mountInApp, requireTestId } from './components/mount'
-import { failure, fakeServer, json, makeUser } from './helpers'
+import { failure, fakeServer, json, makeLocalModel, makeUser } from './helpers'
 
 const Blank = defineComponent({ render: () => h('div') })
 
@@ -150,6 +150,17 @@ describe('catalog screen', () => {
     expect(choices().map((button) => button.getAttribute('aria-pressed'))).toEqual(['false', 'true'])
     // A model with one quantization offers no choice.
     expect(byTestId('result-variants', row('mlx-community/Qwen3-8B-4bit'))).toBeNull()
+  })
+
+  it('marks the quantizations already in the library on their choice', async () => {
+    const server = manager()
+    server.on('GET /api/models', () => json([makeLocalModel({ id: 'mlx-community/Llama-3.2-3B-Instruct-8bit' })]))
+    await show('/catalog')
+    const llama = row('mlx-community/Llama-3.2-3B-Instruct-4bit')
+    const choices = [...llama.querySelectorAll<HTMLButtonElement>('[data-testid="result-variant"]')]
+    expect(choices.map((button) => button.textContent?.replace(/\s+/g, ' ').trim())).toEqual(['4-bit1.7 GB', '8-bit3.2 GB✓, In library'])
+    // The row itself speaks of the quantization it shows, which is not downloaded.
+    expect(byTestId('result-local', llama)).toBeNull()
   })
 
   it('keeps the search, sort and filters in the address, replacing it rather than adding history', async () => {
