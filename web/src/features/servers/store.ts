@@ -128,12 +128,15 @@ export const useServersStore = defineStore('servers', () => {
   const logProfileId = ref<number | null>(null)
   const logLines = ref<string[]>([])
   const logState = ref<LogState>('idle')
+  /** Lines streamed since the log opened, past the kept window too: a paused view counts what it has not shown. */
+  const logReceived = ref(0)
   let logConnection: EventConnection | null = null
 
   function openLog(profileId: number): void {
     closeLog()
     logProfileId.value = profileId
     logLines.value = []
+    logReceived.value = 0
     logState.value = 'connecting'
     logConnection = openServerLog(profileId, {
       onTail: (lines) => {
@@ -141,6 +144,7 @@ export const useServersStore = defineStore('servers', () => {
         logState.value = 'open'
       },
       onLines: (lines) => {
+        logReceived.value += lines.length
         logLines.value = [...logLines.value, ...lines].slice(-LOG_KEEP_LINES)
       },
       onError: (why) => {
@@ -181,6 +185,7 @@ export const useServersStore = defineStore('servers', () => {
     logProfileId,
     logLines,
     logState,
+    logReceived,
     openLog,
     closeLog,
   }
