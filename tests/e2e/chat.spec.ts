@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import AxeBuilder from '@axe-core/playwright'
 import { test as base, type Page } from '@playwright/test'
 import { ChatPage } from './pages/chat-page'
 import { LoginPage } from './pages/login-page'
@@ -106,6 +107,9 @@ test('chat streams with reasoning, stops, regenerates, takes an image, and is fo
   await chat.lastAnswer().getByTestId('chat-version-next').click()
   await expect(chat.lastAnswer().getByTestId('chat-version-count')).toHaveText('2/2')
   await expect(chat.lastAnswer().getByTestId('chat-message-text')).toHaveText(regenerated)
+  // The version switcher passes axe like the rest of the screen.
+  const { violations } = await new AxeBuilder({ page }).analyze()
+  expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`)).toEqual([])
 
   // A text-only model refuses images before anything is sent, and says why.
   await chat.attach('pixel.png', 'image/png', PIXEL)
