@@ -374,5 +374,10 @@ test('on a phone the chat uses the whole width, its header keeps every control o
   await expect(placeholder).toHaveText('Message A rather long profile name')
   expect(await placeholder.evaluate((el) => el.scrollHeight <= el.clientHeight + 1)).toBe(true)
   expect(await page.evaluate(() => document.scrollingElement!.scrollWidth <= window.innerWidth)).toBe(true)
+  // The composer sits above the tab bar, in view without scrolling the page.
+  const composer = await page.getByTestId('chat-composer').boundingBox()
+  const tabBar = await page.getByRole('navigation', { name: 'Main' }).boundingBox()
+  expect(composer!.y + composer!.height).toBeLessThanOrEqual(tabBar!.y)
+  expect(await page.evaluate(() => document.scrollingElement!.scrollHeight <= window.innerHeight + 1)).toBe(true)
 })
 
