@@ -43,6 +43,8 @@ import { MemoryUsageService } from './features/memory-usage/service'
 import { metricsRoutes } from './features/metrics'
 import { createMetricsRepository } from './features/metrics/repository'
 import { MetricsService } from './features/metrics/service'
+import { metricsGauges } from './features/metrics/gauges'
+import { createObservability, type ObservabilityOptions } from './features/usage/setup'
 import { modelRoutes } from './features/models'
 import { nodeCacheReader } from './features/models/cache-reader'
 import { createModelUsageRepository } from './features/models/repository'
@@ -98,6 +100,8 @@ export interface AppDeps {
   peakReader?: PeakReader
   /** Benchmarks: how often memory is sampled during a request. */
   benchmarks?: { sampleEveryMs?: number }
+  /** Request history: retention tiers, sample window, rollup timer. */
+  observability?: ObservabilityOptions
 }
 
 /** Wires services to their adapters and mounts every feature's routes. */
@@ -169,7 +173,23 @@ export function createApp(deps: AppDeps) {
   })
   models.useModelUsage(servingModelUsage(serving))
   recordModelUseOnReady(bus, serving, models)
-  const metrics = new MetricsService({ repo: createMetricsRepository(deps.db), bus })
+  const metrics = new MetricsService({
+    repo: createMetricsRepository(deps.db),
+    bus,
+    db: deps.db,
+    gauges: metricsGauges({ db: deps.db, servers: () => serving.supervisor.list(), memory: () => memory.current() }),
+    logger: deps.logger,
+  })
+  const observability = createObservability({
+    db: deps.db,
+    bus,
+    flush: () => metrics.flush(),
+    profiles: serving.profiles,
+    now: deps.now,
+    retentionDays: deps.config.retentionDays,
+    options: deps.observability,
+    logger: deps.logger,
+  })
   const memoryUsage = new MemoryUsageService({
     repo: createMemoryPeakRepository(deps.db),
     bus,
@@ -255,12 +275,13 @@ export function createApp(deps: AppDeps) {
     .use(keyRoutes(keys, session))
     .use(gatewayRoutes(gateway, session, watch, gatewayOptions))
     .use(messagesRoutes(gateway, session, watch, gatewayOptions))
-    .use(metricsRoutes(metrics, session, (viewer, profileId) => viewer.isAdmin || serving.profiles.find(profileId)?.availableToMembers === true))
+    .use(metricsRoutes(metrics, session, (viewer, profileId) => viewer.isAdmin || serving.profiles.find(profileId)?.availableToMembers === true, { tokens, auth }))
+    .use(observability.routes(session))
     .use(memoryUsageRoutes(memoryUsage, session))
     .use(benchmarkRoutes(benchmarks, serving.profiles, session))
     .use(webRoutes(deps.config.webDist))
 
-  return { app, bus, auth, keys, memory, downloads, models, serving, pool, metrics, memoryUsage, benchmarks, watching: () => watch.watching }
+  return { app, bus, auth, keys, memory, downloads, models, serving, pool, metrics, observability, memoryUsage, benchmarks, watching: () => watch.watching }
 }
 
 export type App = ReturnType<typeof createApp>['app']

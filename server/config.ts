@@ -21,6 +21,8 @@ export interface Config {
   webDist: string
   /** Extra names the manager answers to in the Host header (MLX_MANAGER_ALLOWED_HOSTS), lower case. */
   allowedHosts: string[]
+  /** Days request records and server samples are kept, rolled up as they age (MLX_MANAGER_RETENTION_DAYS, default 90). */
+  retentionDays: number
   version: string
 }
 
@@ -87,6 +89,14 @@ function parseAllowedHosts(raw: string): string[] {
   return names.map((name) => (name.includes(':') && !name.startsWith('[') ? `[${name}]` : name))
 }
 
+function parseRetentionDays(raw: string): number {
+  const days = Number(raw)
+  if (!/^\d+$/.test(raw) || days < 1 || days > 3650) {
+    throw new ConfigError(`MLX_MANAGER_RETENTION_DAYS is how many days request history is kept: a whole number from 1 to 3650, not "${raw}".`)
+  }
+  return days
+}
+
 /** Reads and checks the environment; throws ConfigError with a sentence a person can act on. */
 export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
   const hostRaw = nonEmpty(env, 'HOST')
@@ -113,6 +123,7 @@ export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
       .map((dir) => absoluteDir(dir, 'MLX_MANAGER_ENGINE_PATH')),
     webDist: webDistRaw === undefined ? join(projectRoot(), 'web', 'dist') : absoluteDir(webDistRaw, 'MLX_MANAGER_WEB_DIST'),
     allowedHosts: parseAllowedHosts(nonEmpty(env, 'MLX_MANAGER_ALLOWED_HOSTS') ?? ''),
+    retentionDays: parseRetentionDays(nonEmpty(env, 'MLX_MANAGER_RETENTION_DAYS') ?? '90'),
     version,
   }
 }

@@ -21,7 +21,7 @@ export function startManager(config: Config, log: (line: string) => void = conso
   // Before anything is opened: a home made by an older version (or by hand) may be readable by others.
   const tightened = tightenPrivateTree(config.home)
   const db = openDatabase(join(config.home, 'manager.db'))
-  const { app, auth, memory, downloads, serving, pool } = createApp({
+  const { app, auth, memory, downloads, serving, pool, metrics, observability } = createApp({
     config,
     db,
     secret: loadOrCreateSecret(config.home),
@@ -40,6 +40,8 @@ export function startManager(config: Config, log: (line: string) => void = conso
     throw error
   }
   memory.start()
+  // Requests and samples age into per-minute, then per-hour rollups, and go after the retention.
+  observability.start()
   // Downloads a stop or a crash interrupted continue from their partial files.
   downloads.start()
   // Take over servers a previous manager left running and healthy, clean up the rest, then auto-start.
@@ -72,6 +74,9 @@ export function startManager(config: Config, log: (line: string) => void = conso
       pool.close()
       await serving.supervisor.stopAll()
       await app.stop(true)
+      // Requests still queued and samples of the open window are written before the database closes.
+      observability.stop()
+      metrics.flush()
       db.close()
     },
   }

@@ -170,4 +170,40 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE profiles ADD COLUMN aliases TEXT NOT NULL DEFAULT '[]';
   `,
+  // Observability: the request log pages newest first by start time (alone or per user or profile);
+  // older requests are rolled up per minute, then per hour (key_id and user_id 0: none), with fixed
+  // histograms for the medians; server CPU and memory samples are kept at 10 s, a minute, an hour.
+  `
+  CREATE INDEX chat_requests_started ON chat_requests(started_at);
+  CREATE INDEX chat_requests_user_started ON chat_requests(user_id, started_at);
+  CREATE INDEX chat_requests_profile_started ON chat_requests(profile_id, started_at);
+  CREATE TABLE request_rollups (
+    resolution TEXT NOT NULL CHECK (resolution IN ('minute', 'hour')),
+    bucket_start TEXT NOT NULL,
+    profile_id INTEGER NOT NULL,
+    key_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    requests INTEGER NOT NULL,
+    errors INTEGER NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    cached_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    ttft_hist TEXT NOT NULL,
+    ttft_sum REAL NOT NULL,
+    tps_hist TEXT NOT NULL,
+    tps_sum REAL NOT NULL,
+    PRIMARY KEY (resolution, bucket_start, profile_id, key_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE server_stats (
+    profile_id INTEGER NOT NULL,
+    span_seconds INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    samples INTEGER NOT NULL,
+    cpu_percent REAL NOT NULL,
+    max_cpu_percent REAL NOT NULL,
+    rss_bytes REAL NOT NULL,
+    max_rss_bytes INTEGER NOT NULL,
+    PRIMARY KEY (profile_id, span_seconds, at)
+  ) WITHOUT ROWID;
+  `,
 ]

@@ -78,6 +78,8 @@ describe('POST /v1/messages with the official @anthropic-ai/sdk client', () => {
         { role: 'user', content: 'Hello there' },
       ],
     })
+    // Records are written in batches; the test writes the waiting one now instead of sleeping.
+    s.app.metrics.flush()
     const recorded = s.app.db.query<{ endpoint: string; status: number; completion_tokens: number }, []>('SELECT endpoint, status, completion_tokens FROM chat_requests').all()
     expect(recorded).toEqual([{ endpoint: 'messages', status: 200, completion_tokens: REPLY.split(' ').length }])
   })

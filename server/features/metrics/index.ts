@@ -1,12 +1,21 @@
 import { Elysia } from 'elysia'
+import { forbidden } from '../../http/errors'
 import type { Viewer } from '../access/viewer'
-import type { sessionPlugin } from '../auth/session'
+import type { AuthService } from '../auth/service'
+import { apiKeyOf, type SessionTokens, type sessionPlugin } from '../auth/session'
+import { looksLikeApiKey } from '../keys/service'
 import type { MetricsService } from './service'
 
 const PROMETHEUS_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
 
+/** How `/metrics` tells who asks: API keys (a scraper's usual credential) and sessions. */
+export interface ScrapeAuth {
+  tokens: SessionTokens
+  auth: AuthService
+}
+
 /** `mayUse` decides which profiles' figures a viewer sees (members: those shared with them). */
-export function metricsRoutes(metrics: MetricsService, session: ReturnType<typeof sessionPlugin>, mayUse: (viewer: Viewer, profileId: number) => boolean) {
+export function metricsRoutes(metrics: MetricsService, session: ReturnType<typeof sessionPlugin>, mayUse: (viewer: Viewer, profileId: number) => boolean, scraper: ScrapeAuth) {
   return new Elysia()
     .use(session)
     .get(
@@ -19,5 +28,14 @@ export function metricsRoutes(metrics: MetricsService, session: ReturnType<typeo
           .map((summary) => (user.isAdmin ? summary : { ...summary, byKey: summary.byKey.filter((traffic) => traffic.userId === user.id) })),
       { auth: true },
     )
-    .get('/metrics', () => new Response(metrics.prometheus(), { headers: { 'content-type': PROMETHEUS_TYPE } }), { admin: true })
+    .get('/metrics', async ({ headers, readSessionId }) => {
+      // An admin's API key (Bearer or x-api-key) or an admin's session; 401 without either, 403 for others.
+      const key = apiKeyOf(headers.authorization, headers['x-api-key'])
+      const user =
+        key !== undefined && looksLikeApiKey(key)
+          ? scraper.tokens.apiKey(headers.authorization, headers['x-api-key']).user
+          : scraper.auth.authenticate(await readSessionId())
+      if (!user.isAdmin) throw forbidden('admin-only', 'Only an administrator (or an API key of one) can read /metrics.')
+      return new Response(metrics.prometheus(), { headers: { 'content-type': PROMETHEUS_TYPE } })
+    })
 }

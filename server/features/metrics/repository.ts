@@ -1,7 +1,7 @@
 import type { Database } from 'bun:sqlite'
+import type { RequestEndpoint } from '../../../shared/observability'
 
-/** Which API a request came through: the manager's own chat, or one of the gateway's. */
-export type RequestEndpoint = 'chat' | 'chat/completions' | 'completions' | 'embeddings' | 'messages'
+export type { RequestEndpoint }
 
 /** One request to a model as the manager measured it: metadata only, never prompt or answer text. */
 export interface ChatRequestRecord {
@@ -72,9 +72,8 @@ export function createMetricsRepository(db: Database) {
   const keyTokens = db.query<{ tokens: number }, [number, string]>(
     'SELECT COALESCE(SUM(COALESCE(prompt_tokens, 0) + completion_tokens), 0) AS tokens FROM chat_requests WHERE key_id = ? AND started_at >= ?',
   )
-  return {
-    add(record: ChatRequestRecord): void {
-      insert.run(
+  const add = (record: ChatRequestRecord): void => {
+    insert.run(
         record.profileId,
         record.model,
         record.startedAt,
@@ -90,8 +89,15 @@ export function createMetricsRepository(db: Database) {
         record.totalMs,
         record.errorCode,
         record.errorMessage,
-      )
-    },
+    )
+  }
+  // One transaction per batch: one journal sync for many rows instead of one each.
+  const addMany = db.transaction((records: ChatRequestRecord[]) => {
+    for (const record of records) add(record)
+  })
+  return {
+    add,
+    addMany: (records: ChatRequestRecord[]): void => addMany(records),
     list: (): ChatRequestRecord[] => all.all().map(fromRow),
     /** Prompt and completion tokens a key used from `since` (an ISO time) on. */
     keyTokensSince: (keyId: number, since: string): number => keyTokens.get(keyId, since)?.tokens ?? 0,
@@ -99,3 +105,8 @@ export function createMetricsRepository(db: Database) {
 }
 
 export type MetricsRepository = ReturnType<typeof createMetricsRepository>
+
+/** SQL that gives the histogram bucket (as in ./histogram) a column's value falls in. */
+export function bucketCase(column: string, bounds: readonly number[]): string {
+  return `CASE ${bounds.map((bound, i) => `WHEN ${column} <= ${bound} THEN ${i}`).join(' ')} ELSE ${bounds.length} END`
+}

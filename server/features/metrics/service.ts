@@ -1,12 +1,21 @@
+import type { Database } from 'bun:sqlite'
 import type { ServerChatMetrics } from '../../../shared/chat'
 import type { EventBus } from '../events/bus'
-import { prometheusText } from './prometheus'
+import { PrometheusCounters, type Gauges } from './prometheus'
+import { DEFAULT_RECORD_QUEUE, RecordQueue, type RecordQueueOptions } from './recorder'
 import type { ChatRequestRecord, MetricsRepository } from './repository'
 import { RunningSummary } from './running'
+import { storedTotals } from './totals'
 
 export interface MetricsServiceDeps {
   repo: MetricsRepository
   bus: EventBus
+  /** Where the counters' starting totals are summed from (the request table and its rollups). */
+  db?: Database
+  /** Figures read at scrape time; none (zeros) when absent. */
+  gauges?: () => Gauges
+  queue?: Partial<RecordQueueOptions>
+  logger?: Pick<Console, 'error'>
 }
 
 export function median(values: number[]): number | null {
@@ -23,30 +32,51 @@ export function summarise(profileId: number, records: ChatRequestRecord[]): Serv
   return summary.metrics()
 }
 
-/** Per-request chat measurements, kept in SQLite and summarised per server. */
+const NO_GAUGES: Gauges = { servers: [], systemMemory: { totalBytes: 0, usedBytes: 0 }, downloads: [] }
+
+/**
+ * Per-request measurements: summarised per server and counted for Prometheus at once, written to
+ * SQLite in batches off the request's path.
+ */
 export class MetricsService {
   /** Read from the database once, then kept up to date as requests are recorded. */
   private summaries: Map<number, RunningSummary> | null = null
+  private counters: PrometheusCounters | null = null
+  private readonly queue: RecordQueue
 
-  constructor(private readonly deps: MetricsServiceDeps) {}
+  constructor(private readonly deps: MetricsServiceDeps) {
+    this.queue = new RecordQueue((records) => deps.repo.addMany(records), { ...DEFAULT_RECORD_QUEUE, ...deps.queue }, deps.logger)
+  }
 
   record(record: ChatRequestRecord): void {
-    // Loaded before the insert, so a first load does not count this request twice.
+    // Loaded before the record is queued, so a first load does not count it twice.
     const summaries = this.loaded()
-    this.deps.repo.add(record)
+    const counters = this.loadedCounters()
+    this.queue.push(record)
+    counters.add(record)
     let summary = summaries.get(record.profileId)
     if (summary === undefined) summaries.set(record.profileId, (summary = new RunningSummary(record.profileId)))
     summary.add(record)
     this.deps.bus.publish({ type: 'chat.metrics', data: summary.metrics() })
   }
 
-  /** Prompt and completion tokens a key used from `since` on (its daily limit counts these). */
+  /** Writes the requests still waiting; readers of the table call it first. */
+  flush(): void {
+    this.queue.flush()
+  }
+
+  /** Prompt and completion tokens a key used from `since` on (its daily limit counts these), written or not. */
   keyTokensSince(keyId: number, since: string): number {
-    return this.deps.repo.keyTokensSince(keyId, since)
+    const waiting = this.queue
+      .waiting()
+      .filter((record) => record.keyId === keyId && record.startedAt >= since)
+      .reduce((sum, record) => sum + (record.promptTokens ?? 0) + record.completionTokens, 0)
+    return this.deps.repo.keyTokensSince(keyId, since) + waiting
   }
 
   /** Every stored request, oldest first. */
   records(): ChatRequestRecord[] {
+    this.flush()
     return this.deps.repo.list()
   }
 
@@ -55,27 +85,24 @@ export class MetricsService {
   }
 
   prometheus(): string {
-    return prometheusText(this.byProfile())
+    return this.loadedCounters().text(this.deps.gauges?.() ?? NO_GAUGES)
+  }
+
+  private loadedCounters(): PrometheusCounters {
+    if (this.counters !== null) return this.counters
+    this.flush()
+    return (this.counters = new PrometheusCounters(this.deps.db === undefined ? [] : storedTotals(this.deps.db)))
   }
 
   private loaded(): Map<number, RunningSummary> {
     if (this.summaries !== null) return this.summaries
+    this.flush()
     const summaries = new Map<number, RunningSummary>()
-    for (const [profileId, records] of this.byProfile()) {
-      const summary = new RunningSummary(profileId)
-      for (const record of records) summary.add(record)
-      summaries.set(profileId, summary)
+    for (const record of this.deps.repo.list()) {
+      let summary = summaries.get(record.profileId)
+      if (summary === undefined) summaries.set(record.profileId, (summary = new RunningSummary(record.profileId)))
+      summary.add(record)
     }
     return (this.summaries = summaries)
-  }
-
-  private byProfile(): Map<number, ChatRequestRecord[]> {
-    const groups = new Map<number, ChatRequestRecord[]>()
-    for (const record of this.deps.repo.list()) {
-      const group = groups.get(record.profileId)
-      if (group === undefined) groups.set(record.profileId, [record])
-      else group.push(record)
-    }
-    return groups
   }
 }
