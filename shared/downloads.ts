@@ -15,6 +15,8 @@ export interface DownloadFile {
   status: DownloadFileStatus
   /** Bytes per second over the last few seconds; 0 while nothing arrives. */
   speedBps: number
+  /** Connections fetching it now: more than 1 for a large file fetched in ranges (absent or 0 when idle). */
+  connections?: number
 }
 
 /**

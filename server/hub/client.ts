@@ -41,8 +41,8 @@ export interface HubClient {
   listFiles(id: string, revision: string, signal?: AbortSignal): Promise<HubFileEntry[]>
   /** A text file at a revision; null when the repo has no such file. At most `maxBytes` are read. */
   readText(id: string, revision: string, path: string, maxBytes?: number): Promise<string | null>
-  /** A file from `offset` on, streamed; the caller reads or cancels the body. */
-  openFile(id: string, revision: string, path: string, offset: number, signal: AbortSignal): Promise<FileResponse>
+  /** A file from `offset` on (to `end`, inclusive, when given), streamed; the caller reads or cancels the body. */
+  openFile(id: string, revision: string, path: string, offset: number, signal: AbortSignal, end?: number): Promise<FileResponse>
 }
 
 type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>
@@ -211,9 +211,10 @@ export function createHubClient(options: HubClientOptions): HubClient {
         return (blob.size > maxBytes ? blob.slice(0, maxBytes) : blob).text()
       }),
 
-    async openFile(id, revision, path, offset, signal) {
+    async openFile(id, revision, path, offset, signal, end) {
       const headers: Record<string, string> = { 'accept-encoding': 'identity' }
-      if (offset > 0) headers.range = `bytes=${offset}-`
+      if (end !== undefined) headers.range = `bytes=${offset}-${end}`
+      else if (offset > 0) headers.range = `bytes=${offset}-`
       const response = await request(`${endpoint}/${id}/resolve/${revision}/${encodePath(path)}`, { headers }, { signal, pass: (r) => r.status === 416 })
       if (response.status === 416) {
         await response.body?.cancel().catch(() => undefined)

@@ -79,6 +79,11 @@ export class RepoPaths {
     return `${this.blob(blobId)}.incomplete`
   }
 
+  /** Which ranges of a partial file fetched over several connections are on disk (see ranges.ts). */
+  ranges(blobId: string): string {
+    return `${this.incomplete(blobId)}.ranges`
+  }
+
   snapshotDir(commit: string): string {
     if (!isCommitSha(commit)) throw new Error(`Not a commit: ${commit}`)
     return join(this.root, 'snapshots', commit)

@@ -8,6 +8,11 @@ export interface HashRecipe {
   algorithm: 'sha256' | 'sha1'
   /** Bytes hashed before the file's own: git's `blob {size}\0`. */
   header: string | null
+  /**
+   * The file is written at offsets by several connections, so its length says nothing: read only
+   * as far as the writer has said (`ready`) its bytes from the first are all there.
+   */
+  ordered?: boolean
 }
 
 export function hashRecipe(path: string, file: { lfs: boolean; size: number }): HashRecipe {
@@ -32,6 +37,8 @@ export async function hashGrowingFile(
   closed: () => boolean = () => false,
   /** Waits for the writer; the worker cuts it short when it learns the end. */
   idle: (ms: number) => Promise<void> = (ms) => Bun.sleep(ms),
+  /** How far the file may be read before the end is known; null follows its length. */
+  ready: () => number | null = () => null,
 ): Promise<string> {
   const hash = createHash(recipe.algorithm)
   if (recipe.header !== null) hash.update(recipe.header)
@@ -48,8 +55,9 @@ export async function hashGrowingFile(
       fd ??= openIfThere(recipe.path)
       // Synchronous reads: on the worker nothing else waits, and for a file hashed in place (under
       // hashThreadMinBytes) a thread-pool hop per chunk costs more than the read.
-      const wanted = last === null ? CHUNK : Math.min(CHUNK, last - position)
-      const read = fd === null ? 0 : readSync(fd, buffer, 0, wanted, position)
+      const limit = last ?? ready()
+      const wanted = limit === null ? CHUNK : Math.min(CHUNK, limit - position)
+      const read = fd === null || wanted <= 0 ? 0 : readSync(fd, buffer, 0, wanted, position)
       if (read > 0) {
         hash.update(buffer.subarray(0, read))
         position += read
@@ -79,6 +87,8 @@ function openIfThere(path: string): number | null {
 export interface FileHasher {
   /** The checksum of the file's first `size` bytes; asked once the writer has stopped there. */
   digest(size: number): Promise<string>
+  /** For an `ordered` recipe: the first `bytes` of the file are written and may be hashed. */
+  ready(bytes: number): void
   close(): void
 }
 
@@ -103,6 +113,8 @@ function inlineHasher(recipe: HashRecipe): FileHasher {
   let closed = false
   return {
     digest: (size) => hashGrowingFile(recipe, () => size, () => closed),
+    // Hashed in one go once whole, so nothing to follow.
+    ready: () => undefined,
     close: () => {
       closed = true
     },
@@ -126,6 +138,9 @@ function threadHasher(recipe: HashRecipe): FileHasher {
     digest(size) {
       worker.postMessage({ end: size })
       return result
+    },
+    ready(bytes) {
+      worker.postMessage({ ready: bytes })
     },
     close() {
       void worker.terminate().catch(() => undefined)

@@ -13,7 +13,8 @@ export interface HubClient {
   readonly hasToken: boolean
   resolveCommit(modelId: string, revision: string, signal: AbortSignal): Promise<string>
   listFiles(modelId: string, commit: string, signal: AbortSignal): Promise<HubFileEntry[]>
-  openFile(modelId: string, commit: string, path: string, offset: number, signal: AbortSignal): Promise<FileResponse>
+  /** From `offset` on, or only to `end` (inclusive) for one range of a file fetched over several connections. */
+  openFile(modelId: string, commit: string, path: string, offset: number, signal: AbortSignal, end?: number): Promise<FileResponse>
 }
 
 export function downloadHub(hub: Hub): HubClient {
@@ -37,6 +38,6 @@ export function downloadHub(hub: Hub): HubClient {
         return sha
       }),
     listFiles: (modelId, commit, signal) => worded(modelId, () => hub.listFiles(modelId, commit, signal)),
-    openFile: (modelId, commit, path, offset, signal) => worded(modelId, () => hub.openFile(modelId, commit, path, offset, signal)),
+    openFile: (modelId, commit, path, offset, signal, end) => worded(modelId, () => hub.openFile(modelId, commit, path, offset, signal, end)),
   }
 }

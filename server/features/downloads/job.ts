@@ -1,13 +1,16 @@
 import { dirname, join } from 'node:path'
+import type { ConnectionBudget } from './budget'
 import { isCommitSha, isInside, RepoPaths } from './cache-layout'
 import type { DownloadDisk } from './disk'
 import { DownloadFailure, diskFailure } from './failures'
 import type { HubClient } from './hub'
 import type { DownloadOptions } from './options'
+import { fetchBlob } from './parallel'
 import { planFiles } from './plan'
+import { partialBytes } from './ranges'
 import type { DownloadRepository, StoredDownload, StoredFile } from './repository'
 import { SpeedMeter } from './speed'
-import { retryDelay, transferFile, type FileLive, type PlannedFile, type TransferContext } from './transfer'
+import { retryDelay, type FileLive, type PlannedFile, type TransferContext } from './transfer'
 
 export interface JobDeps {
   hub: HubClient
@@ -17,6 +20,7 @@ export interface JobDeps {
   cacheDir: string
   sleep: (ms: number, signal: AbortSignal) => Promise<void>
   random?: () => number
+  budget: ConnectionBudget
 }
 
 const formatBytes = (bytes: number) =>
@@ -81,11 +85,12 @@ export class DownloadJob {
       throw diskFailure(error, this.deps.cacheDir)
     }
     for (const file of this.plan) {
-      const onDisk = file.done ? file.size : ((await disk.size(paths.blob(file.blobId))) ?? (await disk.size(paths.incomplete(file.blobId))) ?? 0)
+      const onDisk = file.done ? file.size : ((await disk.size(paths.blob(file.blobId))) ?? (await partialBytes(disk, paths, file)))
       this.live.set(file.path, {
         bytesDone: Math.min(onDisk, file.size),
         status: file.done ? 'done' : 'pending',
         meter: new SpeedMeter(this.deps.options.speedWindowMs),
+        connections: 0,
       })
     }
   }
@@ -111,7 +116,7 @@ export class DownloadJob {
     let needed = 0
     for (const file of blobs) {
       if ((await this.deps.disk.size(paths.blob(file.blobId))) === file.size) continue
-      needed += Math.max(0, file.size - ((await this.deps.disk.size(paths.incomplete(file.blobId))) ?? 0))
+      needed += Math.max(0, file.size - (await partialBytes(this.deps.disk, paths, file)))
     }
     if (needed === 0) return
     const free = await this.deps.disk.freeBytes(this.deps.cacheDir)
@@ -139,6 +144,7 @@ export class DownloadJob {
       signal,
       sleep: this.deps.sleep,
       random: this.deps.random,
+      budget: this.deps.budget,
     }
     const worker = async () => {
       for (let next = queue.shift(); next !== undefined && failure === null; next = queue.shift()) {
@@ -146,7 +152,7 @@ export class DownloadJob {
         const live = this.live.get(blob.path)
         if (live === undefined) continue
         try {
-          await transferFile(blob, live, context)
+          await fetchBlob(blob, live, context)
           for (const file of this.plan.filter((f) => f.blobId === blob.blobId && !f.done)) await this.linkFile(paths, commit, file)
         } catch (error) {
           if (failure === null) {

@@ -21,6 +21,17 @@ export interface DownloadOptions {
   diskReserveBytes: number
   /** Files from this size on are hashed on a thread of their own while they download; smaller ones in place once whole. */
   hashThreadMinBytes: number
+  /**
+   * Connections open at once over all downloads. A large file uses up to this many, one byte range
+   * each (CDNs cap what one connection carries); 1 fetches every file over a single stream.
+   */
+  connections: number
+  /** LFS files from this size on are fetched in ranges over several connections; smaller ones over one. */
+  parallelMinBytes: number
+  /** Most bytes one range asks for; a file is cut into ranges of this size (smaller for files under connections × this). */
+  rangeBytes: number
+  /** How often the ranges done are written to disk (after the data itself is synced), so a crash loses at most this much work. */
+  rangeRecordIntervalMs: number
 }
 
 export const DEFAULT_DOWNLOAD_OPTIONS: DownloadOptions = {
@@ -37,6 +48,12 @@ export const DEFAULT_DOWNLOAD_OPTIONS: DownloadOptions = {
   // A hashing thread takes about 35 ms to start; below 16 MiB hashing in place once the file is
   // whole is cheaper, and holds the event loop for about 12 ms at the most.
   hashThreadMinBytes: 16 * 2 ** 20,
+  // huggingface_hub's hf_transfer used 8 connections of 10 MB ranges; 16 MiB keeps the ranges-done
+  // record small (64 ranges per GiB) and the checksum, which follows the bytes in order, close behind.
+  connections: 8,
+  parallelMinBytes: 64 * 2 ** 20,
+  rangeBytes: 16 * 2 ** 20,
+  rangeRecordIntervalMs: 500,
 }
 
 const ENV_NAMES: Record<string, keyof DownloadOptions> = {
@@ -44,6 +61,8 @@ const ENV_NAMES: Record<string, keyof DownloadOptions> = {
   MLX_MANAGER_DOWNLOAD_MODELS: 'modelConcurrency',
   MLX_MANAGER_DOWNLOAD_STALL_MS: 'stallTimeoutMs',
   MLX_MANAGER_DOWNLOAD_RETRY_MS: 'retryBaseMs',
+  MLX_MANAGER_DOWNLOAD_CONNECTIONS: 'connections',
+  MLX_MANAGER_DOWNLOAD_PARALLEL_MIN_BYTES: 'parallelMinBytes',
 }
 
 /** Reads the few options a person (or a test driving a real process) may set from the environment. */
@@ -53,9 +72,12 @@ export function downloadOptionsFromEnv(env: Record<string, string | undefined>):
     const raw = env[name]?.trim()
     if (raw === undefined || raw === '') continue
     const value = Number(raw)
-    if (!Number.isInteger(value) || value < (key.endsWith('Ms') ? 0 : 1)) {
-      throw new Error(`${name} must be a whole number${key.endsWith('Ms') ? ' of milliseconds' : ' of at least 1'}, not "${raw}".`)
+    const least = key.endsWith('Ms') || key.endsWith('Bytes') ? 0 : 1
+    if (!Number.isInteger(value) || value < least) {
+      const unit = key.endsWith('Ms') ? ' of milliseconds' : key.endsWith('Bytes') ? ' of bytes' : ' of at least 1'
+      throw new Error(`${name} must be a whole number${unit}, not "${raw}".`)
     }
+    if (key === 'connections' && value > 64) throw new Error(`${name} must be at most 64 (connections at once), not "${raw}".`)
     out[key] = value
   }
   return out

@@ -3,6 +3,7 @@ import { ACTIVE_DOWNLOAD_STATUSES, type Download, type DownloadFile, type Downlo
 import { isValidModelId } from '../../../shared/model-id'
 import { badRequest, conflict, notFound } from '../../http/errors'
 import type { EventBus } from '../events/bus'
+import { ConnectionBudget } from './budget'
 import { isSafeRevision, RepoPaths } from './cache-layout'
 import type { DownloadDisk } from './disk'
 import { DownloadFailure } from './failures'
@@ -10,6 +11,7 @@ import type { HubClient } from './hub'
 import { DownloadJob } from './job'
 import type { NewDownload } from './model'
 import { DEFAULT_DOWNLOAD_OPTIONS, type DownloadOptions } from './options'
+import { partialBytes } from './ranges'
 import type { DownloadRepository, StoredDownload, StoredFile } from './repository'
 
 export interface DownloadServiceDeps {
@@ -62,6 +64,8 @@ const notActive = (download: StoredDownload, action: string) =>
  */
 export class DownloadService {
   readonly options: DownloadOptions
+  /** Connections open at once over every download (a large file takes several). */
+  private readonly budget: ConnectionBudget
   private readonly running = new Map<number, Running>()
   private readonly stopReasons = new Map<number, StopReason>()
   private ticker: ReturnType<typeof setInterval> | null = null
@@ -71,6 +75,7 @@ export class DownloadService {
 
   constructor(private readonly deps: DownloadServiceDeps) {
     this.options = { ...DEFAULT_DOWNLOAD_OPTIONS, ...deps.options }
+    this.budget = new ConnectionBudget(this.options.connections)
     this.now = deps.now ?? (() => new Date())
     this.sleep = deps.sleep ?? abortableSleep
   }
@@ -217,7 +222,7 @@ export class DownloadService {
     }
     // The model was there before: keep its finished files, drop every partial one (only a resume could use them).
     for (const name of await this.deps.disk.list(paths.blobsDir)) {
-      if (name.endsWith('.incomplete')) await this.deps.disk.remove(join(paths.blobsDir, name))
+      if (name.endsWith('.incomplete') || name.endsWith('.incomplete.ranges')) await this.deps.disk.remove(join(paths.blobsDir, name))
     }
   }
 
@@ -238,7 +243,16 @@ export class DownloadService {
   private launch(download: StoredDownload): void {
     const controller = new AbortController()
     const job = new DownloadJob(
-      { hub: this.deps.hub, disk: this.deps.disk, repo: this.deps.repo, options: this.options, cacheDir: this.deps.cacheDir, sleep: this.sleep, random: this.deps.random },
+      {
+        hub: this.deps.hub,
+        disk: this.deps.disk,
+        repo: this.deps.repo,
+        options: this.options,
+        cacheDir: this.deps.cacheDir,
+        sleep: this.sleep,
+        random: this.deps.random,
+        budget: this.budget,
+      },
       download,
       controller.signal,
     )
@@ -304,7 +318,7 @@ export class DownloadService {
     const entry = this.running.get(id)
     if (entry === undefined || entry.job.plan.length === 0) return
     const progress = this.progressOf(entry.job.download, entry.job.plan, entry.job)
-    const key = `${progress.bytesDone}:${progress.speedBps}:${progress.filesDone}:${progress.files.map((f) => f.status).join()}`
+    const key = `${progress.bytesDone}:${progress.speedBps}:${progress.filesDone}:${progress.files.map((f) => `${f.status}/${f.connections ?? 0}`).join()}`
     if (!force && key === entry.lastSent) return
     entry.lastSent = key
     this.deps.bus.publish({ type: 'downloads.progress', data: progress })
@@ -327,7 +341,7 @@ export class DownloadService {
       const paths = new RepoPaths(this.deps.cacheDir, download.modelId)
       files = await Promise.all(
         plan.map(async (file): Promise<DownloadFile> => {
-          const onDisk = file.done ? file.size : ((await this.deps.disk.size(paths.incomplete(file.blobId))) ?? 0)
+          const onDisk = file.done ? file.size : await partialBytes(this.deps.disk, paths, file)
           return { path: file.path, sizeBytes: file.size, bytesDone: Math.min(onDisk, file.size), status: file.done ? 'done' : 'pending', speedBps: 0 }
         }),
       )
@@ -369,6 +383,7 @@ function liveFiles(plan: StoredFile[], job: DownloadJob): DownloadFile[] {
       bytesDone: file.done ? file.size : (live?.bytesDone ?? 0),
       status: file.done ? 'done' : (live?.status ?? 'pending'),
       speedBps: file.done || live === undefined ? 0 : live.meter.bytesPerSecond(),
+      connections: file.done || live === undefined ? 0 : live.connections,
     }
   })
 }

@@ -1,4 +1,5 @@
 import type { DownloadFileStatus } from '../../../shared/downloads'
+import type { ConnectionBudget } from './budget'
 import type { RepoPaths } from './cache-layout'
 import type { DownloadDisk } from './disk'
 import { DownloadFailure, diskFailure, isDiskError } from './failures'
@@ -21,6 +22,8 @@ export interface FileLive {
   bytesDone: number
   status: DownloadFileStatus
   meter: SpeedMeter
+  /** Connections fetching this file now: several for a large file fetched in ranges. */
+  connections: number
 }
 
 export interface TransferContext {
@@ -33,6 +36,8 @@ export interface TransferContext {
   signal: AbortSignal
   sleep: (ms: number, signal: AbortSignal) => Promise<void>
   random?: () => number
+  /** Connections open at once, shared by every file of every download. */
+  budget: ConnectionBudget
 }
 
 export function retryDelay(attempt: number, options: DownloadOptions, random: () => number, retryAfterSeconds: number | null): number {
@@ -213,6 +218,7 @@ async function fetchRange(file: PlannedFile, start: number, ctx: TransferContext
   }
   let seen = start
   let lastGrowthAt = performance.now()
+  live.connections = 1
   const measure = async () => {
     const size = (await disk.size(partPath).catch(() => null)) ?? 0
     if (size > seen) {
@@ -281,6 +287,7 @@ async function fetchRange(file: PlannedFile, start: number, ctx: TransferContext
     throw new DownloadFailure('network-error', `The connection dropped while fetching ${file.path} (${typeof code === 'string' ? code : error instanceof Error ? error.message : String(error)}).`, true)
   } finally {
     clearInterval(watchdog)
+    live.connections = 0
     connection.abort()
     await inFlight.measuring
   }
