@@ -71,6 +71,7 @@ import { createUserRepository, toPublicUser } from './features/users/repository'
 import { UserAdminService } from './features/users/service'
 import { webRoutes } from './features/web'
 import { createHubClient } from './hub/client'
+import { declaredLimits, type BodyLimitTable, type RouteList } from './http/body-limit'
 import { httpEdge } from './http/edge'
 import { errorHandler } from './http/error-handler'
 
@@ -243,9 +244,12 @@ export function createApp(deps: AppDeps) {
 
   const gateway = new GatewayService({ profiles: serving.profiles, servers: serving.supervisor, serving: pool, exchange, usage: metrics })
   const gatewayOptions = { keyValid: (id: number) => keys.stillValid(id), heartbeatMs: deps.chat?.heartbeatMs }
+  // Read from the routes' own `bodyLimit` options at the first request, when every route exists.
+  let bodyLimitTable: BodyLimitTable | undefined
+  let routes: RouteList = []
   const app = new Elysia()
     .use(errorHandler(deps.logger))
-    .use(httpEdge({ config: deps.config, signedIn: (request) => tokens.signedIn(request) }))
+    .use(httpEdge({ config: deps.config, signedIn: (request) => tokens.signedIn(request), bodyLimits: () => (bodyLimitTable ??= declaredLimits(routes)) }))
     .use(healthRoutes(deps.config.version))
     .use(authRoutes(auth, session))
     .use(userRoutes(userAdmin, session))
@@ -281,6 +285,7 @@ export function createApp(deps: AppDeps) {
     .use(benchmarkRoutes(benchmarks, serving.profiles, session))
     .use(webRoutes(deps.config.webDist))
 
+  routes = app.routes
   return { app, bus, auth, keys, memory, downloads, models, serving, pool, metrics, observability, memoryUsage, benchmarks, watching: () => watch.watching }
 }
 

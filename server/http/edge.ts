@@ -1,7 +1,7 @@
 import { hostname as machineName, networkInterfaces } from 'node:os'
 import { Elysia } from 'elysia'
 import type { Config } from '../config'
-import { bodyTooLarge } from './body-limit'
+import { bodyTooLarge, type BodyLimitTable } from './body-limit'
 import { AppError, forbidden, unauthorized } from './errors'
 
 /** Routes that take a body from someone not signed in yet; every other body waits for a signed-in caller. */
@@ -76,6 +76,8 @@ export interface EdgeDeps {
   config: Pick<Config, 'host' | 'allowedHosts'>
   /** Whether the request carries the token of a live session of an approved account. */
   signedIn: (request: Request) => Promise<boolean>
+  /** The larger bodies routes declared with the `bodyLimit` option (read once the routes exist). */
+  bodyLimits: () => BodyLimitTable
 }
 
 /**
@@ -101,7 +103,7 @@ export function httpEdge(deps: EdgeDeps) {
       throw new AppError(411, 'length-required', 'Send the request body with a Content-Length header.')
     }
     const length = declared === null ? 0 : Number(declared)
-    const tooLarge = bodyTooLarge(request.method, request.url, length)
+    const tooLarge = bodyTooLarge(deps.bodyLimits(), request.method, request.url, length)
     if (tooLarge !== null) throw tooLarge
     if (!STATE_CHANGING.has(request.method)) return
     const contentType = request.headers.get('content-type')

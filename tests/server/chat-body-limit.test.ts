@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { loadConfig } from '../../server/config'
+import { CHAT_BODY_LIMIT, declaredLimits } from '../../server/http/body-limit'
 import { startManager } from '../../server/start'
 import { CHAT_LIMITS } from '../../shared/chat'
 import { MAX_CHAT_BODY_BYTES, MAX_JSON_BODY_BYTES } from '../../shared/limits'
@@ -21,6 +22,13 @@ function imageMessage(bytes: number) {
 }
 
 describe('chat takes larger bodies than the rest of the API', () => {
+  test('the larger limit is the routes’ own option: exactly the chat-like routes declare it', () => {
+    const app = createTestApp()
+    const declared = declaredLimits(app.app.routes)
+    expect([...declared.keys()].sort()).toEqual(['POST /api/chat', 'POST /v1/chat/completions', 'POST /v1/messages'])
+    for (const limit of declared.values()) expect(limit).toEqual(CHAT_BODY_LIMIT)
+  })
+
   test('a 5 MiB image reaches a multimodal engine', async () => {
     serving = await servingApp({ env: { STANDIN_REPLY: 'A large picture.' } })
     const vision = await serving.profile({ name: 'vision', model: 'standin/400tps', modelType: 'multimodal' })

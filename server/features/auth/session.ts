@@ -1,4 +1,5 @@
 import { jwt } from '@elysiajs/jwt'
+import { markBodyLimit } from '../../http/body-limit'
 import { Elysia, t } from 'elysia'
 import { SESSION_TTL_SECONDS } from '../../../shared/limits'
 import { forbidden, unauthorized } from '../../http/errors'
@@ -127,6 +128,8 @@ export function sessionPlugin(auth: AuthService, tokens: SessionTokens, clientAd
       }
     })
     .macro({
+      // Not about who calls, but every route already takes its options from here: see body-limit.ts.
+      bodyLimit: markBodyLimit,
       apiKey: {
         resolve({ headers }) {
           const { user, key } = tokens.apiKey(headers.authorization, headers['x-api-key'])

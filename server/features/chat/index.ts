@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia'
+import { CHAT_BODY_LIMIT } from '../../http/body-limit'
 import type { ChatEvent } from '../../../shared/chat'
 import { directStream } from '../../http/direct-stream'
 import type { AccessWatch } from '../auth/access-watch'
@@ -32,6 +33,6 @@ export function chatRoutes(chat: ChatService, session: ReturnType<typeof session
           headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
         })
       },
-      { auth: true, body: chatRequest },
+      { auth: true, body: chatRequest, bodyLimit: CHAT_BODY_LIMIT },
     )
 }

@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia'
+import { CHAT_BODY_LIMIT } from '../../http/body-limit'
 import { directStream } from '../../http/direct-stream'
 import type { AccessWatch } from '../auth/access-watch'
 import type { sessionPlugin } from '../auth/session'
@@ -53,7 +54,11 @@ export function gatewayRoutes(gateway: GatewayService, session: ReturnType<typeo
   return new Elysia({ prefix: '/v1' })
     .use(session)
     .get('/models', ({ user, key }) => ({ object: 'list', data: gateway.models({ user, key }) }), { apiKey: true })
-    .post('/chat/completions', ({ body, request, user, key }) => answer('chat/completions', body, request, user, key), { apiKey: true, body: chatCompletionRequest })
+    .post('/chat/completions', ({ body, request, user, key }) => answer('chat/completions', body, request, user, key), {
+      apiKey: true,
+      body: chatCompletionRequest,
+      bodyLimit: CHAT_BODY_LIMIT,
+    })
     .post('/completions', ({ body, request, user, key }) => answer('completions', body, request, user, key), { apiKey: true, body: completionRequest })
     .post('/embeddings', ({ body, request, user, key }) => answer('embeddings', { ...body, stream: false }, request, user, key), { apiKey: true, body: embeddingRequest })
 }

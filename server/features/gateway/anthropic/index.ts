@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia'
+import { CHAT_BODY_LIMIT } from '../../../http/body-limit'
 import { directStream } from '../../../http/direct-stream'
 import type { AccessWatch } from '../../auth/access-watch'
 import type { sessionPlugin } from '../../auth/session'
@@ -47,7 +48,7 @@ export function messagesRoutes(gateway: GatewayService, session: ReturnType<type
         headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
       })
     },
-    { apiKey: true, body: messagesRequest },
+    { apiKey: true, body: messagesRequest, bodyLimit: CHAT_BODY_LIMIT },
   )
 }
 
