@@ -217,3 +217,24 @@ describe('profile editor: leaving with unsaved changes', () => {
     expect(closing()).toBe(false)
   })
 })
+
+describe('profile editor: aliases', () => {
+  it('adds an alias with a labelled button and saves it with the profile', async () => {
+    const server = manager()
+    await openEditor()
+    const add = requireTestId('add-alias')
+    expect(add.textContent?.trim()).toBe('Add alias')
+    await click('add-alias')
+    const input = document.querySelector<HTMLInputElement>('input[aria-label="New alias"]')
+    if (input === null) throw new Error('no input for the new alias')
+    input.value = 'gpt-4o-mini'
+    input.dispatchEvent(new Event('input', { bubbles: true }))
+    input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }))
+    input.dispatchEvent(new KeyboardEvent('keyup', { key: 'Enter', bubbles: true }))
+    input.dispatchEvent(new Event('blur'))
+    await flushPromises()
+    expect(requireTestId('field-aliases').textContent).toContain('gpt-4o-mini')
+    await click('profile-save')
+    expect(server.callsTo('POST /api/profiles')[0]?.body).toMatchObject({ aliases: ['gpt-4o-mini'] })
+  })
+})
