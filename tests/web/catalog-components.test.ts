@@ -324,6 +324,7 @@ describe('model page', () => {
     // 2 × 36 layers × 8 KV heads × 128 × 2 bytes × 40,960 tokens = 6,039,797,760 bytes.
     expect(text('fit-kv')).toBe('5.6 GB')
     expect(text('fit-total')).toContain('9.9 GB')
+    expect(text('fit-total-share')).toMatch(/^\d+% of memory$/)
     expect(requireTestId('engine-command').dataset.command).toContain('--context-length 40960')
   })
 
