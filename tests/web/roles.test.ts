@@ -30,8 +30,8 @@ function signIn(user: typeof member): void {
 
 describe('navigation and routes for members', () => {
   it('offers members no Profiles or Users item', () => {
-    expect(navItemsFor(false).map((item) => item.name)).toEqual(['catalog', 'models', 'servers', 'chat', 'connect', 'settings'])
-    expect(navItemsFor(true).map((item) => item.name)).toEqual(['catalog', 'models', 'profiles', 'servers', 'chat', 'connect', 'engines', 'users', 'settings'])
+    expect(navItemsFor(false).map((item) => item.name)).toEqual(['dashboard', 'catalog', 'models', 'servers', 'usage', 'requests', 'chat', 'connect', 'settings'])
+    expect(navItemsFor(true).map((item) => item.name)).toEqual(['dashboard', 'catalog', 'models', 'profiles', 'servers', 'usage', 'requests', 'chat', 'connect', 'engines', 'users', 'settings'])
   })
 
   it('sends members away from the profile screens and server logs, and lets admins in', async () => {

@@ -24,6 +24,12 @@ declare module 'vue-router' {
 }
 
 export const HOME = '/catalog'
+/** Where admins land: what the models are doing. Members land on the catalog and find the dashboard in the menu. */
+export const DASHBOARD = '/dashboard'
+
+export function homeFor(user: PublicUser): string {
+  return user.isAdmin ? DASHBOARD : HOME
+}
 
 // Every screen is its own chunk, so the first load carries only the shell.
 export const routes: RouteRecordRaw[] = [
@@ -37,7 +43,11 @@ export const routes: RouteRecordRaw[] = [
     path: '/',
     component: AppLayout,
     children: [
-      { path: '', redirect: HOME },
+      // Not a redirect: which home depends on who is signed in, known only once the guard has checked.
+      { path: '', name: 'home', component: () => import('./features/dashboard/DashboardView.vue') },
+      { path: 'dashboard', name: 'dashboard', component: () => import('./features/dashboard/DashboardView.vue'), meta: { title: 'Dashboard' } },
+      { path: 'usage', name: 'usage', component: () => import('./features/usage/UsageView.vue'), meta: { title: 'Usage' } },
+      { path: 'requests', name: 'requests', component: () => import('./features/requests/RequestsView.vue'), meta: { title: 'Requests' } },
       {
         // Model pages are children of the catalog so its navigation item stays lit on them.
         path: 'catalog',
@@ -104,16 +114,17 @@ export const routes: RouteRecordRaw[] = [
 ]
 
 /** Only paths inside this app are followed after signing in (never `//elsewhere.example`). */
-export function safeRedirect(value: unknown): string {
-  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && value !== '/login'
+export function safeRedirect(value: unknown, fallback = HOME): string {
+  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && value !== '/login' && value !== '/'
     ? value
-    : HOME
+    : fallback
 }
 
 /** Where a navigation may go for this user: `true`, or the place to go instead. */
-export function decide(to: Pick<RouteLocationNormalized, 'meta' | 'fullPath' | 'query'>, user: PublicUser | null): true | RouteLocationRaw {
-  if (to.meta.public === true) return user === null ? true : safeRedirect(to.query.redirect)
+export function decide(to: Pick<RouteLocationNormalized, 'meta' | 'fullPath' | 'query'> & { path?: string }, user: PublicUser | null): true | RouteLocationRaw {
+  if (to.meta.public === true) return user === null ? true : safeRedirect(to.query.redirect, homeFor(user))
   if (user === null) return { path: '/login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } }
+  if (to.path === '/') return homeFor(user)
   if (to.meta.admin === true && !user.isAdmin) return HOME
   return true
 }

@@ -39,9 +39,18 @@ describe('navigation', () => {
   ] as const) {
     it(`${name}: members never see Profiles or Users`, async () => {
       await mountNav(component, false)
-      // Settings has no room in the phone's bar: the account menu offers it there.
-      const settings = name === 'sidebar' ? ['nav-settings'] : []
-      expect(navIds()).toEqual(['nav-catalog', 'nav-models', 'nav-servers', 'nav-chat', 'nav-connect', ...settings])
+      // Settings and the observability pages have no room in the phone's bar: the account menu offers them there.
+      const sidebar = name === 'sidebar'
+      expect(navIds()).toEqual([
+        ...(sidebar ? ['nav-dashboard'] : []),
+        'nav-catalog',
+        'nav-models',
+        'nav-servers',
+        ...(sidebar ? ['nav-usage', 'nav-requests'] : []),
+        'nav-chat',
+        'nav-connect',
+        ...(sidebar ? ['nav-settings'] : []),
+      ])
     })
 
     it(`${name}: admins see Users with the pending count`, async () => {

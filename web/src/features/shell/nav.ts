@@ -1,8 +1,11 @@
 import type { Component } from 'vue'
 import { IconCatalog, IconChat, IconModels, IconProfiles, IconServers, IconUsers } from '../../components/icons'
 import { IconConnect } from '../connect/icon'
+import { IconDashboard } from '../dashboard/icon'
 import { IconEngines } from '../engines/icon'
+import { IconRequests } from '../requests/icon'
 import { IconSettings } from '../settings/icon'
+import { IconUsage } from '../usage/icon'
 
 export interface NavItem {
   /** Also the route name and the `nav-<name>` test id. */
@@ -16,11 +19,15 @@ export interface NavItem {
 }
 
 export const NAV_ITEMS: readonly NavItem[] = [
+  // The observability pages: members see their own requests there.
+  { name: 'dashboard', label: 'Dashboard', path: '/dashboard', icon: IconDashboard, inBottomBar: false },
   { name: 'catalog', label: 'Catalog', path: '/catalog', icon: IconCatalog },
   { name: 'models', label: 'Models', path: '/models', icon: IconModels },
   // Members have nothing to do with profiles but chat, which lists the ones shared with them.
   { name: 'profiles', label: 'Profiles', path: '/profiles', icon: IconProfiles, adminOnly: true },
   { name: 'servers', label: 'Servers', path: '/servers', icon: IconServers },
+  { name: 'usage', label: 'Usage', path: '/usage', icon: IconUsage, inBottomBar: false },
+  { name: 'requests', label: 'Requests', path: '/requests', icon: IconRequests, inBottomBar: false },
   { name: 'chat', label: 'Chat', path: '/chat', icon: IconChat },
   { name: 'connect', label: 'Connect', path: '/connect', icon: IconConnect },
   { name: 'engines', label: 'Engines', path: '/engines', icon: IconEngines, adminOnly: true },
