@@ -23,7 +23,7 @@ function manager() {
     'GET /api/servers': () => json([]),
     'GET /api/users': () => json([admin, member]),
     'GET /api/models': () => json([makeLocalModel()]),
-    'GET /api/downloads': () => json([makeDownload({ id: 9, status: 'completed' })]),
+    'GET /api/downloads': () => json([makeDownload({ id: 9, status: 'completed' }), makeDownload({ id: 10, modelId: 'mlx-community/gemma-3-1b-it-4bit', status: 'downloading', speedBps: 2_000_000, etaSeconds: 90 })]),
     'POST /api/auth/logout': () => new Response(null, { status: 204 }),
   })
 }
@@ -105,6 +105,7 @@ describe('offline, the manager’s lists show their last-known copy read-only', 
     await show(ModelsView)
     expect(byTestId('download-a-model')).not.toBeNull()
     expect(byTestId('last-known')).toBeNull()
+    expect(requireTestId('download-eta').textContent).toBe('2 min left')
 
     document.body.innerHTML = ''
     reopen()
@@ -117,6 +118,10 @@ describe('offline, the manager’s lists show their last-known copy read-only', 
     expect(disabled('library-use')).toEqual([true])
     expect(disabled('library-delete')).toEqual([true])
     expect(byTestId('downloads-clear')).toBeNull()
+    expect(byTestId('download-pause')).toBeNull()
+    // A saved copy's speed and time left are not live: they are left out rather than shown as if current.
+    expect(byTestId('download-speed')).toBeNull()
+    expect(byTestId('download-eta')).toBeNull()
   })
 
   it('with nothing saved, the screen says the manager cannot be reached', async () => {
