@@ -134,7 +134,7 @@ describe('catalog screen', () => {
 
   it('lists a model’s quantizations as one row with a choice of variant', async () => {
     manager()
-    await show('/catalog')
+    const router = await show('/catalog')
     expect(rows()).toHaveLength(16)
     const llama = row('mlx-community/Llama-3.2-3B-Instruct-4bit')
     const choices = () => [...llama.querySelectorAll<HTMLButtonElement>('[data-testid="result-variant"]')]
@@ -148,6 +148,12 @@ describe('catalog screen', () => {
     expect(text('result-bits', llama)).toBe('8-bit')
     expect(requireTestId('catalog-result-link', llama).getAttribute('href')).toBe('/catalog/mlx-community/Llama-3.2-3B-Instruct-8bit')
     expect(choices().map((button) => button.getAttribute('aria-pressed'))).toEqual(['false', 'true'])
+    // Back from a model page, the row still shows the quantization chosen.
+    await router.push('/catalog/mlx-community/Qwen3-8B-4bit')
+    await settle()
+    await router.push('/catalog')
+    await settle()
+    expect(row('mlx-community/Llama-3.2-3B-Instruct-8bit').dataset.variantIds).toContain('Llama-3.2-3B-Instruct-4bit')
     // A model with one quantization offers no choice.
     expect(byTestId('result-variants', row('mlx-community/Qwen3-8B-4bit'))).toBeNull()
   })

@@ -55,6 +55,8 @@ export const useCatalogStore = defineStore('catalog', () => {
   const offlineReason = ref<string | null>(null)
   /** Window scroll position of the list, restored when coming back from a model page. */
   const scrollY = ref(0)
+  /** The quantization each grouped row shows, by group key, kept while this tab lives (back from a model page). */
+  const chosenVariants = ref<Record<string, string>>({})
   /** Offline: every saved match of the query in order, and how many are on screen. */
   const deviceIds = shallowRef<string[]>([])
   const deviceOffset = ref(0)
@@ -334,6 +336,7 @@ export const useCatalogStore = defineStore('catalog', () => {
     lastSyncedAt,
     offlineReason,
     scrollY,
+    chosenVariants,
     search,
     loadMore,
     setQuery,
