@@ -161,6 +161,22 @@ describe('large files in ranges over several connections', () => {
     for (const request of cdn) expect(request.authorization).toBeNull()
   })
 
+  test('a connection fast enough to have the link to itself gets no company', async () => {
+    const h = await setup({ options: { fastConnectionBytesPerSecond: 1, fileConcurrency: 1 }, rules: [{ kind: 'throttle', match: 'model.safetensors', bytesPerSecond: 4 * 2 ** 20 }] })
+    const { id } = await h.start(MODEL)
+    let peak = 0
+    for (;;) {
+      const download = await h.app.downloads.get(id)
+      peak = Math.max(peak, download.files.find((f) => f.path === 'model.safetensors')?.connections ?? 0)
+      if (download.status !== 'downloading' && download.status !== 'queued') break
+      await Bun.sleep(5)
+    }
+    expect((await h.app.downloads.get(id)).status).toBe('completed')
+    expect(peak).toBe(1)
+    // Still in ranges, one after the other.
+    expect(weightRequests(h).length).toBe(SIZE / RANGE)
+  })
+
   test('several files of a model share the connection budget', async () => {
     // Two files in ranges at once, 3 connections in all: never more than 3 requests in flight.
     const h = await setup({ options: { connections: 3, fileConcurrency: 2 }, rules: [{ kind: 'throttle', match: '/resolve/', bytesPerSecond: 4 * 2 ** 20 }] })

@@ -30,6 +30,12 @@ export interface DownloadOptions {
   parallelMinBytes: number
   /** Most bytes one range asks for; a file is cut into ranges of this size (smaller for files under connections × this). */
   rangeBytes: number
+  /**
+   * A file fetched in ranges starts on one connection and opens another every 100 ms while its
+   * connections average less than this: a capped CDN connection is slow and more of them add up,
+   * while one that is this fast already has the link to itself, and more would only cost CPU.
+   */
+  fastConnectionBytesPerSecond: number
   /** How often the ranges done are written to disk (after the data itself is synced), so a crash loses at most this much work. */
   rangeRecordIntervalMs: number
 }
@@ -53,7 +59,8 @@ export const DEFAULT_DOWNLOAD_OPTIONS: DownloadOptions = {
   connections: 8,
   parallelMinBytes: 64 * 2 ** 20,
   rangeBytes: 16 * 2 ** 20,
-  rangeRecordIntervalMs: 500,
+  rangeRecordIntervalMs: 250,
+  fastConnectionBytesPerSecond: 64 * 2 ** 20,
 }
 
 const ENV_NAMES: Record<string, keyof DownloadOptions> = {

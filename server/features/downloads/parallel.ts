@@ -13,6 +13,8 @@ class RangesIgnored extends Error {
 
 // The checksum thread is told where the written prefix ends at most once per this many bytes.
 const READY_STEP = 2 ** 20
+// How often a file in ranges considers opening one more connection.
+const RAMP_MS = 100
 
 /**
  * Fetches one blob: a large LFS file in ranges over several connections, anything else (or a file
@@ -48,7 +50,7 @@ async function toOneStream(file: PlannedFile, live: FileLive, ctx: TransferConte
 }
 
 /**
- * Fetches a file as ranges over up to `connections` connections, each written at its place in
+ * Fetches a file as ranges over up to `connections` connections (opened while each is slow), each written at its place in
  * the one `.incomplete` file. What is on disk is recorded (ranges.ts) so any stop resumes without
  * fetching it again; the sha256 follows the bytes in order as they become contiguous, on a thread,
  * and is checked over the whole file before the rename. Answers 'one-stream' when the server
@@ -208,11 +210,20 @@ async function fetchRanges(file: PlannedFile, live: FileLive, ctx: TransferConte
       await fetchRange(file, live, ctx, { record, index, writer, signal: rangeSignal, onBytes })
     }
   }
-  await Promise.all(
-    Array.from({ length: Math.min(options.connections, open.length) }, () =>
-      worker().catch((error: unknown) => fail(error)),
-    ),
-  )
+  const workers: Promise<void>[] = []
+  const spawn = () => workers.push(worker().catch((error: unknown) => fail(error)))
+  // One connection first, then one more per tick while they are slow (see fastConnectionBytesPerSecond).
+  if (open.length > 0) spawn()
+  const ramp = setInterval(() => {
+    if (state.failure !== null || open.length === 0 || workers.length >= options.connections) return
+    if (live.meter.bytesPerSecond() / Math.max(1, live.connections) < options.fastConnectionBytesPerSecond) spawn()
+  }, RAMP_MS)
+  try {
+    // Workers may be added while the first ones run: wait for every one, including those.
+    for (let waited = 0; waited < workers.length; waited++) await workers[waited]
+  } finally {
+    clearInterval(ramp)
+  }
   // Whatever stopped the ranges (done, pause, a failure), what reached the disk is recorded.
   await state.saving
   await save(true)
