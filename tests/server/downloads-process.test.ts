@@ -7,6 +7,7 @@ import { startFaultProxy } from '../fixtures/faults/proxy'
 import { testRepo } from '../fixtures/faults/repos'
 import { startHubFixture } from '../fixtures/hub'
 import { DEFAULT_DOWNLOAD_OPTIONS } from '../../server/features/downloads/options'
+import { bytesDone, parseRecord, rangeLength } from '../../server/features/downloads/ranges'
 import { ADMIN, NO_SAVED_TOKEN, tempDir } from './helpers'
 
 const CLI = join(import.meta.dir, '..', '..', 'server', 'cli.ts')
@@ -104,6 +105,78 @@ describe('a real manager process', () => {
     const snapshot = join(cache, 'models--mlx-test--crash', 'snapshots', hub.repos[0]?.sha ?? '')
     expect(createHash('sha256').update(readFileSync(join(snapshot, 'model.safetensors'))).digest('hex')).toBe(weights?.lfs?.oid ?? '')
     expect(readdirSync(blobs).filter((name) => name.endsWith('.incomplete'))).toEqual([])
+  }, 30_000)
+})
+
+describe('a real manager process fetching a file in ranges', () => {
+  test('killed with SIGKILL mid-file, it resumes each range from the record next to the .incomplete file', async () => {
+    const RANGES_MODEL = 'mlx-test/ranges'
+    const size = 4 * 2 ** 20
+    // Each connection capped at 1 MiB/s, as a CDN would: 4 connections take about a second.
+    const rangesHub = startHubFixture({ repos: [testRepo(RANGES_MODEL)], sizes: 'content', generatedBytes: size, connectionBytesPerSecond: 2 ** 20 })
+    const home = tempDir('mlx-manager-kill-ranges-')
+    const cache = join(home, 'hub')
+    const env = {
+      MLX_MANAGER_HOME: home,
+      HF_HUB_CACHE: cache,
+      HF_ENDPOINT: rangesHub.url,
+      MLX_MANAGER_DOWNLOAD_FILES: '1',
+      MLX_MANAGER_DOWNLOAD_CONNECTIONS: '4',
+      MLX_MANAGER_DOWNLOAD_PARALLEL_MIN_BYTES: '0',
+      MLX_MANAGER_DOWNLOAD_RETRY_MS: '20',
+    }
+    const port = await freePort()
+    const base = `http://127.0.0.1:${port}`
+    const blobs = join(cache, 'models--mlx-test--ranges', 'blobs')
+    const weights = rangesHub.repos[0]?.files.find((f) => f.path === 'model.safetensors')
+    const recordPath = join(blobs, `${weights?.lfs?.oid ?? ''}.incomplete.ranges`)
+    const recorded = () => {
+      const record = existsSync(recordPath) ? parseRecord(readFileSync(recordPath, 'utf8'), size) : null
+      return { record, bytes: record === null ? 0 : bytesDone(record) }
+    }
+    const weightRequests = () => rangesHub.requests.filter((r) => r.path.endsWith('/model.safetensors'))
+
+    let manager = launch(env, port)
+    try {
+      await waitUntil(async () => (await fetch(`${base}/api/health`)).ok, 'the manager to listen')
+      await api(base, 'POST', '/api/auth/register', undefined, ADMIN)
+      const { body: login } = await api<{ token: string }>(base, 'POST', '/api/auth/login', undefined, ADMIN)
+      const started = await api<Download>(base, 'POST', '/api/downloads', login.token, { modelId: RANGES_MODEL })
+      expect(started.status).toBe(202)
+
+      await waitUntil(() => recorded().bytes > size / 3, 'a third of the weights recorded')
+      // Ranges at once: several requests for the weights, each for its own bytes.
+      expect(new Set(weightRequests().map((r) => r.range)).size).toBeGreaterThan(1)
+      manager.kill('SIGKILL')
+      await manager.exited
+      const { record, bytes: kept } = recorded()
+      expect(kept).toBeGreaterThan(0)
+      expect(kept).toBeLessThan(size)
+      rangesHub.clearRequests()
+
+      manager = launch(env, port)
+      await waitUntil(async () => (await fetch(`${base}/api/health`)).ok, 'the manager to listen again')
+      let final: Download | undefined
+      await waitUntil(async () => {
+        final = (await api<Download[]>(base, 'GET', '/api/downloads', login.token)).body.find((d) => d.id === started.body.id)
+        return final?.status === 'completed' || final?.status === 'failed'
+      }, 'the resumed download to finish')
+      expect(final?.status).toBe('completed')
+
+      // The restart asked for each unfinished range from where the record said it stopped, and for nothing else.
+      const expected = (record?.done ?? [])
+        .map((done, index) => ({ from: index * (record?.rangeBytes ?? 0) + done, to: index * (record?.rangeBytes ?? 0) + rangeLength(record ?? { size, rangeBytes: 1 }, index) - 1, done, index }))
+        .filter((range) => range.from <= range.to)
+        .map((range) => `bytes=${range.from}-${range.to}`)
+      expect(weightRequests().map((r) => r.range).sort()).toEqual(expected.sort())
+    } finally {
+      manager.kill('SIGTERM')
+      await manager.exited
+      await rangesHub.stop()
+    }
+    const snapshot = join(cache, 'models--mlx-test--ranges', 'snapshots', rangesHub.repos[0]?.sha ?? '')
+    expect(createHash('sha256').update(readFileSync(join(snapshot, 'model.safetensors'))).digest('hex')).toBe(weights?.lfs?.oid ?? '')
+    expect(readdirSync(blobs).filter((name) => name.includes('.incomplete'))).toEqual([])
   }, 30_000)
 })
 
