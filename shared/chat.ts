@@ -83,10 +83,13 @@ export interface ChatToolCallDelta {
 }
 
 /**
- * Events of the reply stream, in order: any `reasoning` and `token` (interleaved as the model
- * writes), `tool_call` pieces, then `metrics` and `done`. A stream ends with `done` or `error`.
+ * Events of the reply stream, in order: `loading` while a stopped server is started for it, any
+ * `reasoning` and `token` (interleaved as the model writes), `tool_call` pieces, then `metrics` and
+ * `done`. A stream ends with `done` or `error`.
  */
 export interface ChatEventMap {
+  /** Sent first when the profile's server is not ready: it is being started (or finishing its load) for this reply. */
+  loading: { message: string }
   token: { text: string }
   reasoning: { text: string }
   tool_call: ChatToolCallDelta

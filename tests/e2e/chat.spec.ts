@@ -260,7 +260,7 @@ test('a question sent to a stopped server starts it, is answered once it has loa
   await chat.open(`/chat?profile=${id}`)
   await chat.send('Wake up and answer')
   // The serving pool starts it; while the model loads, the answer waits and says so, then arrives by itself.
-  await expect(page.getByTestId('chat-waiting')).toBeVisible()
+  await expect(page.getByTestId('chat-waiting')).toContainText('Sleeper is not running, so it is being started')
   await expect(chat.lastAnswer().getByTestId('chat-message-text')).toContainText('stand-in', { timeout: 15_000 })
   await expect(page.getByTestId('chat-failure')).toHaveCount(0)
   // Escape stops it, like the Stop button.

@@ -123,9 +123,9 @@ test('an admin shares one profile; a member sees no admin actions and chats with
     await memberPage.getByTestId('chat-profile').click()
     await expect(memberPage.locator('.n-base-select-option')).toHaveCount(1)
     await memberPage.keyboard.press('Escape')
+    // Sending starts the stopped server (a member may, for a shared profile) and the answer follows.
     await chat.send('Hello from a member')
-    await expect(memberPage.getByTestId('chat-failure')).toContainText('not running')
-    await memberPage.getByTestId('chat-failure-start').click()
+    await expect(memberPage.getByTestId('chat-failure')).toHaveCount(0)
     await expect(chat.lastAnswer().getByTestId('chat-message-text')).toContainText('Hello from a member', { timeout: 20_000 })
     await chat.waitForAnswerDone()
 

@@ -62,6 +62,10 @@ describe('POST /api/chat refuses what it cannot do, before streaming', () => {
     const response = await post(s, { profileId: profile.id, messages: hello })
     expect(response.status).toBe(200)
     const events = await response.text()
+    // Said first, so the browser can show why the answer waits.
+    expect(events.indexOf('event: loading')).toBeGreaterThanOrEqual(0)
+    expect(events.indexOf('event: loading')).toBeLessThan(events.indexOf('event: token'))
+    expect(events).toContain('idle is not running, so it is being started')
     expect(events).toContain('event: token')
     expect(events).toContain('event: done')
     expect(s.app.serving.supervisor.get(profile.id).state).toBe('ready')

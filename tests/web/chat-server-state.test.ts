@@ -4,7 +4,6 @@ import { useAuthStore } from '../../web/src/features/auth/store'
 import ChatHeader from '../../web/src/features/chat/components/ChatHeader.vue'
 import { useChatStore } from '../../web/src/features/chat/store'
 import { useProfilesStore } from '../../web/src/features/profiles/store'
-import { useServersStore } from '../../web/src/features/servers/store'
 import { byTestId, click, mountInApp } from './components/mount'
 import { fakeServer, json, makeProfile, makeServerStatus, makeUser } from './helpers'
 import { routerStub } from './servers-router'
@@ -12,7 +11,7 @@ import { routerStub } from './servers-router'
 const profile = makeProfile({ id: 1, name: 'Qwen3 4B' })
 
 describe('chat header and warnings follow the server', () => {
-  it('drops the "not running" warning once the header starts the server, and sends the waiting question', async () => {
+  it('the header starts the server ahead of the first question through the chat’s own route', async () => {
     const server = fakeServer({
       'GET /api/profiles': () => json([profile]),
       'GET /api/servers': () => json([makeServerStatus({ profileId: 1 })]),
@@ -22,25 +21,12 @@ describe('chat header and warnings follow the server', () => {
     const chat = useChatStore()
     await chat.loadServing()
     chat.draftProfileId = 1
-    chat.failure = { code: 'server-not-running', message: 'The server for Qwen3 4B is not running (stopped).', profileId: 1 }
     mountInApp(ChatHeader, { props: { showChatsButton: false }, plugins: [routerStub()] })
     await flushPromises()
     await click('chat-start-server')
     await flushPromises()
-    expect(server.callsTo('POST /api/chat/start')).toHaveLength(1)
-    expect(chat.failure).toBeNull()
-  })
-
-  it('drops the warning when the server is started elsewhere (Servers, another tab)', async () => {
-    fakeServer({ 'GET /api/profiles': () => json([profile]), 'GET /api/servers': () => json([makeServerStatus({ profileId: 1 })]) })
-    useAuthStore().user = makeUser({ isAdmin: true })
-    const chat = useChatStore()
-    await chat.loadServing()
-    chat.draftProfileId = 1
-    chat.failure = { code: 'server-not-running', message: 'The server for Qwen3 4B is not running (stopped).', profileId: 1 }
-    useServersStore().applyState(makeServerStatus({ profileId: 1, state: 'starting', pid: 12, startedAt: '2026-01-01T10:00:00.000Z' }))
-    await flushPromises()
-    expect(chat.failure).toBeNull()
+    expect(server.callsTo('POST /api/chat/start')[0]?.body).toEqual({ profileId: 1 })
+    expect(chat.serverState).toBe('starting')
   })
 
   it('offline, a chat whose servers are unknown shows no "Stopped" and no Start', async () => {

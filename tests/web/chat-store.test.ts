@@ -152,30 +152,38 @@ describe('chat store', () => {
     expect(chat.messages[1]).toMatchObject({ content: 'Half', status: 'error', error: { code: 'engine-error', message: 'The engine said: out of memory' } })
   })
 
-  it('keeps retrying while the server loads its model, then streams', async () => {
-    const server = chatServer(
-      () => failure(409, 'server-starting', 'Qwen3 4B is still loading its model.', { 'retry-after': '0' }),
-      answerWith(null, 'Ready now.'),
-    )
+  it('a reply from a server started for it says the model is loading until the first words, in one request', async () => {
+    const loading = 'Qwen3 4B is not running, so it is being started; the answer follows once it is ready.'
+    const server = chatServer((_request, reply) => {
+      queueMicrotask(() => {
+        reply.event('loading', { message: loading })
+        reply.event('token', { text: 'Ready now.' })
+        reply.event('metrics', METRICS)
+        reply.event('done', { finishReason: 'stop' })
+        reply.end()
+      })
+      return undefined
+    })
     const chat = useChatStore()
     chat.draftProfileId = 1
-    const notices: string[] = []
-    const stopWatching = watch(() => chat.streaming?.notice, (notice) => void (notice && notices.push(notice)), { flush: 'sync' })
+    const seen: [string | undefined, string | null | undefined][] = []
+    const stopWatching = watch(() => [chat.streaming?.phase, chat.streaming?.notice] as const, ([phase, notice]) => void seen.push([phase, notice]), { flush: 'sync' })
     await chat.send('hi')
     stopWatching()
-    expect(server.requests).toHaveLength(2)
-    expect(notices).toEqual(['Qwen3 4B is still loading its model; sending again in 0 s.'])
+    expect(server.requests).toHaveLength(1)
+    expect(seen).toContainEqual(['loading-model', loading])
+    expect(seen).toContainEqual(['streaming', null])
     expect(chat.messages[1]?.content).toBe('Ready now.')
     expect(chat.failure).toBeNull()
   })
 
   it('a refusal saves no answer and says what to do', async () => {
-    chatServer(() => failure(409, 'server-not-running', 'The server for Qwen3 4B is not running (stopped). Start it on the Servers screen, then send again.'))
+    chatServer(() => failure(400, 'images-not-supported', 'Qwen3 4B is not set up for images: its model type is lm. Use a multimodal profile, or send text only.'))
     const chat = useChatStore()
     chat.draftProfileId = 1
     await chat.send('hi')
     expect(chat.messages.map((m) => m.role)).toEqual(['user'])
-    expect(chat.failure).toEqual({ code: 'server-not-running', message: expect.stringContaining('not running') as string, profileId: 1 })
+    expect(chat.failure).toEqual({ code: 'images-not-supported', message: expect.stringContaining('not set up for images') as string, profileId: 1 })
     expect(await db.messages.count()).toBe(1)
   })
 
@@ -299,7 +307,7 @@ describe('chat store', () => {
     chatServer((_request, r) => {
       queueMicrotask(() => r.event('token', { text: 'Half' }))
       return undefined
-    }, () => failure(409, 'server-not-running', 'The server for Qwen3 4B is not running (stopped).'))
+    }, () => failure(403, 'profile-not-available', 'Qwen3 4B is no longer shared with you.'))
     const chat = useChatStore()
     chat.draftProfileId = 1
     const sending = chat.send('Go on')
@@ -308,7 +316,7 @@ describe('chat store', () => {
     await sending
     await chat.continueAnswer()
     expect(chat.messages[1]).toMatchObject({ content: 'Half', status: 'stopped' })
-    expect(chat.failure?.code).toBe('server-not-running')
+    expect(chat.failure?.code).toBe('profile-not-available')
   })
 
   it('opens a long conversation at its end and loads earlier messages on demand', async () => {
@@ -342,38 +350,6 @@ describe('chat store', () => {
     expect(chat.messages.length).toBeLessThan(60)
     expect(chat.hasEarlier).toBe(false)
     await flushPromises()
-  })
-})
-
-describe('after a refusal', () => {
-  it('starts the server and sends the waiting question, waiting while the model loads', async () => {
-    const server = chatServer(
-      () => failure(409, 'server-not-running', 'The server for Qwen3 4B is not running (stopped).'),
-      () => failure(409, 'server-starting', 'Qwen3 4B is still loading its model.', { 'retry-after': '0' }),
-      answerWith(null, 'Here now.'),
-    )
-    const chatFetch = vi.mocked(fetch)
-    const started: string[] = []
-    vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) => {
-      const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
-      // The chat's own start route, which members may use too; the Servers screen's start is an admin's.
-      if (url.pathname === '/api/chat/start') {
-        started.push(`${url.pathname} ${typeof init?.body === 'string' ? init.body : ''}`)
-        return Promise.resolve(new Response(JSON.stringify({ profileId: 1, state: 'starting' }), { headers: { 'content-type': 'application/json' } }))
-      }
-      return chatFetch(input, init)
-    })
-    const chat = useChatStore()
-    chat.draftProfileId = 1
-    await chat.send('Are you up?')
-    expect(chat.failure?.code).toBe('server-not-running')
-    expect(chat.unanswered).toBe(true)
-    await chat.startServerAndSend(1)
-    expect(started).toEqual(['/api/chat/start {"profileId":1}'])
-    expect(server.requests).toHaveLength(3)
-    expect(chat.messages.map((m) => [m.role, m.content])).toEqual([['user', 'Are you up?'], ['assistant', 'Here now.']])
-    expect(chat.failure).toBeNull()
-    expect(chat.unanswered).toBe(false)
   })
 })
 

@@ -90,6 +90,11 @@ export class ChatService {
    * chat's own is mapping chunks to events.
    */
   async *reply(plan: ChatPlan, signal: AbortSignal): AsyncGenerator<ChatEvent> {
+    const state = this.deps.servers.get(plan.profile.id).state
+    if (state !== 'ready') {
+      const what = state === 'starting' ? 'is loading its model' : 'is not running, so it is being started'
+      yield { type: 'loading', data: { message: `${plan.profile.name} ${what}; the answer follows once it is ready.` } }
+    }
     let opened
     try {
       const lease = await this.deps.serving.acquire(plan.profile, signal)

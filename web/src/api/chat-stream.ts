@@ -42,6 +42,8 @@ export function parseChatEvent(type: unknown, data: unknown): ChatEvent | null {
             },
           }
         : null
+    case 'loading':
+      return typeof data.message === 'string' ? { type, data: { message: data.message } } : null
     case 'error':
       return typeof data.code === 'string' && typeof data.message === 'string' ? { type, data: { code: data.code, message: data.message } } : null
     case 'done':

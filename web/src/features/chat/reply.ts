@@ -1,11 +1,7 @@
 import type { ChatEvent, ChatRequest } from '../../../../shared/chat'
-import { ApiError } from '../../api/client'
 import { streamChat } from '../../api/chat-stream'
 import { toChatMessage } from './attachments'
 import type { ChatParameters, MessageRow } from './types'
-
-/** How long to keep sending again while a server is still loading its model. */
-const STARTING_PATIENCE_MS = 120_000
 
 export type StreamPhase = 'waiting' | 'loading-model' | 'streaming'
 
@@ -18,20 +14,6 @@ export function requestFor(profileId: number, parameters: ChatParameters, sent: 
   if (topP !== null) request.topP = topP
   if (maxTokens !== null) request.maxTokens = maxTokens
   return request
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms)
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer)
-        reject(new DOMException('The reply was stopped.', 'AbortError'))
-      },
-      { once: true },
-    )
-  })
 }
 
 /** Writes one event into the answer; thinking time runs from the first thought to the first word. */
@@ -52,6 +34,7 @@ function apply(event: ChatEvent, answer: MessageRow, clock: { thinkingSince: num
       answer.status = 'error'
       answer.error = event.data
       break
+    case 'loading':
     case 'tool_call':
     case 'done':
       break
@@ -59,34 +42,18 @@ function apply(event: ChatEvent, answer: MessageRow, clock: { thinkingSince: num
 }
 
 /**
- * Streams a reply into `answer` (a reactive row, so every token shows as it lands). While the
- * server is still loading its model it waits as the manager asks and sends again, saying so through
- * `onPhase`. Throws what `streamChat` throws: an ApiError for a refusal or a lost connection, an
- * AbortError when `signal` stops it.
+ * Streams a reply into `answer` (a reactive row, so every token shows as it lands). A stopped
+ * server is started by the manager for the reply; its `loading` event is told through `onPhase`
+ * until the first words. Throws what `streamChat` throws: an ApiError for a refusal or a lost
+ * connection, an AbortError when `signal` stops it.
  */
-export async function streamAnswer(
-  request: ChatRequest,
-  answer: MessageRow,
-  profileName: string,
-  signal: AbortSignal,
-  onPhase: (phase: StreamPhase, notice: string | null) => void,
-): Promise<void> {
-  const giveUpAt = Date.now() + STARTING_PATIENCE_MS
+export async function streamAnswer(request: ChatRequest, answer: MessageRow, signal: AbortSignal, onPhase: (phase: StreamPhase, notice: string | null) => void): Promise<void> {
   const clock = { thinkingSince: null as number | null }
   try {
-    for (;;) {
-      try {
-        for await (const event of streamChat(request, signal)) {
-          onPhase('streaming', null)
-          apply(event, answer, clock)
-        }
-        return
-      } catch (error) {
-        if (!(error instanceof ApiError && error.code === 'server-starting' && Date.now() < giveUpAt)) throw error
-        const seconds = error.retryAfterSeconds ?? 2
-        onPhase('loading-model', `${profileName} is still loading its model; sending again in ${seconds} s.`)
-        await sleep(seconds * 1000, signal)
-      }
+    for await (const event of streamChat(request, signal)) {
+      if (event.type === 'loading') onPhase('loading-model', event.data.message)
+      else onPhase('streaming', null)
+      apply(event, answer, clock)
     }
   } finally {
     // Stopped while thinking: the time thought so far.

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { computed, ref, toRaw, watch } from 'vue'
+import { computed, ref, toRaw } from 'vue'
 import { CHAT_LIMITS, type ChatRequest } from '../../../../shared/chat'
 import type { Profile } from '../../../../shared/profiles'
 import { api, ApiError, request as call, toApiError } from '../../api/client'
@@ -84,14 +84,6 @@ export const useChatStore = defineStore('chat', () => {
   const parameters = computed(() => active.value?.parameters ?? draftParameters.value)
   /** Null while the servers are unknown (offline, not loaded yet): never guess "stopped" for a server that may be running. */
   const serverState = computed(() => (profileId.value === null || !servers.loaded ? null : (servers.byId.get(profileId.value)?.state ?? 'stopped')))
-
-  // "Not running" is stale once that server starts, however it was started (the header, Servers, another tab).
-  watch(
-    () => (failure.value?.code === 'server-not-running' && failure.value.profileId !== null ? servers.byId.get(failure.value.profileId)?.state : undefined),
-    (state) => {
-      if (state === 'starting' || state === 'ready') failure.value = null
-    },
-  )
 
   async function loadList(): Promise<void> {
     conversations.value = await history.listConversations(db)
@@ -280,7 +272,7 @@ export const useChatStore = defineStore('chat', () => {
     streaming.value = { conversationId, messageId: answer.id, phase: 'waiting', notice: null }
     let refused: ApiError | null = null
     try {
-      await streamAnswer(request, answer, chosen.name, own.signal, (phase, notice) => {
+      await streamAnswer(request, answer, own.signal, (phase, notice) => {
         if (streaming.value?.messageId !== answer.id) return
         streaming.value.phase = phase
         streaming.value.notice = notice
@@ -321,13 +313,6 @@ export const useChatStore = defineStore('chat', () => {
     } finally {
       if (startingProfileId.value === profileId) startingProfileId.value = null
     }
-  }
-
-  /** The way out of "server not running": start it, then send the waiting question (sending waits while it loads). */
-  async function startServerAndSend(profileId: number): Promise<void> {
-    await startServer(profileId)
-    failure.value = null
-    if (unanswered.value) await generate()
   }
 
   /** Stops the answer being written; what arrived is kept and marked stopped. */
@@ -465,7 +450,6 @@ export const useChatStore = defineStore('chat', () => {
     unanswered,
     startingProfileId,
     startServer,
-    startServerAndSend,
     regenerate,
     editAndResend,
     rename,
