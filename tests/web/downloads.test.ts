@@ -128,6 +128,22 @@ describe('downloads panel', () => {
     expect(document.querySelectorAll('[data-testid="download-file"]')).toHaveLength(2)
   })
 
+  it('says on the line of a file when several connections carry it, and not for a single stream', async () => {
+    const files = [
+      { path: 'model.safetensors', sizeBytes: 4 * 1024 * 1024, bytesDone: 1024 * 1024, status: 'downloading' as const, speedBps: 8 * 1024 * 1024, connections: 8 },
+      { path: 'tokenizer.json', sizeBytes: 2 * 1024 * 1024, bytesDone: 1024 * 1024, status: 'downloading' as const, speedBps: 1024 * 1024, connections: 1 },
+    ]
+    fakeServer({ 'GET /api/downloads': () => json([makeDownload({ files })]) })
+    await useDownloadsStore().load()
+    mountInApp(DownloadsPanel)
+    await flushPromises()
+    await click('download-files-toggle')
+    const line = (path: string) => document.querySelector(`[data-testid="download-file"][data-path="${path}"]`)
+    expect(line('model.safetensors')?.querySelector('[data-testid="download-file-connections"]')?.textContent).toBe('8 connections')
+    expect(line('model.safetensors')?.textContent).toContain('8.0 MB/s')
+    expect(line('tokenizer.json')?.querySelector('[data-testid="download-file-connections"]')).toBeNull()
+  })
+
   it('asks before cancelling, and cancels only after the confirmation', async () => {
     const server = fakeServer({
       'GET /api/downloads': () => json([makeDownload()]),
