@@ -24,14 +24,15 @@ function trim(value: number): string {
 export function formatValue(value: number | null | undefined, unit: ChartUnit): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–'
   switch (unit) {
+    // Small values keep a decimal, so an axis from 0 to 1 does not read "0, 1, 1".
     case 'ms':
-      return value >= 1000 ? `${trim(value / 1000)} s` : `${Math.round(value)} ms`
+      return value >= 1000 ? `${trim(value / 1000)} s` : `${value < 10 ? trim(value) : Math.round(value)} ms`
     case 'rate':
       return `${trim(value)} tok/s`
     case 'bytes':
       return formatBytes(value)
     case 'percent':
-      return `${Math.round(value)}%`
+      return `${value < 10 ? trim(value) : Math.round(value)}%`
     case 'count':
       return compact(value)
   }
