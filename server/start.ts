@@ -27,6 +27,8 @@ export function startManager(config: Config, log: (line: string) => void = conso
     secret: loadOrCreateSecret(config.home),
     downloads: downloadOptionsFromEnv(process.env),
   })
+  // The servers' figures and /metrics counters are summed from the stored requests once, before any request waits on it.
+  metrics.warm()
   try {
     // The socket takes the largest body any route does; each route's own cap is checked per request.
     app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: LARGEST_BODY_BYTES + 1024 })

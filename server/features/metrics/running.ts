@@ -39,17 +39,34 @@ export class RunningSummary {
   constructor(private readonly profileId: number) {}
 
   add(record: ChatRequestRecord): void {
+    this.count(record)
+    if (record.errorCode !== null) return
+    if (record.tokensPerSecond !== null) insertSorted(this.tokensPerSecond, record.tokensPerSecond)
+    if (record.timeToFirstTokenMs !== null) insertSorted(this.timeToFirstTokenMs, record.timeToFirstTokenMs)
+  }
+
+  /**
+   * Many stored requests at once, oldest first: the values are appended and sorted once, since an
+   * insert each into lists of a hundred thousand values took seconds per profile.
+   */
+  addAll(records: Iterable<ChatRequestRecord>): void {
+    for (const record of records) {
+      this.count(record)
+      if (record.errorCode !== null) continue
+      if (record.tokensPerSecond !== null) this.tokensPerSecond.push(record.tokensPerSecond)
+      if (record.timeToFirstTokenMs !== null) this.timeToFirstTokenMs.push(record.timeToFirstTokenMs)
+    }
+    this.tokensPerSecond.sort((a, b) => a - b)
+    this.timeToFirstTokenMs.sort((a, b) => a - b)
+  }
+
+  private count(record: ChatRequestRecord): void {
     this.requests++
     this.promptTokens += record.promptTokens ?? 0
     this.completionTokens += record.completionTokens
     this.lastRequestAt = record.startedAt
     if (record.keyId !== null) this.addKey(record.keyId, record)
-    if (record.errorCode !== null) {
-      this.errors++
-      return
-    }
-    if (record.tokensPerSecond !== null) insertSorted(this.tokensPerSecond, record.tokensPerSecond)
-    if (record.timeToFirstTokenMs !== null) insertSorted(this.timeToFirstTokenMs, record.timeToFirstTokenMs)
+    if (record.errorCode !== null) this.errors++
   }
 
   metrics(): ServerChatMetrics {

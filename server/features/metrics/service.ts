@@ -28,7 +28,7 @@ export function median(values: number[]): number | null {
 /** Folds one profile's requests into the figures the servers screen shows. */
 export function summarise(profileId: number, records: ChatRequestRecord[]): ServerChatMetrics {
   const summary = new RunningSummary(profileId)
-  for (const record of records) summary.add(record)
+  summary.addAll(records)
   return summary.metrics()
 }
 
@@ -58,6 +58,15 @@ export class MetricsService {
     if (summary === undefined) summaries.set(record.profileId, (summary = new RunningSummary(record.profileId)))
     summary.add(record)
     this.deps.bus.publish({ type: 'chat.metrics', data: summary.metrics() })
+  }
+
+  /**
+   * Reads the stored requests into the servers' figures and the counters now (at start, before
+   * listening), so the first request or scrape does not wait for a pass over the table.
+   */
+  warm(): void {
+    this.loaded()
+    this.loadedCounters()
   }
 
   /** Writes the requests still waiting; readers of the table call it first. */
@@ -97,11 +106,17 @@ export class MetricsService {
   private loaded(): Map<number, RunningSummary> {
     if (this.summaries !== null) return this.summaries
     this.flush()
-    const summaries = new Map<number, RunningSummary>()
+    const byProfile = new Map<number, ChatRequestRecord[]>()
     for (const record of this.deps.repo.list()) {
-      let summary = summaries.get(record.profileId)
-      if (summary === undefined) summaries.set(record.profileId, (summary = new RunningSummary(record.profileId)))
-      summary.add(record)
+      const group = byProfile.get(record.profileId)
+      if (group === undefined) byProfile.set(record.profileId, [record])
+      else group.push(record)
+    }
+    const summaries = new Map<number, RunningSummary>()
+    for (const [profileId, records] of byProfile) {
+      const summary = new RunningSummary(profileId)
+      summary.addAll(records)
+      summaries.set(profileId, summary)
     }
     return (this.summaries = summaries)
   }

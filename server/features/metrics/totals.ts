@@ -1,21 +1,9 @@
 import type { Database } from 'bun:sqlite'
-import { addTo, TPS_BOUNDS, TTFT_BOUNDS_MS } from './histogram'
+import { addTo, bucketIndex, TPS_BOUNDS, TTFT_BOUNDS_MS } from './histogram'
 import { emptyTotals, type CounterTotals } from './prometheus'
-import { bucketCase } from './repository'
 
-interface RawGroup {
-  profile_id: number
-  key_id: number | null
-  ttft_bucket: number | null
-  tps_bucket: number | null
-  requests: number
-  errors: number
-  prompt_tokens: number
-  cached_tokens: number
-  completion_tokens: number
-  ttft_sum: number
-  tps_sum: number
-}
+/** profile_id, key_id, error_code, ttft_ms, tokens_per_second, prompt_tokens, cached_tokens, completion_tokens */
+type RawValues = [number, number | null, string | null, number | null, number | null, number | null, number | null, number]
 
 interface RollupGroup {
   profile_id: number
@@ -43,30 +31,32 @@ export function storedTotals(db: Database): CounterTotals[] {
     if (found === undefined) totals.set(id, (found = emptyTotals(profileId, keyId)))
     return found
   }
-  // Failed requests count in requests and tokens, not in the histograms (their buckets are NULL).
+  // Read as plain value arrays and summed here: on a million rows this is about twice as fast as
+  // SQLite grouping them (there is no index to group by, so it would sort them first).
   const raw = db
-    .query<RawGroup, []>(
-      `SELECT profile_id, key_id,
-         CASE WHEN error_code IS NULL AND ttft_ms IS NOT NULL THEN ${bucketCase('ttft_ms', TTFT_BOUNDS_MS)} END AS ttft_bucket,
-         CASE WHEN error_code IS NULL AND tokens_per_second IS NOT NULL THEN ${bucketCase('tokens_per_second', TPS_BOUNDS)} END AS tps_bucket,
-         COUNT(*) AS requests, SUM(error_code IS NOT NULL) AS errors,
-         COALESCE(SUM(prompt_tokens), 0) AS prompt_tokens, COALESCE(SUM(cached_tokens), 0) AS cached_tokens, SUM(completion_tokens) AS completion_tokens,
-         COALESCE(SUM(CASE WHEN error_code IS NULL THEN ttft_ms END), 0) AS ttft_sum,
-         COALESCE(SUM(CASE WHEN error_code IS NULL THEN tokens_per_second END), 0) AS tps_sum
-       FROM chat_requests GROUP BY profile_id, key_id, ttft_bucket, tps_bucket`,
-    )
-    .all()
-  for (const group of raw) {
-    const found = of(group.profile_id, group.key_id)
-    found.requests += group.requests
-    found.errors += group.errors
-    found.promptTokens += group.prompt_tokens
-    found.cachedTokens += group.cached_tokens
-    found.completionTokens += group.completion_tokens
-    found.ttftSumMs += group.ttft_sum
-    found.tpsSum += group.tps_sum
-    if (group.ttft_bucket !== null) found.ttftHistogram[group.ttft_bucket]! += group.requests
-    if (group.tps_bucket !== null) found.tpsHistogram[group.tps_bucket]! += group.requests
+    .query('SELECT profile_id, key_id, error_code, ttft_ms, tokens_per_second, prompt_tokens, cached_tokens, completion_tokens FROM chat_requests')
+    .values() as unknown as RawValues[]
+  let last: CounterTotals | null = null
+  for (const [profileId, keyId, errorCode, ttftMs, tokensPerSecond, promptTokens, cachedTokens, completionTokens] of raw) {
+    const found: CounterTotals = last !== null && last.profileId === profileId && last.keyId === keyId ? last : of(profileId, keyId)
+    last = found
+    found.requests++
+    found.promptTokens += promptTokens ?? 0
+    found.cachedTokens += cachedTokens ?? 0
+    found.completionTokens += completionTokens
+    // Failed requests count in requests and tokens, not in the histograms.
+    if (errorCode !== null) {
+      found.errors++
+      continue
+    }
+    if (ttftMs !== null) {
+      found.ttftHistogram[bucketIndex(TTFT_BOUNDS_MS, ttftMs)]!++
+      found.ttftSumMs += ttftMs
+    }
+    if (tokensPerSecond !== null) {
+      found.tpsHistogram[bucketIndex(TPS_BOUNDS, tokensPerSecond)]!++
+      found.tpsSum += tokensPerSecond
+    }
   }
   const rolled = db
     .query<RollupGroup, []>(

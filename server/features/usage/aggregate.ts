@@ -46,18 +46,18 @@ export class UsageAggregate {
     return cell
   }
 
-  addRaw(row: UsageSourceRow): void {
-    const cell = this.cell(bucketStart(row.started_at, this.bucket), groupOf(this.groupBy, row))
+  addRaw([startedAt, profileId, keyId, userId, failed, promptTokens, cachedTokens, completionTokens, ttftMs, tokensPerSecond]: UsageSourceRow): void {
+    const cell = this.cell(bucketStart(startedAt, this.bucket), groupOf(this.groupBy, { profile_id: profileId, key_id: keyId, user_id: userId }))
     cell.requests++
-    cell.promptTokens += row.prompt_tokens ?? 0
-    cell.cachedTokens += row.cached_tokens ?? 0
-    cell.completionTokens += row.completion_tokens
-    if (row.failed) {
+    cell.promptTokens += promptTokens ?? 0
+    cell.cachedTokens += cachedTokens ?? 0
+    cell.completionTokens += completionTokens
+    if (failed === 1) {
       cell.errors++
       return
     }
-    if (row.ttft_ms !== null) cell.ttft.push(row.ttft_ms)
-    if (row.tokens_per_second !== null) cell.tps.push(row.tokens_per_second)
+    if (ttftMs !== null) cell.ttft.push(ttftMs)
+    if (tokensPerSecond !== null) cell.tps.push(tokensPerSecond)
   }
 
   addRollup(row: RollupSourceRow): void {

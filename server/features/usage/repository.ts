@@ -55,19 +55,12 @@ const toLogRow = (row: LogRow): RequestLogRow => ({
   errorMessage: row.error_message,
 })
 
-/** A raw request as usage reads it. */
-export interface UsageSourceRow {
-  started_at: string
-  profile_id: number
-  key_id: number | null
-  user_id: number | null
-  failed: number
-  prompt_tokens: number | null
-  cached_tokens: number | null
-  completion_tokens: number
-  ttft_ms: number | null
-  tokens_per_second: number | null
-}
+/**
+ * A raw request as usage reads it, as a plain array (a million rows read as arrays take half the
+ * time of objects): started_at, profile_id, key_id, user_id, failed (0/1), prompt_tokens,
+ * cached_tokens, completion_tokens, ttft_ms, tokens_per_second.
+ */
+export type UsageSourceRow = [string, number, number | null, number | null, number, number | null, number | null, number, number | null, number | null]
 
 export interface RollupSourceRow {
   resolution: 'minute' | 'hour'
@@ -97,7 +90,7 @@ export interface StatRow {
 /** Reads of the request table, its rollups and the server samples. */
 export function createUsageRepository(db: Database) {
   const usageRaw = (userId: number | undefined) =>
-    db.query<UsageSourceRow, (string | number)[]>(
+    db.query(
       `SELECT started_at, profile_id, key_id, user_id, error_code IS NOT NULL AS failed, prompt_tokens, cached_tokens, completion_tokens, ttft_ms, tokens_per_second
        FROM chat_requests WHERE started_at >= ? AND started_at < ?${userId === undefined ? '' : ' AND user_id = ?'}`,
     )
@@ -143,7 +136,7 @@ export function createUsageRepository(db: Database) {
         .map(toLogRow)
     },
     raw: (from: string, to: string, userId?: number): UsageSourceRow[] =>
-      userId === undefined ? usageRaw(undefined).all(from, to) : usageRaw(userId).all(from, to, userId),
+      (userId === undefined ? usageRaw(undefined).values(from, to) : usageRaw(userId).values(from, to, userId)) as unknown as UsageSourceRow[],
     rollups: (resolution: 'minute' | 'hour', from: string, to: string, userId?: number): RollupSourceRow[] =>
       userId === undefined ? usageRollups(undefined).all(resolution, from, to) : usageRollups(userId).all(resolution, from, to, userId),
     /** Names for usage labels: small tables, read whole once per query. */

@@ -132,15 +132,15 @@ export class UsageService {
     let completionTokens = 0
     const ttft: number[] = []
     const tps: number[] = []
-    for (const row of this.deps.repo.raw(since, iso(nowMs + 1), own)) {
+    for (const [, , , , failed, prompt, cached, completion, ttftMs, tokensPerSecond] of this.deps.repo.raw(since, iso(nowMs + 1), own)) {
       requests++
-      promptTokens += row.prompt_tokens ?? 0
-      cachedTokens += row.cached_tokens ?? 0
-      completionTokens += row.completion_tokens
-      if (row.failed) errors++
+      promptTokens += prompt ?? 0
+      cachedTokens += cached ?? 0
+      completionTokens += completion
+      if (failed === 1) errors++
       else {
-        if (row.ttft_ms !== null) ttft.push(row.ttft_ms)
-        if (row.tokens_per_second !== null) tps.push(row.tokens_per_second)
+        if (ttftMs !== null) ttft.push(ttftMs)
+        if (tokensPerSecond !== null) tps.push(tokensPerSecond)
       }
     }
     return {
