@@ -17,9 +17,9 @@ const SIZE = 1024 * 1024
 const RANGE = 128 * 1024
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
 
-// Every LFS file of the test repo (weights and tokenizer.json, SIZE bytes each) goes in 128 KiB ranges over 4 connections,
+// Every LFS file of the test repo (weights and tokenizer.json, SIZE bytes each) goes straight to 128 KiB ranges over 4 connections,
 // its checksum on a thread following the bytes in order as weights' is.
-const PARALLEL = { connections: 4, parallelMinBytes: 0, rangeBytes: RANGE, rangeRecordIntervalMs: 20, hashThreadMinBytes: 0 }
+const PARALLEL = { connections: 4, parallelMinBytes: 0, rangeBytes: RANGE, rangeRecordIntervalMs: 20, hashThreadMinBytes: 0, rangesProbeMs: 0 }
 
 let harness: Harness | null = null
 afterEach(async () => {
@@ -196,6 +196,35 @@ describe('large files in ranges over several connections', () => {
   })
 })
 
+describe('one stream first, ranges when it is slow', () => {
+  test('a stream fast enough alone fetches the whole file', async () => {
+    const h = await setup({ options: { rangesProbeMs: 50, fastConnectionBytesPerSecond: 1 } })
+    const { id } = await h.start(MODEL)
+    const done = await h.waitFor(id, 'completed')
+    await expectFinished(h, done.commit)
+    expect(weightRequests(h).map((r) => [r.range, r.status])).toEqual([[null, 200]])
+  })
+
+  test('a slow stream is stopped and the file goes on in ranges from what it wrote', async () => {
+    const h = await setup({
+      options: { rangesProbeMs: 300, fastConnectionBytesPerSecond: 2 ** 30 },
+      rules: [{ kind: 'throttle', match: 'model.safetensors', bytesPerSecond: 1024 * 1024 }],
+    })
+    const { id } = await h.start(MODEL)
+    const done = await h.waitFor(id, 'completed')
+    await expectFinished(h, done.commit)
+    const [first, ...rest] = weightRequests(h)
+    expect(first?.range).toBeNull()
+    expect(first?.bytesSent).toBeGreaterThan(0)
+    expect(first?.bytesSent).toBeLessThan(SIZE)
+    expect(rest.length).toBeGreaterThan(1)
+    for (const request of rest) expect(bounds(request)).not.toBeNull()
+    // The ranges start after what the stream wrote: only what was in flight when it stopped came twice.
+    expect(Math.min(...rest.map((r) => bounds(r)?.[0] ?? 0))).toBeGreaterThan(0)
+    expect(weightRequests(h).reduce((sum, r) => sum + r.bytesSent, 0) - SIZE).toBeLessThan(128 * 1024)
+  })
+})
+
 describe('stopping a download fetched in ranges', () => {
   const throttled: FaultRule[] = [{ kind: 'throttle', match: 'model.safetensors', bytesPerSecond: 512 * 1024 }]
 
@@ -282,22 +311,27 @@ describe('stopping a download fetched in ranges', () => {
 })
 
 describe('the hub stand-in caps each connection like a CDN', () => {
-  test('one connection gets the cap; the download over 4 connections is about 4× faster', async () => {
-    const h = await setup({ options: { connections: 4, rangeBytes: SIZE / 4 } })
+  test('one connection gets the cap; four connections for a quarter each get four times as much', async () => {
+    const h = await setup()
     h.hub.setConnectionRate(2 * 2 ** 20)
     const file = `${h.hub.url}/${MODEL}/resolve/main/model.safetensors`
-    const single = performance.now()
-    expect((await (await fetch(file)).arrayBuffer()).byteLength).toBe(SIZE)
-    const oneStream = performance.now() - single
+    const fetchBytes = async (range?: string) => (await (await fetch(file, range === undefined ? {} : { headers: { range } })).arrayBuffer()).byteLength
+    let started = performance.now()
+    expect(await fetchBytes()).toBe(SIZE)
     // 1 MiB at 2 MiB/s.
-    expect(oneStream).toBeGreaterThanOrEqual(450)
+    expect(performance.now() - started).toBeGreaterThanOrEqual(450)
 
-    const started = performance.now()
-    const { id } = await h.start(MODEL)
-    const done = await h.waitFor(id, 'completed')
-    const inRanges = performance.now() - started
-    await expectFinished(h, done.commit)
-    // Two files of 1 MiB, four connections in all: each file about a quarter of a second, not half.
-    expect(inRanges).toBeLessThan(oneStream * 1.6)
+    started = performance.now()
+    const quarters = await Promise.all([0, 1, 2, 3].map((i) => fetchBytes(`bytes=${(i * SIZE) / 4}-${((i + 1) * SIZE) / 4 - 1}`)))
+    expect(quarters).toEqual([SIZE / 4, SIZE / 4, SIZE / 4, SIZE / 4])
+    const elapsed = performance.now() - started
+    expect(elapsed).toBeGreaterThanOrEqual(100)
+    expect(elapsed).toBeLessThan(400)
+
+    // Lifted, the same file comes at once.
+    h.hub.setConnectionRate(null)
+    started = performance.now()
+    expect(await fetchBytes()).toBe(SIZE)
+    expect(performance.now() - started).toBeLessThan(300)
   })
 })

@@ -36,6 +36,12 @@ export interface DownloadOptions {
    * while one that is this fast already has the link to itself, and more would only cost CPU.
    */
   fastConnectionBytesPerSecond: number
+  /**
+   * A large file starts over one stream (the fastest path to disk, no per-chunk work here) and
+   * moves to ranges once, after this long, it goes slower than `fastConnectionBytesPerSecond`;
+   * 0 goes to ranges at once. A file with a ranges record on disk resumes in ranges.
+   */
+  rangesProbeMs: number
   /** How often the ranges done are written to disk (after the data itself is synced), so a crash loses at most this much work. */
   rangeRecordIntervalMs: number
 }
@@ -61,6 +67,7 @@ export const DEFAULT_DOWNLOAD_OPTIONS: DownloadOptions = {
   rangeBytes: 16 * 2 ** 20,
   rangeRecordIntervalMs: 250,
   fastConnectionBytesPerSecond: 64 * 2 ** 20,
+  rangesProbeMs: 1_000,
 }
 
 const ENV_NAMES: Record<string, keyof DownloadOptions> = {

@@ -23,9 +23,46 @@ const RAMP_MS = 100
 export async function fetchBlob(file: PlannedFile, live: FileLive, ctx: TransferContext): Promise<void> {
   const { options } = ctx
   const inRanges = file.lfs && file.size > 0 && file.size >= options.parallelMinBytes && options.connections > 1
-  if (inRanges && (await transferRanges(file, live, ctx)) === 'done') return
+  if (inRanges) {
+    const resumingRanges = await ctx.disk.exists(ctx.paths.ranges(file.blobId))
+    if (!resumingRanges && options.rangesProbeMs > 0 && (await oneStreamWhileFast(file, live, ctx)) === 'done') return
+    if ((await transferRanges(file, live, ctx)) === 'done') return
+  }
   await toOneStream(file, live, ctx)
   await ctx.budget.with(ctx.signal, () => transferFile(file, live, ctx))
+}
+
+/** Why a single stream was stopped: it was too slow, so the file goes on in ranges. */
+class TooSlow extends Error {
+  constructor() {
+    super('one connection is slower than several would be')
+  }
+}
+
+/**
+ * Fetches the file over one stream for as long as that stream alone is fast: on a link one
+ * connection fills, ranges would only add work. Once it has run `rangesProbeMs` and goes slower
+ * than `fastConnectionBytesPerSecond` (a CDN capping each connection), it is stopped; what it
+ * wrote is the start of the file, from which the ranges go on.
+ */
+async function oneStreamWhileFast(file: PlannedFile, live: FileLive, ctx: TransferContext): Promise<'done' | 'slow'> {
+  const { options } = ctx
+  const probe = new AbortController()
+  const signal = AbortSignal.any([ctx.signal, probe.signal])
+  const started = performance.now()
+  const watch = setInterval(() => {
+    if (performance.now() - started < options.rangesProbeMs || live.status !== 'downloading') return
+    if (live.meter.bytesPerSecond() < options.fastConnectionBytesPerSecond) probe.abort(new TooSlow())
+  }, RAMP_MS)
+  try {
+    await ctx.budget.with(signal, () => transferFile(file, live, { ...ctx, signal }))
+    return 'done'
+  } catch (error) {
+    if (ctx.signal.aborted || !(probe.signal.reason instanceof TooSlow)) throw error
+    return 'slow'
+  } finally {
+    clearInterval(watch)
+  }
 }
 
 /**
