@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { storedTotals } from '../../server/features/metrics/totals'
 import type { ServerStatsHistory, UsageResponse } from '../../shared/observability'
+import type { ServerStatus } from '../../shared/servers'
 import { observedApp, request, type ObservedApp } from './usage-helpers'
 
 const NOW = '2026-03-01T12:00:00.000Z'
@@ -98,6 +99,15 @@ describe('retention of requests', () => {
 })
 
 describe('server CPU and memory samples', () => {
+  test('the open window is written when the manager stops', async () => {
+    const o = await observedApp(NOW)
+    o.app.bus.publish({ type: 'servers.stats', data: { at: '2026-03-01T11:59:01.000Z', servers: [{ profileId: o.beta.id, cpuPercent: 7, rssBytes: 70 }] } })
+    expect(o.app.db.query<{ n: number }, []>('SELECT COUNT(*) AS n FROM server_stats').get()?.n).toBe(0)
+    o.app.observability.stop()
+    const stats = await o.app.json<ServerStatsHistory>('GET', `/api/servers/${o.beta.id}/stats`, { token: o.adminToken })
+    expect(stats.body.points).toEqual([{ at: '2026-03-01T11:59:00.000Z', spanSeconds: 10, cpuPercent: 7, maxCpuPercent: 7, rssBytes: 70, maxRssBytes: 70 }])
+  })
+
   const sample = (o: ObservedApp, at: string, cpuPercent: number, rssBytes: number) =>
     o.app.bus.publish({ type: 'servers.stats', data: { at, servers: [{ profileId: o.alpha.id, cpuPercent, rssBytes }] } })
 
@@ -105,8 +115,11 @@ describe('server CPU and memory samples', () => {
     const o = await observedApp(NOW)
     // Samples every 2 s: 11:58:00 … 11:58:08 in one window, 11:58:10 … in the next.
     for (let i = 0; i < 10; i++) sample(o, `2026-03-01T11:58:${String(i * 2).padStart(2, '0')}.000Z`, 10 * (i + 1), 1000 * (i + 1))
-    // The open window is written when the manager stops.
-    o.app.observability.stop()
+    // The open window is written when its server stops (or the manager does).
+    expect(o.app.db.query<{ n: number }, []>('SELECT COUNT(*) AS n FROM server_stats').get()?.n).toBe(1)
+    const status = (await o.app.json<ServerStatus>('GET', `/api/servers/${o.alpha.id}`, { token: o.adminToken })).body
+    o.app.bus.publish({ type: 'servers.state', data: { ...status, state: 'stopped' } })
+    expect(o.app.db.query<{ n: number }, []>('SELECT COUNT(*) AS n FROM server_stats').get()?.n).toBe(2)
     const stats = await o.app.json<ServerStatsHistory>('GET', `/api/servers/${o.alpha.id}/stats?from=2026-03-01T11:50:00Z&to=2026-03-01T12:00:00Z`, { token: o.adminToken })
     expect(stats.status).toBe(200)
     expect(stats.body).toEqual({

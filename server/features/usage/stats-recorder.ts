@@ -15,7 +15,8 @@ interface Window {
 /**
  * Keeps the servers' CPU and memory samples from `servers.stats`, one row per server per
  * `windowMs` (the average and the highest of the samples in it), so charts outlive the page and
- * the manager. A window is written once a sample from a later one arrives, and on stop.
+ * the manager. A window is written once a sample from a later one arrives, when its server stops,
+ * and when the manager stops.
  */
 export class StatsRecorder {
   private readonly windows = new Map<number, Window>()
@@ -42,6 +43,8 @@ export class StatsRecorder {
   start(bus: EventBus): void {
     this.unsubscribe ??= bus.subscribe(({ event }) => {
       if (event.type === 'servers.stats') this.add(event.data)
+      // A server that stopped sends no more samples: its last window is written now.
+      else if (event.type === 'servers.state' && (event.data.state === 'stopped' || event.data.state === 'failed')) this.close(event.data.profileId)
     })
   }
 
@@ -68,6 +71,14 @@ export class StatsRecorder {
       window.rssSum += sample.rssBytes
       window.maxRss = Math.max(window.maxRss, sample.rssBytes)
     }
+  }
+
+  /** Writes one server's open window, if it has one. */
+  close(profileId: number): void {
+    const window = this.windows.get(profileId)
+    if (window === undefined) return
+    this.write(profileId, window)
+    this.windows.delete(profileId)
   }
 
   /** Writes every open window (at shutdown). */
