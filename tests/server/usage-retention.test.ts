@@ -1,4 +1,6 @@
 import { describe, expect, test } from 'bun:test'
+import { createMetricsRepository } from '../../server/features/metrics/repository'
+import { MetricsService } from '../../server/features/metrics/service'
 import { storedTotals } from '../../server/features/metrics/totals'
 import type { ServerStatsHistory, UsageResponse } from '../../shared/observability'
 import type { ServerStatus } from '../../shared/servers'
@@ -63,6 +65,21 @@ describe('retention of requests', () => {
     const countersAfter = storedTotals(o.app.db)
     expect(countersAfter[0]?.requests).toBe((countersBefore[0]?.requests ?? 0) - 1)
     expect(countersAfter[0]?.completionTokens).toBe((countersBefore[0]?.completionTokens ?? 0) - 1)
+    // The servers' figures after a restart count the rolled-up requests too (medians: the raw ones).
+    const restarted = new MetricsService({ repo: createMetricsRepository(o.app.db), bus: o.app.bus, db: o.app.db })
+    expect(restarted.servers()).toEqual([
+      {
+        profileId: o.alpha.id,
+        requests: 6,
+        errors: 0,
+        promptTokens: 60,
+        completionTokens: 1730,
+        medianTokensPerSecond: 50,
+        medianTimeToFirstTokenMs: 50,
+        lastRequestAt: '2026-03-01T11:00:00.000Z',
+        byKey: [{ keyId: o.adminKey.id, userId: o.admin.id, requests: 6, errors: 0, promptTokens: 60, completionTokens: 1730, lastRequestAt: '2026-03-01T11:00:00.000Z' }],
+      },
+    ])
 
     // A second pass changes nothing; a request that ends after its minute was rolled up joins it.
     o.app.observability.runRetention()

@@ -19,6 +19,17 @@ function sortedMedian(sorted: number[]): number | null {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
+/** One rollup row's requests, as the summaries count them. */
+export interface RolledUpRequests {
+  bucketStart: string
+  keyId: number | null
+  userId: number | null
+  requests: number
+  errors: number
+  promptTokens: number
+  completionTokens: number
+}
+
 /**
  * One profile's chat summary, updated request by request. Folding every stored request again
  * after each reply blocked the event loop (and every stream on it) for tens of milliseconds once
@@ -58,6 +69,29 @@ export class RunningSummary {
     }
     this.tokensPerSecond.sort((a, b) => a - b)
     this.timeToFirstTokenMs.sort((a, b) => a - b)
+  }
+
+  /**
+   * Requests older than the raw records, from a rollup: they count in requests, errors and tokens
+   * (the medians stay those of the raw records). Rollups come oldest first, before the raw records.
+   */
+  addRolledUp(rollup: RolledUpRequests): void {
+    this.requests += rollup.requests
+    this.errors += rollup.errors
+    this.promptTokens += rollup.promptTokens
+    this.completionTokens += rollup.completionTokens
+    this.lastRequestAt = rollup.bucketStart
+    if (rollup.keyId === null) return
+    let traffic = this.keys.get(rollup.keyId)
+    if (traffic === undefined) {
+      traffic = { keyId: rollup.keyId, userId: rollup.userId, requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, lastRequestAt: rollup.bucketStart }
+      this.keys.set(rollup.keyId, traffic)
+    }
+    traffic.requests += rollup.requests
+    traffic.errors += rollup.errors
+    traffic.promptTokens += rollup.promptTokens
+    traffic.completionTokens += rollup.completionTokens
+    traffic.lastRequestAt = rollup.bucketStart
   }
 
   private count(record: ChatRequestRecord): void {

@@ -5,7 +5,7 @@ import { PrometheusCounters, type Gauges } from './prometheus'
 import { DEFAULT_RECORD_QUEUE, RecordQueue, type RecordQueueOptions } from './recorder'
 import type { ChatRequestRecord, MetricsRepository } from './repository'
 import { RunningSummary } from './running'
-import { storedTotals } from './totals'
+import { rolledUpRequests, storedTotals } from './totals'
 
 export interface MetricsServiceDeps {
   repo: MetricsRepository
@@ -113,11 +113,14 @@ export class MetricsService {
       else group.push(record)
     }
     const summaries = new Map<number, RunningSummary>()
-    for (const [profileId, records] of byProfile) {
-      const summary = new RunningSummary(profileId)
-      summary.addAll(records)
-      summaries.set(profileId, summary)
+    const summaryOf = (profileId: number) => {
+      let summary = summaries.get(profileId)
+      if (summary === undefined) summaries.set(profileId, (summary = new RunningSummary(profileId)))
+      return summary
     }
+    // Rolled-up requests are older than every raw one, so they go first.
+    if (this.deps.db !== undefined) for (const rollup of rolledUpRequests(this.deps.db)) summaryOf(rollup.profileId).addRolledUp(rollup)
+    for (const [profileId, records] of byProfile) summaryOf(profileId).addAll(records)
     return (this.summaries = summaries)
   }
 }

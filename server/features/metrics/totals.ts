@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { addTo, bucketIndex, TPS_BOUNDS, TTFT_BOUNDS_MS } from './histogram'
 import { emptyTotals, type CounterTotals } from './prometheus'
+import type { RolledUpRequests } from './running'
 
 /** profile_id, key_id, error_code, ttft_ms, tokens_per_second, prompt_tokens, cached_tokens, completion_tokens */
 type RawValues = [number, number | null, string | null, number | null, number | null, number | null, number | null, number]
@@ -76,4 +77,23 @@ export function storedTotals(db: Database): CounterTotals[] {
     addTo(found.tpsHistogram, JSON.parse(group.tps_hist) as number[])
   }
   return [...totals.values()]
+}
+
+/** Every rollup row, oldest first, for the servers' figures: requests that are no longer raw still count. */
+export function rolledUpRequests(db: Database): (RolledUpRequests & { profileId: number })[] {
+  return db
+    .query<{ bucket_start: string; profile_id: number; key_id: number; user_id: number; requests: number; errors: number; prompt_tokens: number; completion_tokens: number }, []>(
+      `SELECT bucket_start, profile_id, key_id, user_id, requests, errors, prompt_tokens, completion_tokens FROM request_rollups ORDER BY bucket_start`,
+    )
+    .all()
+    .map((row) => ({
+      bucketStart: row.bucket_start,
+      profileId: row.profile_id,
+      keyId: row.key_id === 0 ? null : row.key_id,
+      userId: row.user_id === 0 ? null : row.user_id,
+      requests: row.requests,
+      errors: row.errors,
+      promptTokens: row.prompt_tokens,
+      completionTokens: row.completion_tokens,
+    }))
 }
