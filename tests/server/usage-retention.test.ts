@@ -4,6 +4,8 @@ import { MetricsService } from '../../server/features/metrics/service'
 import { storedTotals } from '../../server/features/metrics/totals'
 import type { ServerStatsHistory, UsageResponse } from '../../shared/observability'
 import type { ServerStatus } from '../../shared/servers'
+import { loadConfig } from '../../server/config'
+import { NO_SAVED_TOKEN } from './helpers'
 import { observedApp, request, type ObservedApp } from './usage-helpers'
 
 const NOW = '2026-03-01T12:00:00.000Z'
@@ -104,6 +106,18 @@ describe('retention of requests', () => {
     o.setNow('2026-06-01T12:00:00.000Z')
     o.app.observability.runRetention()
     expect(tiers(o)).toEqual({ raw: [], rollups: [] })
+  })
+
+  test('MLX_MANAGER_RETENTION_DAYS: 90 by default, a whole number of days from 1 to 3650', async () => {
+    const env = { MLX_MANAGER_HOME: '/tmp/mlx-manager-retention-config', ...NO_SAVED_TOKEN }
+    expect(loadConfig(env).retentionDays).toBe(90)
+    expect(loadConfig({ ...env, MLX_MANAGER_RETENTION_DAYS: ' 30 ' }).retentionDays).toBe(30)
+    for (const bad of ['0', '3651', '7.5', 'ninety', '-1']) {
+      expect(() => loadConfig({ ...env, MLX_MANAGER_RETENTION_DAYS: bad })).toThrow(`MLX_MANAGER_RETENTION_DAYS is how many days request history is kept: a whole number from 1 to 3650, not "${bad}".`)
+    }
+    // The manager's retention pass uses it.
+    const o = await observedApp(NOW)
+    expect(o.app.observability.policy.retentionDays).toBe(90)
   })
 
   test('a shorter retention (MLX_MANAGER_RETENTION_DAYS) ends every tier sooner', async () => {
