@@ -11,7 +11,7 @@ import { bucketStarts, rangeWindow } from '../../web/src/features/usage/ranges'
 import { serverCharts } from '../../web/src/features/usage/series'
 import { decide } from '../../web/src/router'
 import { mountInApp, requireTestId } from './components/mount'
-import { FakeEventSource, fakeServer, json, makeDownload, makeServerStatus, makeUser, useFakeEventSource } from './helpers'
+import { failure, FakeEventSource, fakeServer, json, makeDownload, makeServerStatus, makeUser, useFakeEventSource } from './helpers'
 import { drawn, makeRequestRow, makeSummary, makeUsageRow, queriesTo } from './observability-data'
 import { routerStub } from './servers-router'
 
@@ -122,6 +122,7 @@ function dashboardServer(requests: number) {
     'GET /api/servers/1/stats': () => json({ profileId: 1, from: '', to: '', points: [] }),
     'GET /api/downloads': () => json([makeDownload({ id: 4, modelId: 'mlx-community/Llama-3.2-1B-4bit', bytesDone: 1024, bytesTotal: 4096 })]),
     'GET /api/system/memory': () => json({ totalBytes: 32 * GIB, usedBytes: 12 * GIB }),
+    'GET /api/catalog/system': () => json({ usableBytes: 24 * GIB, budgetBytes: 20 * GIB, explanation: 'Three quarters of 32 GB of unified memory.' }),
   })
   return { server, setCount: (next: number) => (count = next) }
 }
@@ -143,7 +144,9 @@ describe('the dashboard', () => {
     expect(requireTestId('dashboard-tokens').textContent?.trim()).toBe('4.6k')
     expect(requireTestId('dashboard-ttft').textContent?.trim()).toBe('140 ms')
     expect(requireTestId('dashboard-speed').textContent?.trim()).toBe('55.5 tok/s')
-    expect(requireTestId('dashboard-memory').textContent).toContain('Servers hold 4.0 GB of 32.0 GB memory (13%)')
+    // Against what models may use here, the budget the serving pool keeps to.
+    expect(requireTestId('dashboard-memory').textContent).toContain('Servers hold 4.0 GB of the 24.0 GB models may use (17%)')
+    expect(requireTestId('dashboard-servers').textContent).toContain('Three quarters of 32 GB of unified memory.')
     expect(requireTestId('dashboard-server-1').textContent).toContain('Qwen3 4B')
     expect(requireTestId('dashboard-download-4').textContent).toContain('25%')
 
@@ -188,12 +191,14 @@ describe('the dashboard', () => {
     expect(requireTestId('dashboard-requests').textContent?.trim()).toBe('5')
   })
 
-  it('a member sees their own figures, labelled as theirs', async () => {
+  it('a member sees their own figures, labelled as theirs; without a budget, memory is shown against the total', async () => {
     useAuthStore().user = makeUser()
-    dashboardServer(2)
+    const { server } = dashboardServer(2)
+    server.on('GET /api/catalog/system', () => failure(503, 'unavailable', 'Not now.'))
     mountInApp(DashboardView, { plugins: [routerStub()] })
     await settle()
     expect(requireTestId('dashboard').textContent).toContain('Your requests')
+    expect(requireTestId('dashboard-memory').textContent).toContain('Servers hold 4.0 GB of the 32.0 GB memory (13%)')
     // Members do not see who else made a request: no owner after the key's name.
     expect(requireTestId('dashboard-recent').querySelector('[data-testid="request-7"]')?.textContent).not.toContain('dev@example.com')
   })

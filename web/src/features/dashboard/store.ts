@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
+import type { MemoryBudget } from '../../../../shared/memory-fit'
 import type { DashboardSummary, ServerStatPoint, UsageResponse } from '../../../../shared/observability'
 import { api, request } from '../../api/client'
 import { guarded } from '../auth/guarded'
@@ -32,6 +33,8 @@ export const useDashboardStore = defineStore('dashboard', () => {
   const stats = shallowRef<Record<number, ServerStatPoint[]>>({})
   const chartsError = ref<string | null>(null)
   const chartsLoading = ref(false)
+  /** What models may use on this machine: the memory servers hold is shown against it. */
+  const budget = shallowRef<MemoryBudget | null>(null)
   let chartsRun = 0
   let watchers = 0
   let refresh: ReturnType<typeof setTimeout> | null = null
@@ -71,8 +74,16 @@ export const useDashboardStore = defineStore('dashboard', () => {
     }
   }
 
+  async function loadBudget(): Promise<void> {
+    try {
+      budget.value = await guarded(() => request(api.catalog.system.get()))
+    } catch {
+      // Without it the servers' memory is shown against the machine's total.
+    }
+  }
+
   async function load(): Promise<void> {
-    await Promise.all([loadSummary(), loadCharts()])
+    await Promise.all([loadSummary(), loadCharts(), loadBudget()])
   }
 
   async function choose(next: { range?: RangeValue; profileId?: number | null }): Promise<void> {
@@ -109,5 +120,5 @@ export const useDashboardStore = defineStore('dashboard', () => {
     }
   }
 
-  return { summary, summaryError, range, profileId, usage, stats, chartsError, chartsLoading, load, loadSummary, loadCharts, choose, requestRecorded, watch }
+  return { summary, summaryError, range, profileId, usage, stats, chartsError, chartsLoading, budget, load, loadSummary, loadCharts, choose, requestRecorded, watch }
 })
