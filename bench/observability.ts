@@ -30,7 +30,9 @@ const median = (values: number[]) => percentile([...values].sort((a, b) => a - b
 
 function record(i: number, startedAt: string): ChatRequestRecord {
   const keyId = i % 3 === 0 ? null : 1 + (i % KEYS)
-  const failed = i % 50 === 0
+  // One in 50 failed at the engine, one in 1,000 refused over a key's daily limit.
+  const refused = i % 1000 === 7
+  const failed = i % 50 === 0 || refused
   return {
     profileId: 1 + (i % PROFILES),
     model: `mlx-community/model-${i % PROFILES}`,
@@ -38,14 +40,14 @@ function record(i: number, startedAt: string): ChatRequestRecord {
     userId: 1 + (i % USERS),
     keyId,
     endpoint: keyId === null ? 'chat' : 'chat/completions',
-    status: failed ? 502 : 200,
+    status: refused ? 429 : failed ? 502 : 200,
     timeToFirstTokenMs: 50 + (i % 700),
     promptTokens: 100 + (i % 900),
     cachedTokens: i % 4 === 0 ? 64 : null,
     completionTokens: 50 + (i % 400),
     tokensPerSecond: failed ? null : 20 + (i % 80),
     totalMs: 1000 + (i % 5000),
-    errorCode: failed ? 'engine-error' : null,
+    errorCode: refused ? 'daily-token-limit' : failed ? 'engine-error' : null,
     errorMessage: failed ? 'The engine answered 500.' : null,
   }
 }
@@ -176,6 +178,8 @@ console.log(`      seeded ${ROWS.toLocaleString('en')} requests in ${fmt.ms(perf
     ['by key, deep', `/api/requests?limit=100&keyId=7&cursor=${cursor}`],
     ['by profile, deep', `/api/requests?limit=100&profileId=4&cursor=${cursor}`],
     ['errors only, deep', `/api/requests?limit=100&status=error&cursor=${cursor}`],
+    ['status 429 (1 in 1,000), deep', `/api/requests?limit=100&status=429&cursor=${cursor}`],
+    ['by user, errors only, deep', `/api/requests?limit=100&userId=8&status=error&cursor=${cursor}`],
     ['one hour, deep in the week', '/api/requests?limit=100&from=2026-02-25T10:00:00Z&to=2026-02-25T11:00:00Z'],
     ['500 rows', `/api/requests?limit=500&cursor=${cursor}`],
   ]
