@@ -188,6 +188,7 @@ async function managerSeconds(round: number | string, endpoint = hubUrl) {
   if (process.env.BENCH_TRACE === '1') {
     const hubCpu = process.cpuUsage(hubCpuBefore)
     console.log(`      manager cpu ${(cpu() - cpuBefore).toFixed(2)} s, hub cpu ${((hubCpu.user + hubCpu.system) / 1e6).toFixed(2)} s, wall ${seconds.toFixed(2)} s`)
+    console.log(`      manager RSS growth each second: ${trace.filter((_, i) => i % 10 === 0).map((rss) => fmt.mb(rss - rssBefore)).join(', ')}`)
   }
   manager.child.kill('SIGTERM')
   await manager.child.exited

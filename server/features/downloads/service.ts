@@ -222,7 +222,8 @@ export class DownloadService {
     }
     // The model was there before: keep its finished files, drop every partial one (only a resume could use them).
     for (const name of await this.deps.disk.list(paths.blobsDir)) {
-      if (name.endsWith('.incomplete') || name.endsWith('.incomplete.ranges')) await this.deps.disk.remove(join(paths.blobsDir, name))
+      // The partial file, its ranges record, and a record a crash left half-written.
+      if (name.includes('.incomplete')) await this.deps.disk.remove(join(paths.blobsDir, name))
     }
   }
 
