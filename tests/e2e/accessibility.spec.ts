@@ -192,3 +192,48 @@ test('every screen passes axe without serious or critical violations, and the ke
     await hub.stop()
   }
 })
+
+test('in dark mode on a phone, every screen and the in-app dialogs pass axe too', async ({ browser }) => {
+  test.setTimeout(120_000)
+  const started = await startManager({ MLX_MANAGER_ENGINE_PATH: ENGINE_PATH, MLX_STANDIN_LOAD_MS: '100' })
+  const context = await browser.newContext({ baseURL: started.manager.url, viewport: { width: 390, height: 844 }, colorScheme: 'dark' })
+  try {
+    const page = await context.newPage()
+    const login = new LoginPage(page)
+    await login.open()
+    await login.register(admin.email, admin.password)
+    await new Shell(page).expectSignedIn()
+    const profile = await page.request.post('/api/profiles', {
+      data: { name: 'Helper', model: 'standin/fast', engine: 'mlx_lm.server', port: await freePort(), aliases: ['helper-latest'] },
+      ...asPage(page),
+    })
+    expect(profile.status(), await profile.text()).toBe(201)
+    const { id } = (await profile.json()) as { id: number }
+    const start = await page.request.post(`/api/servers/${id}/start`, { data: {}, ...asPage(page) })
+    expect(start.ok(), await start.text()).toBe(true)
+    await expect.poll(async () => ((await (await page.request.get(`/api/servers/${id}`)).json()) as { state: string }).state, { timeout: 15_000 }).toBe('ready')
+
+    const found: string[] = []
+    const screens = ['/catalog', '/models', '/profiles', `/profiles/${id}`, '/servers', `/servers/${id}/logs`, '/chat', '/connect', '/users', '/engines', '/keys', '/settings']
+    for (const path of screens) {
+      await page.goto(path)
+      await expect(page.locator('main')).toBeVisible()
+      // Lists and panels load after the first paint: the audit waits for the network to go quiet.
+      await page.waitForLoadState('networkidle')
+      found.push(...(await audit(page, `${path} (dark, phone)`, page.locator('main'))))
+    }
+
+    // The in-app dialog for leaving the profile editor with unsaved changes.
+    await page.goto(`/profiles/${id}`)
+    await page.getByTestId('profile-form').getByRole('textbox').first().fill('Helper renamed')
+    await page.getByRole('link', { name: 'Servers' }).first().click()
+    const dialog = page.getByRole('dialog')
+    await expect(dialog).toBeVisible()
+    found.push(...(await audit(page, 'leave dialog (dark, phone)', dialog)))
+
+    expect(found, `serious or critical axe violations:\n${found.join('\n')}`).toEqual([])
+  } finally {
+    await context.close()
+    await started.stop()
+  }
+})
