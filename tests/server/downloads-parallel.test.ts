@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import { scanCacheDir } from '@huggingface/hub'
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DownloadDisk } from '../../server/features/downloads/disk'
 import { nodeDisk } from '../../server/features/downloads/disk'
-import { bytesDone, parseRecord } from '../../server/features/downloads/ranges'
+import { bytesDone, contiguousPrefix, newRecord, parseRecord } from '../../server/features/downloads/ranges'
 import { downloadHarness, type Harness } from '../fixtures/faults/harness'
 import type { FaultRule, ProxyRequest } from '../fixtures/faults/proxy'
 import { testRepo } from '../fixtures/faults/repos'
@@ -307,6 +307,58 @@ describe('stopping a download fetched in ranges', () => {
     const requestsAtCancel = h.proxy.requests.length
     await Bun.sleep(200)
     expect(h.proxy.requests.length).toBe(requestsAtCancel)
+  })
+})
+
+describe('what is on disk before a download in ranges starts', () => {
+  const asked = (h: Harness) => weightRequests(h).reduce((sum, r) => sum + ((bounds(r)?.[1] ?? -1) - (bounds(r)?.[0] ?? 0) + 1), 0)
+  const plant = async (h: Harness, bytes: Uint8Array, record: string | null) => {
+    mkdirSync(blobsDir(h), { recursive: true })
+    writeFileSync(join(blobsDir(h), `${oidOf(h)}.incomplete`), bytes)
+    if (record !== null) writeFileSync(join(blobsDir(h), `${oidOf(h)}.incomplete.ranges`), record)
+  }
+
+  test('a partial file from one stream (no record) counts as the start of the file', async () => {
+    const h = await setup()
+    const served = h.repo(MODEL).files.find((f) => f.path === 'model.safetensors')?.content ?? new Uint8Array()
+    await plant(h, served.subarray(0, 300_000), null)
+    const { id } = await h.start(MODEL)
+    const done = await h.waitFor(id, 'completed')
+    await expectFinished(h, done.commit)
+    expect(asked(h)).toBe(SIZE - 300_000)
+  })
+
+  test('a record that cannot be read starts the file over instead of trusting bytes it cannot place', async () => {
+    const h = await setup()
+    await plant(h, new Uint8Array(SIZE).fill(7), '{"size": 12')
+    const { id } = await h.start(MODEL)
+    const done = await h.waitFor(id, 'completed')
+    await expectFinished(h, done.commit)
+    expect(asked(h)).toBe(SIZE)
+  })
+
+  test('a record that claims more than the partial file holds keeps only what is there in order', async () => {
+    const h = await setup()
+    const served = h.repo(MODEL).files.find((f) => f.path === 'model.safetensors')?.content ?? new Uint8Array()
+    // The record says every range is done, but the file was cut at 200,000 bytes.
+    await plant(h, served.subarray(0, 200_000), JSON.stringify(newRecord(SIZE, RANGE, SIZE)))
+    const { id } = await h.start(MODEL)
+    const done = await h.waitFor(id, 'completed')
+    await expectFinished(h, done.commit)
+    expect(asked(h)).toBe(SIZE - 200_000)
+  })
+
+  test('records are checked before they are believed', () => {
+    const record = newRecord(SIZE, RANGE, 300_000)
+    expect(record.done.slice(0, 4)).toEqual([RANGE, RANGE, 300_000 - 2 * RANGE, 0])
+    expect(contiguousPrefix(record)).toBe(300_000)
+    expect(parseRecord(JSON.stringify(record), SIZE)).toEqual(record)
+    expect(parseRecord(JSON.stringify(record), SIZE + 1)).toBeNull()
+    expect(parseRecord(JSON.stringify({ ...record, done: [...record.done.slice(1), 0] }), SIZE)).toEqual({ ...record, done: [...record.done.slice(1), 0] })
+    expect(parseRecord(JSON.stringify({ ...record, done: [RANGE + 1, ...record.done.slice(1)] }), SIZE)).toBeNull()
+    expect(parseRecord(JSON.stringify({ ...record, done: record.done.slice(1) }), SIZE)).toBeNull()
+    expect(parseRecord(JSON.stringify({ ...record, rangeBytes: 0 }), SIZE)).toBeNull()
+    expect(parseRecord('not json', SIZE)).toBeNull()
   })
 })
 
