@@ -312,7 +312,7 @@ describe('stopping a download fetched in ranges', () => {
 
 describe('what is on disk before a download in ranges starts', () => {
   const asked = (h: Harness) => weightRequests(h).reduce((sum, r) => sum + ((bounds(r)?.[1] ?? -1) - (bounds(r)?.[0] ?? 0) + 1), 0)
-  const plant = async (h: Harness, bytes: Uint8Array, record: string | null) => {
+  const plant = (h: Harness, bytes: Uint8Array, record: string | null) => {
     mkdirSync(blobsDir(h), { recursive: true })
     writeFileSync(join(blobsDir(h), `${oidOf(h)}.incomplete`), bytes)
     if (record !== null) writeFileSync(join(blobsDir(h), `${oidOf(h)}.incomplete.ranges`), record)
@@ -321,7 +321,7 @@ describe('what is on disk before a download in ranges starts', () => {
   test('a partial file from one stream (no record) counts as the start of the file', async () => {
     const h = await setup()
     const served = h.repo(MODEL).files.find((f) => f.path === 'model.safetensors')?.content ?? new Uint8Array()
-    await plant(h, served.subarray(0, 300_000), null)
+    plant(h, served.subarray(0, 300_000), null)
     const { id } = await h.start(MODEL)
     const done = await h.waitFor(id, 'completed')
     await expectFinished(h, done.commit)
@@ -330,7 +330,7 @@ describe('what is on disk before a download in ranges starts', () => {
 
   test('a record that cannot be read starts the file over instead of trusting bytes it cannot place', async () => {
     const h = await setup()
-    await plant(h, new Uint8Array(SIZE).fill(7), '{"size": 12')
+    plant(h, new Uint8Array(SIZE).fill(7), '{"size": 12')
     const { id } = await h.start(MODEL)
     const done = await h.waitFor(id, 'completed')
     await expectFinished(h, done.commit)
@@ -341,7 +341,7 @@ describe('what is on disk before a download in ranges starts', () => {
     const h = await setup()
     const served = h.repo(MODEL).files.find((f) => f.path === 'model.safetensors')?.content ?? new Uint8Array()
     // The record says every range is done, but the file was cut at 200,000 bytes.
-    await plant(h, served.subarray(0, 200_000), JSON.stringify(newRecord(SIZE, RANGE, SIZE)))
+    plant(h, served.subarray(0, 200_000), JSON.stringify(newRecord(SIZE, RANGE, SIZE)))
     const { id } = await h.start(MODEL)
     const done = await h.waitFor(id, 'completed')
     await expectFinished(h, done.commit)
