@@ -142,6 +142,10 @@ describe('downloads panel', () => {
     expect(line('model.safetensors')?.querySelector('[data-testid="download-file-connections"]')?.textContent).toBe('8 connections')
     expect(line('model.safetensors')?.textContent).toContain('8.0 MB/s')
     expect(line('tokenizer.json')?.querySelector('[data-testid="download-file-connections"]')).toBeNull()
+    // Once the weights are no longer in flight, their line no longer claims connections.
+    useDownloadsStore().applyProgress(progress({ files: [files[1] as (typeof files)[number]] }))
+    await flushPromises()
+    expect(line('model.safetensors')?.querySelector('[data-testid="download-file-connections"]')).toBeNull()
   })
 
   it('asks before cancelling, and cancels only after the confirmation', async () => {

@@ -57,8 +57,8 @@ export const useDownloadsStore = defineStore('downloads', () => {
     const files = known.files.map((file) => {
       const update = moving.get(file.path)
       if (update !== undefined) return update
-      // A file no longer in flight has stopped moving; never show its old speed.
-      return file.speedBps === 0 ? file : { ...file, speedBps: 0 }
+      // A file no longer in flight has stopped moving; never show its old speed or connections.
+      return file.speedBps === 0 && (file.connections ?? 0) === 0 ? file : { ...file, speedBps: 0, connections: 0 }
     })
     for (const file of progress.files) if (!known.files.some((k) => k.path === file.path)) files.push(file)
     put({
