@@ -20,6 +20,7 @@ import { readSystemMemory } from '../server/features/system/memory'
 import { launchdTarget, parseLaunchctlPrint } from '../server/service-install/launchd-status'
 import { systemdPath } from '../server/service-install/systemd'
 import { memoryBudget } from '../shared/memory-fit'
+import { formatBytes } from '../shared/units'
 import { findBrowser } from '../tests/e2e/find-browser'
 
 type Row = [label: string, value: string]
@@ -28,7 +29,6 @@ interface Section {
   rows: Row[]
 }
 
-const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
 function system(): Section {
@@ -73,14 +73,14 @@ function memory(): Section {
   const machine = read()
   const budget = memoryBudget(machine)
   const rows: Row[] = [
-    ['total', gib(machine.totalBytes)],
-    ['available now', gib(machine.availableBytes)],
+    ['total', formatBytes(machine.totalBytes)],
+    ['available now', formatBytes(machine.availableBytes)],
   ]
   if (process.platform === 'darwin') {
     const limit = readGpuWiredLimit()
-    rows.push(['GPU limit', limit === null ? 'not set (sysctl iogpu.wired_limit_mb is 0 or absent)' : `${gib(limit)} (sysctl iogpu.wired_limit_mb)`])
+    rows.push(['GPU limit', limit === null ? 'not set (sysctl iogpu.wired_limit_mb is 0 or absent)' : `${formatBytes(limit)} (sysctl iogpu.wired_limit_mb)`])
   }
-  rows.push(['model budget', gib(budget.budgetBytes)], ['worked out', budget.appleSilicon ? `${budget.explanation} (Here: none, since doctor does not ask a running manager.)` : budget.explanation])
+  rows.push(['model budget', formatBytes(budget.budgetBytes)], ['worked out', budget.appleSilicon ? `${budget.explanation} (Here: none, since doctor does not ask a running manager.)` : budget.explanation])
   return { title: 'Memory', rows }
 }
 
@@ -90,7 +90,7 @@ function freeSpace(path: string): string {
   while (!existsSync(at) && dirname(at) !== at) at = dirname(at)
   try {
     const stats = statfsSync(at)
-    return `${gib(Number(stats.bavail) * Number(stats.bsize))} free`
+    return `${formatBytes(Number(stats.bavail) * Number(stats.bsize))} free`
   } catch (error) {
     return `unknown (${message(error)})`
   }

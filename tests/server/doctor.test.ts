@@ -35,11 +35,11 @@ describe('npm run doctor', () => {
     expect(stdout).toMatch(/^ {2}3\.10 or newer +(yes|no: )/m)
     expect(stdout).toMatch(/^ {2}mlx_lm\.server +\S/m)
     expect(stdout).toMatch(/^ {2}mlx-openai-server +\S/m)
-    expect(stdout).toMatch(/^ {2}model budget +\d+\.\d GiB$/m)
+    expect(stdout).toMatch(/^ {2}model budget +\d+(\.\d)? [KMGT]?B$/m)
     expect(stdout).toMatch(/^ {2}worked out +.+(available|unified memory)/m)
     expect(stdout).toContain(`  folder             ${cache}`)
     expect(stdout).toContain(`  folder             ${home}`)
-    expect(stdout).toMatch(/^ {2}disk +\d+\.\d GiB free$/m)
+    expect(stdout).toMatch(/^ {2}disk +\d+(\.\d)? [KMGT]?B free$/m)
     expect(stdout).toMatch(/^ {2}browser +(system Chromium|Google Chrome|Playwright's Chromium|none)/m)
   }, 30_000)
 

@@ -206,8 +206,8 @@ describe('ServingPool: memory', () => {
     const refused = await pool.acquire(p1, signal()).catch((e: unknown) => e)
     expect(refused).toMatchObject({ status: 503, code: 'model-does-not-fit' })
     const message = (refused as AppError).message
-    expect(message).toContain('Big model needs about 12.0 GiB')
-    expect(message).toContain('Busy model (10.0 GiB)')
+    expect(message).toContain('Big model needs about 12.0 GB')
+    expect(message).toContain('Busy model (10.0 GB)')
     expect(servers.stops).toEqual([])
   })
 })

@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path'
+import { formatBytes } from '../../../shared/units'
 import type { ConnectionBudget } from './budget'
 import { isCommitSha, isInside, RepoPaths } from './cache-layout'
 import type { DownloadDisk } from './disk'
@@ -23,8 +24,6 @@ export interface JobDeps {
   budget: ConnectionBudget
 }
 
-const formatBytes = (bytes: number) =>
-  bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GB` : bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MB` : `${bytes} bytes`
 
 /** One run of one download: pin the commit, plan the files, fetch them N at a time, link the snapshot. */
 export class DownloadJob {

@@ -1,4 +1,5 @@
 import type { Profile } from '../../../shared/profiles'
+import { formatBytes } from '../../../shared/units'
 import { AppError } from '../../http/errors'
 
 /** The memory figures the pool decides with, from the same budget the catalog's fit uses. */
@@ -12,8 +13,6 @@ export interface PoolMemory {
   /** Every running server and what it holds, for the message when nothing more can be freed. */
   holders(): { name: string; bytes: number }[]
 }
-
-const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`
 
 /**
  * Which idle servers to stop, in order, so that the profile fits; none when it fits already or its
@@ -32,11 +31,11 @@ export async function roomFor(profile: Profile, memory: PoolMemory, idleVictims:
     if (need <= free) return chosen
   }
   const holders = memory.holders()
-  const using = holders.length === 0 ? 'nothing the manager runs' : holders.map((holder) => `${holder.name} (${gib(holder.bytes)})`).join(', ')
+  const using = holders.length === 0 ? 'nothing the manager runs' : holders.map((holder) => `${holder.name} (${formatBytes(holder.bytes)})`).join(', ')
   throw new AppError(
     503,
     'model-does-not-fit',
-    `${profile.name} needs about ${gib(need)}, but only ${gib(memory.freeBytes())} of the memory budget is free and the servers in use cannot be stopped. In use: ${using}. Stop a server or unpin one, then try again.`,
+    `${profile.name} needs about ${formatBytes(need)}, but only ${formatBytes(memory.freeBytes())} of the memory budget is free and the servers in use cannot be stopped. In use: ${using}. Stop a server or unpin one, then try again.`,
     { 'retry-after': '30' },
   )
 }
