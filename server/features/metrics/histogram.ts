@@ -57,6 +57,11 @@ export function sortedMedian(sorted: readonly number[]): number | null {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
+/** The median of values in any order; the list given is left as it was. */
+export function median(values: readonly number[]): number | null {
+  return sortedMedian([...values].sort((a, b) => a - b))
+}
+
 /** The nearest-rank quantile of an ascending list: the smallest value with at least q of them at or below it. */
 export function sortedQuantile(sorted: readonly number[], q: number): number | null {
   if (sorted.length === 0) return null

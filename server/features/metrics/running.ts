@@ -1,4 +1,5 @@
 import type { KeyTraffic, ServerChatMetrics } from '../../../shared/chat'
+import { sortedMedian } from './histogram'
 import type { ChatRequestRecord } from './repository'
 
 /** Puts `value` into an ascending list, keeping it ascending. */
@@ -11,12 +12,6 @@ function insertSorted(sorted: number[], value: number): void {
     else high = middle
   }
   sorted.splice(low, 0, value)
-}
-
-function sortedMedian(sorted: number[]): number | null {
-  if (sorted.length === 0) return null
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
 /** One rollup row's requests, as the summaries count them. */

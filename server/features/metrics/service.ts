@@ -7,6 +7,8 @@ import type { ChatRequestRecord, MetricsRepository } from './repository'
 import { RunningSummary } from './running'
 import { rolledUpRequests, storedTotals } from './totals'
 
+export { median } from './histogram'
+
 export interface MetricsServiceDeps {
   repo: MetricsRepository
   bus: EventBus
@@ -16,13 +18,6 @@ export interface MetricsServiceDeps {
   gauges?: () => Gauges
   queue?: Partial<RecordQueueOptions>
   logger?: Pick<Console, 'error'>
-}
-
-export function median(values: number[]): number | null {
-  if (values.length === 0) return null
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
 /** Folds one profile's requests into the figures the servers screen shows. */
