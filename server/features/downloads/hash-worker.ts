@@ -1,6 +1,7 @@
 // The hashing thread: follows one partial file from its first byte and answers its checksum once
 // told where the file ends (see followFile in file-hash.ts).
 import { parentPort, workerData } from 'node:worker_threads'
+import { delay } from '../../delay'
 import { hashGrowingFile, type HashRecipe, type HashWorkerReply } from './file-hash'
 
 const port = parentPort
@@ -16,16 +17,11 @@ port.on('message', (message: { end: number } | { ready: number }) => {
   wake?.()
 })
 // Idle waits end early when the end arrives, so the checksum is answered as soon as it can be.
-const idle = (ms: number) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms)
-    function done() {
-      clearTimeout(timer)
-      wake = null
-      resolve()
-    }
-    wake = done
-  })
+const idle = (ms: number) => {
+  const woken = new AbortController()
+  wake = () => woken.abort()
+  return delay(ms, woken.signal).finally(() => (wake = null))
+}
 const reply = (message: HashWorkerReply) => port.postMessage(message)
 hashGrowingFile(recipe, () => end, undefined, idle, () => ready).then(
   (digest) => reply({ digest }),

@@ -1,5 +1,6 @@
 import type { Profile } from '../../../shared/profiles'
 import type { ServerFailure, ServerStatus } from '../../../shared/servers'
+import { delay } from '../../delay'
 import { AppError, conflict } from '../../http/errors'
 import type { EventBus } from '../events/bus'
 import type { EngineAdapter } from '../engines/adapter'
@@ -21,7 +22,7 @@ import { newEntry, newRun, type Entry, type Run } from './run'
 import { SamplingTimer, sampleEntries } from './sampling'
 import type { TreeStats } from './stats'
 import { buildStatus } from './status'
-import { DEFAULT_TIMING, delay, probeInterval, within, type SupervisorTiming } from './timing'
+import { DEFAULT_TIMING, probeInterval, within, type SupervisorTiming } from './timing'
 
 export { DEFAULT_TIMING, type SupervisorTiming } from './timing'
 
