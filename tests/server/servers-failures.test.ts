@@ -190,10 +190,11 @@ describe('stopping', () => {
     }
     const s = await setup({ timing: { stopGraceMs: 300, killWaitMs: 10_000 }, processes })
     const profile = await s.profile({ name: 'Stubborn', model: 'standin/ignore-sigterm' })
-    await s.start(profile.id)
+    const ready = await s.start(profile.id)
     const stopped = await s.stop(profile.id)
     expect(stopped.body).toMatchObject({ state: 'stopped', signal: 'SIGKILL' })
     expect(signals.slice(0, 2)).toEqual(['SIGTERM', 'SIGKILL'])
+    expect(isAlive(ready.body.pid ?? 0)).toBe(false)
   })
 
   test('helper processes of the engine are stopped with it', async () => {
@@ -210,5 +211,20 @@ describe('stopping', () => {
     await s.stop(profile.id)
     // Signalled with the group; the kernel may take a moment to reap it.
     await eventually(() => children().length === 0, 2_000)
+  })
+
+  test('after an engine is gone, the group-only kill leaves a process that took over its pid alone', async () => {
+    // A process in the test's own group: its pid leads no group, as a reused pid would not.
+    const bystander = Bun.spawn(['sleep', '30'], { stdout: 'ignore', stderr: 'ignore' })
+    try {
+      expect(systemProcessHost.signalGroup(bystander.pid, 'SIGKILL', true)).toBe(false)
+      expect(systemProcessHost.isAlive(bystander.pid)).toBe(true)
+      // Without `groupOnly` the fallback does reach it, so the check above is the guard at work.
+      expect(systemProcessHost.signalGroup(bystander.pid, 'SIGKILL')).toBe(true)
+      await bystander.exited
+      expect(bystander.signalCode).toBe('SIGKILL')
+    } finally {
+      bystander.kill()
+    }
   })
 })
