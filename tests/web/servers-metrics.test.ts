@@ -6,7 +6,7 @@ import { parseServerEvent } from '../../web/src/api/client'
 import { useAuthStore } from '../../web/src/features/auth/store'
 import { count, latency, tokenRate } from '../../web/src/features/servers/format'
 import ServersView from '../../web/src/features/servers/ServersView.vue'
-import { CHAT_SUMMARY_DEBOUNCE_MS, useServersStore } from '../../web/src/features/servers/store'
+import { useServersStore } from '../../web/src/features/servers/store'
 import { mountInApp, byTestId, requireTestId } from './components/mount'
 import { useEventsStore } from '../../web/src/features/events/store'
 import { fakeServer, FakeEventSource, json, makeUser, useFakeEventSource } from './helpers'
@@ -75,43 +75,30 @@ describe('chat.metrics events', () => {
 })
 
 describe('chat summaries in the servers store', () => {
-  it('refetches once per burst of chat.metrics, after a short wait', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
-    let requests = 12
-    const api = fakeServer({ 'GET /api/metrics/servers': () => json([summary({ requests })]) })
+  it('takes each server\'s figures from the chat.metrics event, without asking the manager again', async () => {
+    const api = fakeServer({ 'GET /api/metrics/servers': () => json([summary({ profileId: 1, requests: 12 }), summary({ profileId: 2, requests: 4 })]) })
     const store = useServersStore()
     await store.loadChatSummaries()
     expect(store.chatSummaries[1]?.requests).toBe(12)
-    requests = 15
-    for (let i = 0; i < 5; i++) store.chatMetricsChanged()
+    for (let requests = 13; requests <= 15; requests++) store.chatMetricsChanged(summary({ profileId: 1, requests }))
+    expect(store.chatSummaries[1]).toEqual(summary({ profileId: 1, requests: 15 }))
+    // The other server's row stays as it was.
+    expect(store.chatSummaries[2]?.requests).toBe(4)
     expect(api.callsTo('GET /api/metrics/servers')).toHaveLength(1)
-    vi.advanceTimersByTime(CHAT_SUMMARY_DEBOUNCE_MS)
-    await flushPromises()
-    expect(api.callsTo('GET /api/metrics/servers')).toHaveLength(2)
-    expect(store.chatSummaries[1]?.requests).toBe(15)
-    // The next reply after the burst is fetched again.
-    store.chatMetricsChanged()
-    vi.advanceTimersByTime(CHAT_SUMMARY_DEBOUNCE_MS)
-    await flushPromises()
-    expect(api.callsTo('GET /api/metrics/servers')).toHaveLength(3)
   })
 
-  it('refetches when a chat.metrics event arrives on the live stream', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+  it('applies a chat.metrics event that arrives on the live stream', async () => {
     useFakeEventSource()
-    let requests = 1
-    const api = fakeServer({ 'GET /api/metrics/servers': () => json([summary({ requests })]), 'GET /api/auth/me': () => json(makeUser()) })
+    const api = fakeServer({ 'GET /api/metrics/servers': () => json([summary({ requests: 1 })]), 'GET /api/auth/me': () => json(makeUser()) })
     const store = useServersStore()
     await store.loadChatSummaries()
     useEventsStore().connect()
     const source = FakeEventSource.latest()
     source.open()
-    requests = 2
-    source.emit('chat.metrics', summary({ requests }))
-    vi.advanceTimersByTime(CHAT_SUMMARY_DEBOUNCE_MS)
+    source.emit('chat.metrics', summary({ requests: 2 }))
     await flushPromises()
-    expect(api.callsTo('GET /api/metrics/servers')).toHaveLength(2)
     expect(store.chatSummaries[1]?.requests).toBe(2)
+    expect(api.callsTo('GET /api/metrics/servers')).toHaveLength(1)
   })
 
   it('keeps the last figures when a refetch fails, and forgets a deleted server', async () => {

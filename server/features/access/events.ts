@@ -1,5 +1,5 @@
 import type { ServerEvent } from '../../../shared/events'
-import { benchmarkFor, profileFor, serverFor, type Viewer } from './viewer'
+import { benchmarkFor, chatMetricsFor, profileFor, serverFor, type Viewer } from './viewer'
 
 /**
  * Live events as one viewer may see them, for the life of one stream. Admins see all. Members
@@ -35,7 +35,7 @@ export class EventView {
       case 'servers.stats':
         return { type: 'servers.stats', data: { ...event.data, servers: event.data.servers.filter((sample) => this.available(sample.profileId)) } }
       case 'chat.metrics':
-        return this.available(event.data.profileId) ? event : null
+        return this.available(event.data.profileId) ? { type: 'chat.metrics', data: chatMetricsFor(viewer, event.data) } : null
       case 'benchmarks.progress':
         return this.available(event.data.profileId) ? { type: 'benchmarks.progress', data: benchmarkFor(viewer, event.data) } : null
       case 'engines.install':

@@ -1,4 +1,5 @@
 import type { BenchmarkRun } from '../../../shared/benchmarks'
+import type { ServerChatMetrics } from '../../../shared/chat'
 import type { Profile } from '../../../shared/profiles'
 import type { ServerStatus } from '../../../shared/servers'
 import type { PublicUser } from '../../../shared/users'
@@ -37,6 +38,12 @@ export function profileFor(viewer: Viewer, profile: Profile): Profile {
 export function serverFor(viewer: Viewer, status: ServerStatus): ServerStatus {
   if (viewer.isAdmin) return status
   return { ...status, command: null, failure: status.failure === null ? null : { ...status.failure, logTail: [] } }
+}
+
+/** A server's chat figures as a member sees them: the traffic of their own API keys only. */
+export function chatMetricsFor(viewer: Viewer, summary: ServerChatMetrics): ServerChatMetrics {
+  if (viewer.isAdmin) return summary
+  return { ...summary, byKey: summary.byKey.filter((traffic) => traffic.userId === viewer.id) }
 }
 
 /** A benchmark as a member sees it: the profile's extra arguments are an admin's business, as on the profile. */

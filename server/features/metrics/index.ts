@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia'
 import { forbidden } from '../../http/errors'
-import type { Viewer } from '../access/viewer'
+import { chatMetricsFor, type Viewer } from '../access/viewer'
 import type { AuthService } from '../auth/service'
 import { apiKeyOf, type SessionTokens, type sessionPlugin } from '../auth/session'
 import { looksLikeApiKey } from '../keys/service'
@@ -24,8 +24,7 @@ export function metricsRoutes(metrics: MetricsService, session: ReturnType<typeo
         metrics
           .servers()
           .filter((summary) => mayUse(user, summary.profileId))
-          // Members see the traffic of their own keys only.
-          .map((summary) => (user.isAdmin ? summary : { ...summary, byKey: summary.byKey.filter((traffic) => traffic.userId === user.id) })),
+          .map((summary) => chatMetricsFor(user, summary)),
       { auth: true },
     )
     .get('/metrics', async ({ headers, readSessionId }) => {

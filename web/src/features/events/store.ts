@@ -65,7 +65,7 @@ export const useEventsStore = defineStore('events', () => {
         useServersStore().applyStats(event.data)
         break
       case 'chat.metrics':
-        useServersStore().chatMetricsChanged()
+        useServersStore().chatMetricsChanged(event.data)
         break
       case 'benchmarks.progress':
         useBenchmarksStore().apply(event.data)

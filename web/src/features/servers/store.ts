@@ -17,9 +17,6 @@ export interface StatsSample {
   rssBytes: number
 }
 
-/** Replies often end in bursts (several chats, one tab each): one refetch covers a burst. */
-export const CHAT_SUMMARY_DEBOUNCE_MS = 500
-
 export type LogState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
 
 const RUNNING = new Set(['starting', 'ready', 'stopping'])
@@ -99,7 +96,6 @@ export const useServersStore = defineStore('servers', () => {
   }
 
   // --- chat summaries (messages, tokens, medians), per server ------------------------------------
-  let chatRefresh: ReturnType<typeof setTimeout> | null = null
 
   /** Fetches every server's chat summary. A failure keeps the last figures: they are a side note. */
   async function loadChatSummaries(): Promise<void> {
@@ -111,13 +107,12 @@ export const useServersStore = defineStore('servers', () => {
     }
   }
 
-  /** A chat reply ended somewhere (`chat.metrics`): fetch the summaries again, once per burst. */
-  function chatMetricsChanged(): void {
-    if (chatRefresh !== null) return
-    chatRefresh = setTimeout(() => {
-      chatRefresh = null
-      void loadChatSummaries()
-    }, CHAT_SUMMARY_DEBOUNCE_MS)
+  /**
+   * A chat reply ended somewhere (`chat.metrics`): the event carries that server's whole summary,
+   * as the viewer may see it, so it replaces the row without asking the manager again.
+   */
+  function chatMetricsChanged(summary: ServerChatMetrics): void {
+    chatSummaries.value = { ...chatSummaries.value, [summary.profileId]: summary }
   }
 
   const start = (profileId: number) => act(profileId, 'start')
