@@ -161,6 +161,44 @@ describe('catalog store online', () => {
     expect(store.results[0]?.id).toBe(page1().models[0]?.id)
     expect(store.loading).toBe(false)
   })
+
+  it('ignores the failure of a search that was replaced by a newer one', async () => {
+    const server = catalogServer()
+    const gate: { open?: () => void } = {}
+    server.on('GET /api/catalog/search', async () => {
+      const asked = currentQuery(server).get('q')
+      if (asked !== 'slow') return json(page1())
+      await new Promise<void>((resolve) => (gate.open = resolve))
+      return failure(502, 'hub-bad-response', 'The hub sent an answer the manager could not read.')
+    })
+    const store = useCatalogStore()
+    const slow = store.setQuery({ q: 'slow' })
+    await flushPromises()
+    await store.setQuery({ q: 'fast' })
+    gate.open?.()
+    await slow
+    expect(store.error).toBeNull()
+    expect(store.results.map((m) => m.id)).toEqual(page1().models.map((m) => m.id))
+  })
+
+  it('drops a next page that arrives after a new search replaced the list', async () => {
+    const server = catalogServer()
+    const store = useCatalogStore()
+    await store.search()
+    const gate: { open?: () => void } = {}
+    server.on('GET /api/catalog/search', async () => {
+      if (currentQuery(server).get('cursor') === null) return json(page1())
+      await new Promise<void>((resolve) => (gate.open = resolve))
+      return json({ ...page2(), nextCursor: null })
+    })
+    const more = store.loadMore()
+    await flushPromises()
+    await store.setQuery({ q: 'fresh' })
+    gate.open?.()
+    await more
+    expect(store.results.map((m) => m.id)).toEqual(page1().models.map((m) => m.id))
+    expect(store.hasMore).toBe(true)
+  })
 })
 
 describe('catalog store offline', () => {
@@ -340,24 +378,5 @@ describe('model page', () => {
     await store.openModel('mlx-community/nope')
     expect(store.modelError).toEqual({ code: 'model-not-found', message: 'There is no model mlx-community/nope on the hub.', retryAfterSeconds: null })
     expect(store.model).toBeNull()
-  })
-
-  it('starts a download with POST /api/downloads and shows it queued', async () => {
-    const server = catalogServer()
-    const store = useCatalogStore()
-    await store.openModel('mlx-community/Qwen3-8B-4bit')
-    await store.startDownload()
-    expect(server.callsTo('POST /api/downloads')).toEqual([{ method: 'POST', path: '/api/downloads', body: { modelId: 'mlx-community/Qwen3-8B-4bit' } }])
-    expect(store.download).toEqual({ id: 7, status: 'queued' })
-  })
-
-  it('shows why a download could not start', async () => {
-    const server = catalogServer()
-    server.on('POST /api/downloads', () => failure(507, 'disk-space-low', 'Only 1.2 GB is free where models are kept; this model needs 4.3 GB.'))
-    const store = useCatalogStore()
-    await store.openModel('mlx-community/Qwen3-8B-4bit')
-    await store.startDownload()
-    expect(store.download).toBeNull()
-    expect(store.downloadError?.message).toContain('Only 1.2 GB is free')
   })
 })

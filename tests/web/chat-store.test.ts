@@ -333,6 +333,11 @@ describe('chat store', () => {
     expect(chat.messages).toHaveLength(60)
     expect(chat.messages.at(-1)?.content).toBe('message 149')
     expect(chat.hasEarlier).toBe(true)
+    // A new conversation has nothing earlier to offer.
+    chat.startNew()
+    expect(chat.hasEarlier).toBe(false)
+    await chat.open(id)
+    expect(chat.hasEarlier).toBe(true)
     await chat.loadEarlier()
     expect(chat.messages).toHaveLength(120)
     expect(chat.messages[0]?.content).toBe('message 30')
