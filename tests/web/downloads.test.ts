@@ -71,6 +71,36 @@ describe('downloads store', () => {
     expect(store.downloads.map((d) => d.status)).toEqual(['queued', 'cancelled'])
   })
 
+  it('starts a download from a model page: busy while it runs, the answer in the list, one request for a double click', async () => {
+    const server = fakeServer({
+      'POST /api/downloads': ({ body }) => json(makeDownload({ id: 7, modelId: (body as { modelId: string }).modelId, status: 'queued' }), 202),
+    })
+    const store = useDownloadsStore()
+    const first = store.startFromPage('mlx-community/Qwen3-8B-4bit')
+    const second = store.startFromPage('mlx-community/Qwen3-8B-4bit')
+    expect(store.starting.has('mlx-community/Qwen3-8B-4bit')).toBe(true)
+    await Promise.all([first, second])
+    expect(server.callsTo('POST /api/downloads')).toEqual([{ method: 'POST', path: '/api/downloads', body: { modelId: 'mlx-community/Qwen3-8B-4bit' } }])
+    expect(store.downloads.map((d) => [d.id, d.status])).toEqual([[7, 'queued']])
+    expect(store.starting.size).toBe(0)
+    expect(store.startError).toBeNull()
+  })
+
+  it("keeps why a start from a model page was refused for that model's page, until another model's page opens", async () => {
+    fakeServer({
+      'POST /api/downloads': () => failure(507, 'disk-space-low', 'Only 1.2 GB is free where models are kept; this model needs 4.3 GB.'),
+    })
+    const store = useDownloadsStore()
+    await store.startFromPage('mlx-community/Qwen3-8B-4bit')
+    expect(store.downloads).toEqual([])
+    expect(store.startError?.modelId).toBe('mlx-community/Qwen3-8B-4bit')
+    expect(store.startError?.failure.message).toContain('Only 1.2 GB is free')
+    store.pageOpened('mlx-community/Qwen3-8B-4bit')
+    expect(store.startError).not.toBeNull()
+    store.pageOpened('mlx-community/gemma-3-4b-it-4bit')
+    expect(store.startError).toBeNull()
+  })
+
   it('takes progress and state from the event stream, and shows 0 B/s for files that stopped', async () => {
     useFakeEventSource()
     fakeServer({ 'GET /api/downloads': () => json([makeDownload()]), 'GET /api/models': () => json([]), 'GET /api/auth/me': () => failure(401, 'not-signed-in', 'Sign in.') })

@@ -1,11 +1,9 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import { CATALOG_PAGE_SIZE, type CatalogModel, type CatalogPage, type ModelDetails } from '../../../../shared/catalog'
-import type { DownloadStatus } from '../../../../shared/downloads'
 import type { MemoryBudget } from '../../../../shared/memory-fit'
 import { api, request, toApiError, type ApiError } from '../../api/client'
 import { failureOf, useAuthStore, type Failure } from '../auth/store'
-import { useDownloadsStore } from '../downloads/store'
 import { contextSteps, defaultContextFor, fitAt, nearestStep, refit } from './fit'
 import { searchEntries } from './local-search'
 import { defaultQuery, queryKey, toSearchParams, type CatalogQuery } from './query'
@@ -205,9 +203,6 @@ export const useCatalogStore = defineStore('catalog', () => {
   const modelBudget = shallowRef<MemoryBudget | null>(null)
   /** The context length on the fit slider. */
   const context = ref(defaultContextFor(null))
-  const download = ref<{ id: number; status: DownloadStatus } | null>(null)
-  const downloadBusy = ref(false)
-  const downloadError = ref<Failure | null>(null)
   let modelRun = 0
 
   const model = computed<CatalogModel | null>(() => details.value ?? summary.value)
@@ -261,8 +256,6 @@ export const useCatalogStore = defineStore('catalog', () => {
     if (modelId.value !== id) {
       details.value = null
       summary.value = null
-      download.value = null
-      downloadError.value = null
       modelSyncedAt.value = null
     }
     modelId.value = id
@@ -297,24 +290,6 @@ export const useCatalogStore = defineStore('catalog', () => {
       }
     } finally {
       if (run === modelRun) modelLoading.value = false
-    }
-  }
-
-  /** Queues the model with the manager's downloads (`POST /api/downloads`). */
-  async function startDownload(): Promise<void> {
-    const id = modelId.value
-    if (id === null || downloadBusy.value) return
-    downloadBusy.value = true
-    downloadError.value = null
-    try {
-      // Through the downloads store, so the page follows this download's events from its first answer.
-      const started = await useDownloadsStore().start(id)
-      if (modelId.value === id) download.value = { id: started.id, status: started.status }
-    } catch (failure) {
-      const apiError = toApiError(failure)
-      if (modelId.value === id) downloadError.value = failureOf(apiError)
-    } finally {
-      downloadBusy.value = false
     }
   }
 
@@ -357,9 +332,5 @@ export const useCatalogStore = defineStore('catalog', () => {
     fit,
     setContext,
     openModel,
-    download,
-    downloadBusy,
-    downloadError,
-    startDownload,
   }
 })

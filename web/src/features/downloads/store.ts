@@ -3,6 +3,7 @@ import { computed, ref } from 'vue'
 import { ACTIVE_DOWNLOAD_STATUSES, type Download, type DownloadProgress } from '../../../../shared/downloads'
 import { api, request } from '../../api/client'
 import { guarded, useGuardedLoad } from '../auth/guarded'
+import { failureOf, type Failure } from '../auth/store'
 
 const isActive = (download: Download) => ACTIVE_DOWNLOAD_STATUSES.includes(download.status)
 
@@ -89,6 +90,36 @@ export const useDownloadsStore = defineStore('downloads', () => {
     return answered(await guarded(() => request(api.downloads.post(body))))
   }
 
+  // --- starting a model's download from its page ------------------------------------------------
+  /** Models with a start in flight, so the page's button shows it and a second click starts nothing. */
+  const starting = ref<ReadonlySet<string>>(new Set())
+  /** Why the last start from a model's page was refused, shown on that model's page. */
+  const startError = ref<{ modelId: string; failure: Failure } | null>(null)
+
+  /** A model's page opened: a refusal about another model is no longer news. */
+  function pageOpened(modelId: string): void {
+    if (startError.value?.modelId !== modelId) startError.value = null
+  }
+
+  /**
+   * Queues a model from its page (`POST /api/downloads`). The answer lands in this store, so the page
+   * follows the download's events from the first; a refusal is kept in `startError` for the page.
+   */
+  async function startFromPage(modelId: string): Promise<void> {
+    if (starting.value.has(modelId)) return
+    starting.value = new Set([...starting.value, modelId])
+    startError.value = null
+    try {
+      await start(modelId)
+    } catch (failure) {
+      startError.value = { modelId, failure: failureOf(failure) }
+    } finally {
+      const next = new Set(starting.value)
+      next.delete(modelId)
+      starting.value = next
+    }
+  }
+
   const pause = async (id: number) => answered(await guarded(() => request(api.downloads({ id }).pause.post())))
   /** Resumes a paused download, or retries a failed one from where its files stopped. */
   const resume = async (id: number) => answered(await guarded(() => request(api.downloads({ id }).resume.post())))
@@ -120,5 +151,29 @@ export const useDownloadsStore = defineStore('downloads', () => {
     forget()
   }
 
-  return { downloads, active, loaded, loading, loadError, updatedAt, fromDevice, load, catchUp, applyState, applyProgress, start, pause, resume, cancel, drop, clear, clearFinished, reset }
+  return {
+    downloads,
+    active,
+    loaded,
+    loading,
+    loadError,
+    updatedAt,
+    fromDevice,
+    load,
+    catchUp,
+    applyState,
+    applyProgress,
+    start,
+    starting,
+    startError,
+    startFromPage,
+    pageOpened,
+    pause,
+    resume,
+    cancel,
+    drop,
+    clear,
+    clearFinished,
+    reset,
+  }
 })
