@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import type { CreatedApiKey } from '../../shared/keys'
 import type { ServerChatMetrics } from '../../shared/chat'
-import { servingApp, type ServingApp } from '../fixtures/engine/harness'
+import { eventually, servingApp, type ServingApp } from '../fixtures/engine/harness'
 import { observedApp, request } from './usage-helpers'
 
 interface Sample {
@@ -152,8 +152,7 @@ describe('recording off the request path', () => {
     const figures = await o.app.json<ServerChatMetrics[]>('GET', '/api/metrics/servers', { token: o.adminToken })
     expect(figures.body.find((row) => row.profileId === o.alpha.id)?.requests).toBe(3)
     expect(o.app.metrics.keyTokensSince(o.adminKey.id, '2026-03-01T00:00:00.000Z')).toBe(33)
-    await Bun.sleep(120)
-    expect(stored()).toBe(3)
+    await eventually(() => stored() === 3, 2_000)
     expect(o.app.metrics.keyTokensSince(o.adminKey.id, '2026-03-01T00:00:00.000Z')).toBe(33)
   })
 

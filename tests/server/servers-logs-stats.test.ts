@@ -116,19 +116,8 @@ describe('CPU and memory of the process tree', () => {
     expect(status.rssBytes).toBeGreaterThan(24 * 2 ** 20)
     await s.stop(profile.id)
     await events.until((e) => e.event === 'servers.state' && (e.data as { state: string }).state === 'stopped')
-    const after = events.seen.length
-    // Nothing runs, so the sampling timer is gone: no tick reaches the sampler any more.
-    const supervisor = s.app.serving.supervisor
-    let ticks = 0
-    const sample = supervisor.sampleStats.bind(supervisor)
-    supervisor.sampleStats = () => {
-      ticks++
-      sample()
-    }
-    await Bun.sleep(350)
-    expect(ticks).toBe(0)
-    expect(await events.until((e) => e.event === 'servers.stats', 300).then(() => 'stats', () => 'none')).toBe('none')
-    expect(events.seen.slice(after).filter((e) => e.event === 'servers.stats')).toEqual([])
+    // Nothing runs, so the sampling timer is gone (checked, rather than waited out).
+    expect(s.app.serving.supervisor['sampling'].active).toBe(false)
     events.close()
   })
 })

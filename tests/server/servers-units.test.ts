@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, jest, test } from 'bun:test'
 import { PROFILE_DEFAULTS, type Profile } from '../../shared/profiles'
 import { PortRegistry } from '../../server/features/profiles/port-registry'
 import type { PortCheck } from '../../server/features/profiles/ports'
@@ -129,20 +129,24 @@ describe('buildStatus', () => {
 })
 
 describe('SamplingTimer', () => {
-  test('samples at once and on its interval while anything runs, and stops when nothing does', async () => {
-    let calls = 0
-    const timer = new SamplingTimer(() => calls++, 5)
-    timer.update(true)
-    expect(calls).toBe(1)
-    timer.update(true)
-    expect(calls).toBe(1)
-    await Bun.sleep(30)
-    expect(calls).toBeGreaterThan(1)
-    timer.update(false)
-    expect(timer.active).toBe(false)
-    const stoppedAt = calls
-    await Bun.sleep(30)
-    expect(calls).toBe(stoppedAt)
+  test('samples at once and on its interval while anything runs, and stops when nothing does', () => {
+    jest.useFakeTimers()
+    try {
+      let calls = 0
+      const timer = new SamplingTimer(() => calls++, 5)
+      timer.update(true)
+      expect(calls).toBe(1)
+      timer.update(true)
+      expect(calls).toBe(1)
+      jest.advanceTimersByTime(30)
+      expect(calls).toBe(7)
+      timer.update(false)
+      expect(timer.active).toBe(false)
+      jest.advanceTimersByTime(30)
+      expect(calls).toBe(7)
+    } finally {
+      jest.useRealTimers()
+    }
   })
 })
 

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'bun:test'
+import { afterEach, beforeEach, describe, expect, jest, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { STARTUP_TAIL_LINES, startupFailure, watchStartup } from '../../server/features/servers/startup-log'
@@ -56,15 +56,21 @@ describe('startupFailure on mlx_lm.server logs', () => {
 })
 
 describe('watchStartup', () => {
-  test('reads until a fatal line shows, then aborts its signal and stops reading', async () => {
+  beforeEach(() => jest.useFakeTimers())
+  afterEach(() => jest.useRealTimers())
+
+  test('reads until a fatal line shows, then aborts its signal and stops reading', () => {
     const until = new AbortController()
     let reads = 0
     const watch = watchStartup(() => (++reads >= 3 ? 'OSError: [Errno 98] Address already in use' : null), until.signal, 5)
-    await new Promise<void>((resolve) => watch.signal.addEventListener('abort', () => resolve(), { once: true }))
+    jest.advanceTimersByTime(10)
+    expect(watch.signal.aborted).toBe(false)
+    jest.advanceTimersByTime(5)
+    expect(watch.signal.aborted).toBe(true)
     expect(watch.failure()).toBe('OSError: [Errno 98] Address already in use')
-    const after = reads
-    await Bun.sleep(30)
-    expect(reads).toBe(after)
+    expect(reads).toBe(3)
+    jest.advanceTimersByTime(30)
+    expect(reads).toBe(3)
     watch.stop()
     until.abort()
   })
@@ -78,18 +84,18 @@ describe('watchStartup', () => {
     watch.stop()
   })
 
-  test('stops reading when the start ends', async () => {
+  test('stops reading when the start ends', () => {
     const until = new AbortController()
     let reads = 0
     const watch = watchStartup(() => {
       reads++
       return null
     }, until.signal, 5)
-    await Bun.sleep(25)
+    jest.advanceTimersByTime(25)
+    expect(reads).toBe(5)
     until.abort()
-    const at = reads
-    await Bun.sleep(30)
-    expect(reads).toBe(at)
+    jest.advanceTimersByTime(30)
+    expect(reads).toBe(5)
     expect(watch.failure()).toBeNull()
     expect(watch.signal.aborted).toBe(false)
   })

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, jest, test } from 'bun:test'
 import { FailureDelays } from '../../server/features/auth/throttle'
 import { readSystemMemory } from '../../server/features/system/memory'
 import { emailProblem, normalizeEmail } from '../../shared/email'
@@ -80,17 +80,22 @@ describe('memory sampler', () => {
     const sampler = new MemorySampler(bus, () => ({ totalBytes: 2, usedBytes: ++reads }), 5)
     const internal: unknown[] = []
     bus.subscribe(({ event }) => internal.push(event))
-    sampler.start()
-    await Bun.sleep(40)
-    expect(reads).toBe(0)
-    const seen: unknown[] = []
-    const unsubscribe = bus.subscribe(({ event }) => seen.push(event), { client: true })
-    await Bun.sleep(40)
-    expect(seen.length).toBeGreaterThan(0)
-    unsubscribe()
-    const afterClose = reads
-    await Bun.sleep(40)
-    expect(reads).toBe(afterClose)
-    sampler.stop()
+    jest.useFakeTimers()
+    try {
+      sampler.start()
+      jest.advanceTimersByTime(40)
+      expect(reads).toBe(0)
+      const seen: unknown[] = []
+      const unsubscribe = bus.subscribe(({ event }) => seen.push(event), { client: true })
+      jest.advanceTimersByTime(40)
+      expect(seen).toHaveLength(8)
+      expect(reads).toBe(8)
+      unsubscribe()
+      jest.advanceTimersByTime(40)
+      expect(reads).toBe(8)
+      sampler.stop()
+    } finally {
+      jest.useRealTimers()
+    }
   })
 })
