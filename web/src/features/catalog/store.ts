@@ -3,7 +3,8 @@ import { computed, ref, shallowRef } from 'vue'
 import { CATALOG_PAGE_SIZE, type CatalogModel, type CatalogPage, type ModelDetails } from '../../../../shared/catalog'
 import type { MemoryBudget } from '../../../../shared/memory-fit'
 import { api, request, toApiError, type ApiError } from '../../api/client'
-import { failureOf, useAuthStore, type Failure } from '../auth/store'
+import { guarded } from '../auth/guarded'
+import { failureOf, type Failure } from '../auth/store'
 import { contextSteps, defaultContextFor, fitAt, nearestStep, refit } from './fit'
 import { searchEntries } from './local-search'
 import { defaultQuery, queryKey, toSearchParams, type CatalogQuery } from './query'
@@ -28,7 +29,6 @@ const OFFLINE_SENTENCE = 'This device is offline.'
 
 /** Search, filters and model pages of the catalog; online through the manager, offline from IndexedDB. */
 export const useCatalogStore = defineStore('catalog', () => {
-  const auth = useAuthStore()
 
   // --- The list -------------------------------------------------------------------------------
   const query = ref<CatalogQuery>(defaultQuery())
@@ -64,12 +64,6 @@ export const useCatalogStore = defineStore('catalog', () => {
 
   const hasMore = computed(() => (source.value === 'hub' ? nextCursor.value !== null : deviceOffset.value < deviceIds.value.length))
   const offline = computed(() => source.value === 'device')
-
-  async function report(error: unknown): Promise<ApiError> {
-    const apiError = toApiError(error)
-    await auth.handleFailure(apiError)
-    return apiError
-  }
 
   function persist(save: Promise<void>): void {
     // The offline copy is a convenience: a full or blocked IndexedDB must not break browsing.
@@ -125,14 +119,14 @@ export const useCatalogStore = defineStore('catalog', () => {
     moreError.value = null
     try {
       if (browserOffline()) return await searchDevice(run, asked, OFFLINE_SENTENCE)
-      const page = await request(api.catalog.search.get({ query: toSearchParams(asked, null) }))
+      const page = await guarded(() => request(api.catalog.search.get({ query: toSearchParams(asked, null) })))
       if (run !== searchRun) return
       hubPosition = 0
       takeHubPage(page, asked, false)
       resultsKey.value = queryKey(asked)
       error.value = null
     } catch (failure) {
-      const apiError = await report(failure)
+      const apiError = toApiError(failure)
       if (run !== searchRun) return
       if (unreachable(apiError)) return await searchDevice(run, asked, apiError.message)
       // A quiet refresh that fails leaves the list as it was.
@@ -162,11 +156,11 @@ export const useCatalogStore = defineStore('catalog', () => {
         results.value = [...results.value, ...more.map((model) => refit(model, saved?.budget.budgetBytes ?? null))]
         return
       }
-      const page = await request(api.catalog.search.get({ query: toSearchParams(asked, nextCursor.value) }))
+      const page = await guarded(() => request(api.catalog.search.get({ query: toSearchParams(asked, nextCursor.value) })))
       if (run !== searchRun) return
       takeHubPage(page, asked, true)
     } catch (failure) {
-      const apiError = await report(failure)
+      const apiError = toApiError(failure)
       if (run === searchRun) moreError.value = failureOf(apiError)
     } finally {
       loadingMore.value = false
@@ -270,7 +264,7 @@ export const useCatalogStore = defineStore('catalog', () => {
       if (browserOffline()) return await openFromDevice(id, run, OFFLINE_SENTENCE)
       const [org = '', name = ''] = id.split('/')
       const [page, system] = await Promise.all([
-        request(api.catalog.models({ org })({ name }).get()),
+        guarded(() => request(api.catalog.models({ org })({ name }).get())),
         // The budget adds the explanation under the fit; the page is still useful without it.
         request(api.catalog.system.get()).catch(() => null),
       ])
@@ -281,7 +275,7 @@ export const useCatalogStore = defineStore('catalog', () => {
       modelOfflineReason.value = null
       persist(saveDetails(page, syncedAt, system))
     } catch (failure) {
-      const apiError = await report(failure)
+      const apiError = toApiError(failure)
       if (run !== modelRun) return
       if (unreachable(apiError)) return await openFromDevice(id, run, apiError.message)
       if (!(options.quiet && details.value !== null)) {
