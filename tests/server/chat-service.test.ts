@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { ChatService } from '../../server/features/chat/service'
+import { ReplyMeter } from '../../server/features/chat/meter'
 import type { ChatRequestRecord } from '../../server/features/metrics/repository'
 import { PROFILE_DEFAULTS, type Profile } from '../../shared/profiles'
 import type { ServerStatus } from '../../shared/servers'
@@ -86,5 +87,31 @@ describe('ChatService', () => {
     expect(await rest).toEqual([])
     expect((upstreamSignal as AbortSignal | null)?.aborted).toBe(true)
     expect(records[0]).toMatchObject({ errorCode: 'cancelled', completionTokens: 1 })
+  })
+})
+
+describe('ReplyMeter', () => {
+  test('times the first token and the rate of the rest on its own clock', () => {
+    let now = 1_000
+    const meter = new ReplyMeter(() => now, new Date('2026-03-01T12:00:00.000Z'))
+    now += 120
+    meter.output()
+    for (let i = 0; i < 9; i++) {
+      now += 20
+      meter.output()
+    }
+    now += 10
+    meter.usage = { prompt_tokens: 12, completion_tokens: 10 }
+    expect(meter.startedAt).toBe('2026-03-01T12:00:00.000Z')
+    // The first token's cost is in the time to first token; the other 9 took 180 ms.
+    expect(meter.measure()).toEqual({ timeToFirstTokenMs: 120, promptTokens: 12, completionTokens: 10, generationTokensPerSecond: 50, promptTokensPerSecond: 100, totalMs: 310 })
+  })
+
+  test('without usage it counts chunks; one token has no rate', () => {
+    let now = 0
+    const meter = new ReplyMeter(() => now, new Date())
+    now = 40
+    meter.output()
+    expect(meter.measure()).toEqual({ timeToFirstTokenMs: 40, promptTokens: null, completionTokens: 1, generationTokensPerSecond: null, promptTokensPerSecond: null, totalMs: 40 })
   })
 })

@@ -92,12 +92,15 @@ describe('POST /api/chat streams the engine reply as typed events', () => {
     const words = REPLY.split(' ').length
     expect(metrics.completionTokens).toBe(words)
     expect(metrics.promptTokens).toBe(2)
-    // One token every 20 ms: the first arrives after about 20 ms, the rest at 50 per second.
-    expect(metrics.timeToFirstTokenMs).toBeGreaterThanOrEqual(15)
-    expect(metrics.timeToFirstTokenMs).toBeLessThan(500)
-    expect(metrics.generationTokensPerSecond).toBeGreaterThan(50 * 0.6)
-    expect(metrics.generationTokensPerSecond).toBeLessThan(50 * 1.3)
+    // One token every 20 ms. A busy machine only delays tokens, so only the engine's pace bounds the
+    // figures; the arithmetic itself is checked on a fake clock (ReplyMeter in chat-service.test.ts).
+    const ttft = metrics.timeToFirstTokenMs ?? 0
+    const rate = metrics.generationTokensPerSecond ?? Infinity
+    expect(ttft).toBeGreaterThanOrEqual(15)
     expect(metrics.totalMs).toBeGreaterThanOrEqual(((words - 1) * 1000) / 50)
+    expect(rate).toBeLessThan(50 * 1.3)
+    // The rest of the tokens came between the first and the end, so the rate is at least what that span allows.
+    expect(rate).toBeGreaterThanOrEqual(((words - 1) * 1000) / (metrics.totalMs - ttft) - 0.01)
   })
 
   test('a tool call is relayed', async () => {

@@ -133,9 +133,7 @@ describe('restarts', () => {
     const again = createApp({ config: h.config, db: h.app.db, secret: 'another-secret-long-enough-for-hs256-signing', hasher: fastHasher, downloads: FAST })
     again.downloads.start()
     try {
-      const deadline = Date.now() + 10_000
-      while ((await again.downloads.get(id)).status !== 'completed' && Date.now() < deadline) await Bun.sleep(10)
-      expect((await again.downloads.get(id)).status).toBe('completed')
+      await h.until(async () => (await again.downloads.get(id)).status === 'completed', 'the second manager to finish it')
       const ranges = h.proxy.requests.map((r) => r.range)
       for (const partial of kept) expect(ranges).toContain(`bytes=${partial.size}-`)
     } finally {
@@ -151,9 +149,7 @@ describe('restarts', () => {
     db.query("INSERT INTO downloads (model_id, revision, status, created_at, updated_at) VALUES (?, 'main', 'downloading', 'x', 'x')").run(MODEL)
     app.downloads.start()
     try {
-      const deadline = Date.now() + 10_000
-      while ((await app.downloads.get(1)).status !== 'completed' && Date.now() < deadline) await Bun.sleep(10)
-      expect((await app.downloads.get(1)).status).toBe('completed')
+      await h.until(async () => (await app.downloads.get(1)).status === 'completed', 'the requeued download to finish')
     } finally {
       await app.downloads.stop()
     }
