@@ -1,5 +1,5 @@
 import { flushPromises } from '@vue/test-utils'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { ServerChatMetrics } from '../../shared/chat'
 import type { ServerStatus } from '../../shared/servers'
 import { parseServerEvent } from '../../web/src/api/client'
@@ -11,10 +11,6 @@ import { mountInApp, byTestId, requireTestId } from './components/mount'
 import { useEventsStore } from '../../web/src/features/events/store'
 import { fakeServer, FakeEventSource, json, makeUser, useFakeEventSource } from './helpers'
 import { routerStub } from './servers-router'
-
-afterEach(() => {
-  vi.useRealTimers()
-})
 
 function server(profileId: number, name: string): ServerStatus {
   return {
