@@ -1,5 +1,5 @@
 import { flushPromises } from '@vue/test-utils'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { defineComponent, h } from 'vue'
 import { RouterView, createMemoryHistory, createRouter } from 'vue-router'
 import type { Download } from '../../shared/downloads'
@@ -109,9 +109,11 @@ describe('model page follows the manager', () => {
     state.library = [localModel()]
     events.emit('downloads.state', download({ status: 'completed', bytesDone: 4000, bytesTotal: 4000, updatedAt: '2026-01-01T10:00:09.000Z' }))
     events.emit('models.changed', { modelId: MODEL, reason: 'downloaded' })
-    await new Promise((resolve) => setTimeout(resolve, LIBRARY_RELOAD_DELAY_MS + 20))
-    await settle()
-    expect(byTestId('model-download')).toBeNull()
+    // The library reloads after LIBRARY_RELOAD_DELAY_MS; wait for what it brings, not for the delay.
+    await vi.waitFor(async () => {
+      await settle()
+      expect(byTestId('model-download')).toBeNull()
+    }, LIBRARY_RELOAD_DELAY_MS + 2_000)
     expect(text('model-downloaded')).toContain('Downloaded')
     await click('model-create-profile')
     await settle()

@@ -18,8 +18,6 @@ async function signedInAs(isAdmin: boolean) {
   return { auth, server, me }
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
-
 afterEach(() => {
   useEventsStore().disconnect()
   vi.useRealTimers()
@@ -58,8 +56,7 @@ describe('events store', () => {
     const { auth, server } = await signedInAs(false)
     useEventsStore().connect()
     FakeEventSource.latest().emit('session.user', { status: 'disabled', isAdmin: false })
-    await settle()
-    expect(auth.user).toBeNull()
+    await vi.waitFor(() => expect(auth.user).toBeNull())
     expect(auth.notice).toBe(SIGNED_OUT_BY_ADMIN)
     expect(server.callsTo('POST /api/auth/logout')).toHaveLength(1)
   })
@@ -69,8 +66,7 @@ describe('events store', () => {
     server.on('GET /api/auth/me', () => json({ ...me, isAdmin: true }))
     useEventsStore().connect()
     FakeEventSource.latest().emit('session.user', { status: 'approved', isAdmin: true })
-    await settle()
-    expect(auth.isAdmin).toBe(true)
+    await vi.waitFor(() => expect(auth.isAdmin).toBe(true))
   })
 
   it('confirms who is signed in whenever the stream opens, since earlier events never reach it', async () => {
@@ -79,9 +75,8 @@ describe('events store', () => {
     server.on('GET /api/auth/me', () => json({ ...me, isAdmin: true }))
     useEventsStore().connect()
     FakeEventSource.latest().open()
-    await settle()
+    await vi.waitFor(() => expect(auth.isAdmin).toBe(true))
     expect(server.callsTo('GET /api/auth/me')).toHaveLength(1)
-    expect(auth.isAdmin).toBe(true)
   })
 
   it('shows the offline state while the stream is down and clears it when it is back', async () => {
@@ -94,8 +89,7 @@ describe('events store', () => {
     expect(events.state).toBe('reconnecting')
     expect(auth.offline).toBe(true)
     source.open()
-    await settle()
-    expect(auth.offline).toBe(false)
+    await vi.waitFor(() => expect(auth.offline).toBe(false))
   })
 
   it('checks the session and opens a new stream later when the manager refused this one', async () => {
