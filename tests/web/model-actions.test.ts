@@ -11,7 +11,7 @@ import { useEventsStore } from '../../web/src/features/events/store'
 import { LIBRARY_RELOAD_DELAY_MS } from '../../web/src/features/models/store'
 import { page1, qwen3Details, system } from './catalog-data'
 import { byTestId, click, mountInApp, requireTestId } from './components/mount'
-import { fakeServer, FakeEventSource, json, makeLocalModel, makeProfile, makeServerStatus, makeUser, useFakeEventSource } from './helpers'
+import { failure, fakeServer, FakeEventSource, json, makeLocalModel, makeProfile, makeServerStatus, makeUser, useFakeEventSource } from './helpers'
 
 const MODEL = 'mlx-community/Qwen3-8B-4bit'
 const Blank = defineComponent({ render: () => h('div') })
@@ -92,6 +92,17 @@ function manager(library: LocalModel[] = []) {
 const text = (id: string) => requireTestId(id).textContent?.replace(/\s+/g, ' ').trim() ?? ''
 
 describe('model page follows the manager', () => {
+  it('says why the manager refused a download, and offers Download again', async () => {
+    const { server } = manager()
+    server.on('POST /api/downloads', () => failure(507, 'disk-space-low', 'Only 1.2 GB is free where models are kept; this model needs 4.3 GB.'))
+    await show(`/catalog/${MODEL}`)
+    await click('model-download')
+    await settle()
+    expect(text('model-download-error')).toBe('Only 1.2 GB is free where models are kept; this model needs 4.3 GB.')
+    expect(requireTestId('model-download').hasAttribute('disabled')).toBe(false)
+    expect(byTestId('model-download-state')).toBeNull()
+  })
+
   it('moves from Download to Downloaded and Create profile when the download finishes, then Start and Chat once a profile exists', async () => {
     const { state } = manager()
     const router = await show(`/catalog/${MODEL}`)
