@@ -150,6 +150,8 @@ describe('restarts', () => {
     app.downloads.start()
     try {
       await h.until(async () => (await app.downloads.get(1)).status === 'completed', 'the requeued download to finish')
+      const done = await app.downloads.get(1)
+      expect(done.bytesDone).toBe(done.bytesTotal)
     } finally {
       await app.downloads.stop()
     }

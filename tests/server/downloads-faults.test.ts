@@ -245,7 +245,11 @@ describe('gated and private repos', () => {
   test('a private repo downloads with the token', async () => {
     harness = await downloadHarness({ repos: [testRepo('mlx-test/private', { private: true })], token: FIXTURE_TOKEN })
     const { id } = await harness.start('mlx-test/private')
-    await harness.waitFor(id, 'completed')
+    const done = await harness.waitFor(id, 'completed')
+    expect(done.bytesDone).toBe(done.bytesTotal)
+    const hubCalls = harness.proxy.requests.filter((r) => r.server === 'hub')
+    expect(hubCalls.length).toBeGreaterThan(0)
+    expect(hubCalls.every((r) => r.authorization === `Bearer ${FIXTURE_TOKEN}`)).toBe(true)
   })
 })
 

@@ -141,7 +141,9 @@ describe('downloading into the HuggingFace cache', () => {
   test('a hub that cannot answer yet does not stop a download from queueing', async () => {
     const h = await setup({ rules: [{ kind: 'status', status: 503, match: '/api/models/', times: 1 }] })
     const { id } = await h.start(MODEL)
-    await h.waitFor(id, 'completed')
+    const done = await h.waitFor(id, 'completed')
+    expect(h.proxy.counters.status).toBe(1)
+    expect(done.bytesDone).toBe(done.bytesTotal)
   })
 
   test('finished, failed and cancelled downloads can be cleared; active ones cannot', async () => {

@@ -190,6 +190,7 @@ describe('open streams honour the account', () => {
     await events.next(1)
     await s.app.call('POST', '/api/auth/logout', { token: memberToken })
     await events.rest(1500)
+    expect(events.ended).toBe(true)
   })
 })
 
