@@ -3,7 +3,7 @@ import Anthropic from '@anthropic-ai/sdk'
 import type { CreatedApiKey } from '../../shared/keys'
 import type { Profile } from '../../shared/profiles'
 import { httpUpstream, type ChatUpstream } from '../../server/features/chat/upstream'
-import { FAST_TIMING, freePort, standinEnv } from '../fixtures/engine/harness'
+import { eventually, FAST_TIMING, freePort, standinEnv } from '../fixtures/engine/harness'
 import { ADMIN, createTestApp } from './helpers'
 
 let cleanups: (() => unknown)[] = []
@@ -205,7 +205,7 @@ describe('POST /v1/messages with the official @anthropic-ai/sdk client', () => {
     const stream = s.client(await s.key()).messages.stream({ model: 'Slow', max_tokens: 200, messages: hello })
     for await (const event of stream) if (event.type === 'content_block_delta') break
     const recorded = () => s.app.db.query<{ status: number }, []>("SELECT status FROM chat_requests WHERE endpoint = 'messages'").all()
-    for (const deadline = Date.now() + 2_000; recorded().length === 0 && Date.now() < deadline; ) await Bun.sleep(20)
+    await eventually(() => recorded().length > 0, 2_000)
     expect(recorded()).toEqual([{ status: 499 }])
     expect(s.app.watching()).toBe(0)
   })

@@ -5,7 +5,7 @@ import type { CreatedApiKey } from '../../shared/keys'
 import type { Profile } from '../../shared/profiles'
 import type { ServerState } from '../../shared/servers'
 import type { PoolClock } from '../../server/features/serving/model'
-import { FAST_TIMING, freePort, standinEnv } from '../fixtures/engine/harness'
+import { eventually, FAST_TIMING, freePort, standinEnv } from '../fixtures/engine/harness'
 import { ADMIN, createTestApp } from './helpers'
 
 let cleanups: (() => unknown)[] = []
@@ -109,8 +109,7 @@ describe('on-demand serving through the gateway', () => {
     expect(Date.parse(stopsAt ?? '') - before).toBeGreaterThanOrEqual(5 * 60_000 - 1000)
     expect(s.app.serving.supervisor.get(pinned.id).idleStopsAt).toBeNull()
     s.fireIdle()
-    for (let i = 0; i < 100 && s.app.serving.supervisor.get(idle.id).state !== 'stopped'; i++) await Bun.sleep(20)
-    expect(s.app.serving.supervisor.get(idle.id).state).toBe('stopped')
+    await eventually(() => s.app.serving.supervisor.get(idle.id).state === 'stopped', 2_000)
     expect(s.app.serving.supervisor.get(pinned.id).state).toBe('ready')
   })
 })

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import type { Profile } from '../../shared/profiles'
 import type { ServerStatus } from '../../shared/servers'
-import { servingApp } from '../fixtures/engine/harness'
+import { eventually, servingApp } from '../fixtures/engine/harness'
 import { sseReader, type SseEvent } from './helpers'
 
 let cleanups: (() => unknown)[] = []
@@ -128,15 +128,14 @@ describe('members chat with shared profiles only', () => {
     expect(started.body.command).toBeNull()
     // Asking again while it starts joins the start instead of failing.
     expect((await s.app.call('POST', '/api/chat/start', { token: memberToken, body: { profileId: shared.id } })).status).toBe(202)
-    const deadline = Date.now() + 8000
-    while ((await s.status(shared.id)).state !== 'ready' && Date.now() < deadline) await Bun.sleep(20)
+    await eventually(async () => (await s.status(shared.id)).state === 'ready', 8_000)
     const reply = await s.app.call('POST', '/api/chat', { token: memberToken, body: { profileId: shared.id, messages: hello } })
     expect(reply.status).toBe(200)
     const events = await sseReader(reply).rest(8000)
     expect(events.at(-1)?.event).toBe('done')
     // Chat figures too: the member's list holds the shared profile's only, the admin's all.
     await s.app.json('POST', `/api/chat/start`, { token: s.token, body: { profileId: hidden.id } })
-    while ((await s.status(hidden.id)).state !== 'ready' && Date.now() < deadline + 8000) await Bun.sleep(20)
+    await eventually(async () => (await s.status(hidden.id)).state === 'ready', 8_000)
     const fromAdmin = await s.app.call('POST', '/api/chat', { token: s.token, body: { profileId: hidden.id, messages: hello } })
     await sseReader(fromAdmin).rest(8000)
     const figures = async (token: string) => (await s.app.json<{ profileId: number }[]>('GET', '/api/metrics/servers', { token })).body.map((summary) => summary.profileId).sort()
