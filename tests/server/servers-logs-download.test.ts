@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import { logFileName } from '../../server/features/servers/logs'
-import { servingApp, type ServingApp } from '../fixtures/engine/harness'
+import { eventually, servingApp, type ServingApp } from '../fixtures/engine/harness'
 
 const open: ServingApp[] = []
 afterEach(async () => {
@@ -15,10 +15,10 @@ describe('downloading a server log', () => {
     await s.start(profile.id)
     // The crashed run's whole story, beyond what the live tail shows by default.
     let response = await s.app.call('GET', `/api/servers/${profile.id}/logs/download`, { token: s.token })
-    for (let i = 0; i < 40 && !(await response.clone().text()).includes('exited with code 1'); i++) {
-      await Bun.sleep(50)
+    await eventually(async () => {
       response = await s.app.call('GET', `/api/servers/${profile.id}/logs/download`, { token: s.token })
-    }
+      return (await response.clone().text()).includes('exited with code 1')
+    }, 2_000)
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toContain('text/plain')
     expect(response.headers.get('content-disposition')).toBe(`attachment; filename="Qwen-fast-4B-${profile.id}.log"`)
