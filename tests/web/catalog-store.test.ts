@@ -303,6 +303,21 @@ describe('catalog store offline', () => {
     expect(store.source).toBe('hub')
     expect(store.offlineReason).toBeNull()
   })
+
+  it('a search of this device that ends after a newer search of the manager leaves the newer results', async () => {
+    await saved()
+    catalogServer()
+    const onLine = vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false)
+    const store = useCatalogStore()
+    // Reading this device's copy takes a few database turns; the manager's answer comes back first.
+    const slow = store.setQuery({ q: 'qwen' })
+    onLine.mockReturnValue(true)
+    await store.setQuery({ q: '' })
+    await slow
+    expect(store.source).toBe('hub')
+    expect(store.offlineReason).toBeNull()
+    expect(store.results.map((m) => m.id)).toEqual(page1().models.map((m) => m.id))
+  })
 })
 
 describe('model page', () => {
