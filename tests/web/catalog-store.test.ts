@@ -318,6 +318,21 @@ describe('catalog store offline', () => {
     expect(store.offlineReason).toBeNull()
     expect(store.results.map((m) => m.id)).toEqual(page1().models.map((m) => m.id))
   })
+
+  it('a next page of the device copy that ends after a newer search of the manager is dropped', async () => {
+    await saved()
+    catalogServer()
+    const onLine = vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false)
+    const store = useCatalogStore()
+    await store.search()
+    expect(store.source).toBe('device')
+    const more = store.loadMore()
+    onLine.mockReturnValue(true)
+    await store.setQuery({ q: '' })
+    await more
+    expect(store.source).toBe('hub')
+    expect(store.results.map((m) => m.id)).toEqual(page1().models.map((m) => m.id))
+  })
 })
 
 describe('model page', () => {
