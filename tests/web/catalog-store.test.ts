@@ -41,14 +41,6 @@ function goOffline(): void {
   vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false)
 }
 
-/** Lets the fire-and-forget IndexedDB writes finish. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) {
-    await flushPromises()
-    await new Promise((resolve) => setTimeout(resolve, 0))
-  }
-}
-
 describe('catalog store online', () => {
   it('searches the manager and keeps what it listed on this device', async () => {
     const server = catalogServer()
@@ -60,8 +52,8 @@ describe('catalog store online', () => {
     expect(store.hasMore).toBe(true)
     expect(store.scanned).toBe(20)
     expect(store.budget?.budgetBytes).toBe(page1().budget.budgetBytes)
-    await settle()
-    expect((await readIndex()).map((entry) => entry.id).sort()).toEqual(page1().models.map((m) => m.id).sort())
+    // The copy on this device is written without holding up the list.
+    await vi.waitFor(async () => expect((await readIndex()).map((entry) => entry.id).sort()).toEqual(page1().models.map((m) => m.id).sort()))
   })
 
   it('sends the text, sort, author and every filter as the route expects them', async () => {
@@ -345,8 +337,7 @@ describe('model page', () => {
     expect(store.fitBudget?.explanation).toBe(system().explanation)
     expect(store.context).toBe(8192)
     expect(store.steps).toEqual([1024, 2048, 4096, 8192, 16384, 32768, 40960])
-    await settle()
-    expect((await readDetails('mlx-community/Qwen3-8B-4bit'))?.details.files).toHaveLength(qwen3Details().files.length)
+    await vi.waitFor(async () => expect((await readDetails('mlx-community/Qwen3-8B-4bit'))?.details.files).toHaveLength(qwen3Details().files.length))
   })
 
   it('recomputes the fit as the context slider moves, with the hand-computed KV cache', async () => {
