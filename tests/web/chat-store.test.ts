@@ -187,11 +187,11 @@ describe('chat store', () => {
     expect(await db.messages.count()).toBe(1)
   })
 
-  it('offline, nothing is saved and the reason is given', () => {
+  it('before sending, offline and no chosen profile are each refused with their reason', () => {
     vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false)
     const chat = useChatStore()
     chat.draftProfileId = 1
-    expect(chat.preflight()?.code).toBe('offline')
+    expect(chat.preflight()).toMatchObject({ code: 'offline', message: expect.stringContaining('You are offline') as string })
     chat.draftProfileId = null
     expect(chat.preflight()?.code).toBe('no-profile')
   })
