@@ -65,31 +65,38 @@ export interface UsageResponse {
   rows: UsageRow[]
 }
 
-/** One request in the log: metadata only, never prompt or answer text (none is stored). */
-export interface RequestLogRow {
-  id: number
-  startedAt: string
+/** One request to a model as the manager measured it: metadata only, never prompt or answer text. */
+export interface RequestRecord {
   profileId: number
-  /** The profile's name now; null when it was deleted. */
-  profileName: string | null
   model: string
+  startedAt: string
+  /** Who asked; null only for requests recorded before accounts were kept here. */
   userId: number | null
-  /** The user's email now; null when unknown or deleted. */
-  userEmail: string | null
+  /** The API key it came with; null for the manager's own chat. */
   keyId: number | null
-  /** The key's name now; null for chat (no key) or a deleted key. */
-  keyName: string | null
   endpoint: RequestEndpoint
   /** The HTTP status the client got (499 when the client went away first). */
   status: number
   timeToFirstTokenMs: number | null
   promptTokens: number | null
+  /** Prompt tokens the engine answered from its cache, where it says so. */
   cachedTokens: number | null
   completionTokens: number
   tokensPerSecond: number | null
   totalMs: number
   errorCode: string | null
   errorMessage: string | null
+}
+
+/** One request in the log: its record, its row id, and the names of who and what it was for. */
+export interface RequestLogRow extends RequestRecord {
+  id: number
+  /** The profile's name now; null when it was deleted. */
+  profileName: string | null
+  /** The user's email now; null when unknown or deleted. */
+  userEmail: string | null
+  /** The key's name now; null for chat (no key) or a deleted key. */
+  keyName: string | null
 }
 
 /** Status filter of the request log: `ok` (no error), `error` (any error), or one HTTP status such as 429. */

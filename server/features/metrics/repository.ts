@@ -1,32 +1,13 @@
 import type { Database } from 'bun:sqlite'
-import type { RequestEndpoint } from '../../../shared/observability'
+import type { RequestEndpoint, RequestRecord } from '../../../shared/observability'
 
 export type { RequestEndpoint }
 
-/** One request to a model as the manager measured it: metadata only, never prompt or answer text. */
-export interface ChatRequestRecord {
-  profileId: number
-  model: string
-  startedAt: string
-  /** Who asked; null only for requests recorded before accounts were kept here. */
-  userId: number | null
-  /** The API key it came with; null for the manager's own chat. */
-  keyId: number | null
-  endpoint: RequestEndpoint
-  /** The HTTP status the client got (499 when the client went away first). */
-  status: number
-  timeToFirstTokenMs: number | null
-  promptTokens: number | null
-  /** Prompt tokens the engine answered from its cache, where it says so. */
-  cachedTokens: number | null
-  completionTokens: number
-  tokensPerSecond: number | null
-  totalMs: number
-  errorCode: string | null
-  errorMessage: string | null
-}
+/** One request as the proxy measured it (the shared type, by the name the server has used). */
+export type ChatRequestRecord = RequestRecord
 
-interface Row {
+/** A row of `chat_requests`, as SQLite gives it. */
+export interface RequestRow {
   profile_id: number
   model: string
   started_at: string
@@ -44,7 +25,7 @@ interface Row {
   error_message: string | null
 }
 
-const fromRow = (row: Row): ChatRequestRecord => ({
+export const recordOfRow = (row: RequestRow): ChatRequestRecord => ({
   profileId: row.profile_id,
   model: row.model,
   startedAt: row.started_at,
@@ -68,7 +49,7 @@ export function createMetricsRepository(db: Database) {
        completion_tokens, tokens_per_second, total_ms, error_code, error_message)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
-  const all = db.query<Row, []>('SELECT * FROM chat_requests ORDER BY id')
+  const all = db.query<RequestRow, []>('SELECT * FROM chat_requests ORDER BY id')
   const keyTokens = db.query<{ tokens: number }, [number, string]>(
     'SELECT COALESCE(SUM(COALESCE(prompt_tokens, 0) + completion_tokens), 0) AS tokens FROM chat_requests WHERE key_id = ? AND started_at >= ?',
   )
@@ -98,7 +79,7 @@ export function createMetricsRepository(db: Database) {
   return {
     add,
     addMany: (records: ChatRequestRecord[]): void => addMany(records),
-    list: (): ChatRequestRecord[] => all.all().map(fromRow),
+    list: (): ChatRequestRecord[] => all.all().map(recordOfRow),
     /** Prompt and completion tokens a key used from `since` (an ISO time) on. */
     keyTokensSince: (keyId: number, since: string): number => keyTokens.get(keyId, since)?.tokens ?? 0,
   }

@@ -1,24 +1,13 @@
 import type { Database } from 'bun:sqlite'
 import { addTo, bucketIndex, TPS_BOUNDS, TTFT_BOUNDS_MS } from './histogram'
 import { emptyTotals, type CounterTotals } from './prometheus'
+import type { RequestRollupRow } from '../usage/repository'
 import type { RolledUpRequests } from './running'
 
 /** profile_id, key_id, error_code, ttft_ms, tokens_per_second, prompt_tokens, cached_tokens, completion_tokens */
 type RawValues = [number, number | null, string | null, number | null, number | null, number | null, number | null, number]
 
-interface RollupGroup {
-  profile_id: number
-  key_id: number
-  requests: number
-  errors: number
-  prompt_tokens: number
-  cached_tokens: number
-  completion_tokens: number
-  ttft_hist: string
-  ttft_sum: number
-  tps_hist: string
-  tps_sum: number
-}
+type RollupGroup = Omit<RequestRollupRow, 'resolution' | 'bucket_start' | 'user_id'>
 
 /**
  * The counters' starting point: every stored request, raw or rolled up, summed per profile and key
@@ -82,7 +71,7 @@ export function storedTotals(db: Database): CounterTotals[] {
 /** Every rollup row, oldest first, for the servers' figures: requests that are no longer raw still count. */
 export function rolledUpRequests(db: Database): (RolledUpRequests & { profileId: number })[] {
   return db
-    .query<{ bucket_start: string; profile_id: number; key_id: number; user_id: number; requests: number; errors: number; prompt_tokens: number; completion_tokens: number }, []>(
+    .query<Pick<RequestRollupRow, 'bucket_start' | 'profile_id' | 'key_id' | 'user_id' | 'requests' | 'errors' | 'prompt_tokens' | 'completion_tokens'>, []>(
       `SELECT bucket_start, profile_id, key_id, user_id, requests, errors, prompt_tokens, completion_tokens FROM request_rollups ORDER BY bucket_start`,
     )
     .all()

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
-import type { RequestEndpoint, RequestLogRow } from '../../../shared/observability'
+import type { RequestLogRow } from '../../../shared/observability'
+import { recordOfRow, type RequestRow } from '../metrics/repository'
 import type { Cursor } from './parse'
 
 export interface RequestFilter {
@@ -11,48 +12,20 @@ export interface RequestFilter {
   status?: 'ok' | 'error' | number
 }
 
-interface LogRow {
+/** A request row with its id and the names the log joins in. */
+interface LogRow extends RequestRow {
   id: number
-  started_at: string
-  profile_id: number
   profile_name: string | null
-  model: string
-  user_id: number | null
   user_email: string | null
-  key_id: number | null
   key_name: string | null
-  endpoint: RequestEndpoint
-  status: number
-  ttft_ms: number | null
-  prompt_tokens: number | null
-  cached_tokens: number | null
-  completion_tokens: number
-  tokens_per_second: number | null
-  total_ms: number
-  error_code: string | null
-  error_message: string | null
 }
 
 const toLogRow = (row: LogRow): RequestLogRow => ({
+  ...recordOfRow(row),
   id: row.id,
-  startedAt: row.started_at,
-  profileId: row.profile_id,
   profileName: row.profile_name,
-  model: row.model,
-  userId: row.user_id,
   userEmail: row.user_email,
-  keyId: row.key_id,
   keyName: row.key_name,
-  endpoint: row.endpoint,
-  status: row.status,
-  timeToFirstTokenMs: row.ttft_ms,
-  promptTokens: row.prompt_tokens,
-  cachedTokens: row.cached_tokens,
-  completionTokens: row.completion_tokens,
-  tokensPerSecond: row.tokens_per_second,
-  totalMs: row.total_ms,
-  errorCode: row.error_code,
-  errorMessage: row.error_message,
 })
 
 /**
@@ -62,7 +35,8 @@ const toLogRow = (row: LogRow): RequestLogRow => ({
  */
 export type UsageSourceRow = [string, number, number | null, number | null, number, number | null, number | null, number, number | null, number | null]
 
-export interface RollupSourceRow {
+/** A row of `request_rollups`: one bucket of requests per profile, key and user (0 for none). */
+export interface RequestRollupRow {
   resolution: 'minute' | 'hour'
   bucket_start: string
   profile_id: number
@@ -73,9 +47,15 @@ export interface RollupSourceRow {
   prompt_tokens: number
   cached_tokens: number
   completion_tokens: number
+  /** JSON arrays of counts over the fixed histogram bounds. */
   ttft_hist: string
+  ttft_sum: number
   tps_hist: string
+  tps_sum: number
 }
+
+/** What usage reads of a rollup (the sums feed only the counters). */
+export type RollupSourceRow = Omit<RequestRollupRow, 'ttft_sum' | 'tps_sum'>
 
 export interface StatRow {
   at: string

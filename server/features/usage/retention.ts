@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { addTo, emptyHistogram, TPS_BOUNDS, TTFT_BOUNDS_MS } from '../metrics/histogram'
 import { bucketCase } from '../metrics/repository'
+import type { RequestRollupRow } from './repository'
 import { DAY_MS, floorTo, HOUR_MS, iso, MINUTE_MS } from './time'
 
 /**
@@ -36,21 +37,7 @@ export function cutoffs(policy: RetentionPolicy, nowMs: number) {
   }
 }
 
-interface RollupRow {
-  bucket_start: string
-  profile_id: number
-  key_id: number
-  user_id: number
-  requests: number
-  errors: number
-  prompt_tokens: number
-  cached_tokens: number
-  completion_tokens: number
-  ttft_hist: string
-  ttft_sum: number
-  tps_hist: string
-  tps_sum: number
-}
+type RollupRow = Omit<RequestRollupRow, 'resolution'>
 
 interface RawGroup {
   bucket_start: string
