@@ -8,6 +8,10 @@ export type EngineName = (typeof ENGINE_NAMES)[number]
 export const MODEL_TYPES = ['lm', 'multimodal', 'embeddings', 'whisper', 'image-generation', 'image-edit'] as const
 export type ModelType = (typeof MODEL_TYPES)[number]
 
+/** The model types that generate text in a conversation (the rest embed, transcribe or draw). */
+const CHAT_MODEL_TYPES: readonly ModelType[] = ['lm', 'multimodal']
+export const modelTypeChats = (modelType: ModelType): boolean => CHAT_MODEL_TYPES.includes(modelType)
+
 /**
  * mlx-openai-server 1.8.1's parser choices (tests/fixtures/engine/help/ records its `launch --help`,
  * and a test keeps these lists equal to it); an installed engine's own `launch --help` list wins.

@@ -1,5 +1,5 @@
 import type { ChatEvent, ChatMessage, ChatRequest } from '../../../shared/chat'
-import type { Profile } from '../../../shared/profiles'
+import { modelTypeChats, type Profile } from '../../../shared/profiles'
 import type { ServerStatus } from '../../../shared/servers'
 import { AppError, badRequest } from '../../http/errors'
 import { serverFor, type Viewer } from '../access/viewer'
@@ -24,9 +24,6 @@ export interface ChatPlan {
   userId: number
   body: Record<string, unknown>
 }
-
-/** Model types that do not chat. */
-const NOT_CHAT = new Set(['embeddings', 'whisper', 'image-generation', 'image-edit'])
 
 interface UpstreamChunk {
   error?: unknown
@@ -61,7 +58,7 @@ export class ChatService {
   /** Everything that can be refused is refused here, before the event stream opens. */
   open(request: ChatRequest, viewer: Viewer): ChatPlan {
     const profile = this.deps.profiles.usable(viewer, request.profileId)
-    if (NOT_CHAT.has(profile.modelType)) {
+    if (!modelTypeChats(profile.modelType)) {
       throw badRequest('not-a-chat-model', `${profile.name} serves a ${profile.modelType} model, which does not chat. Pick a language model profile.`)
     }
     if (hasImage(request.messages) && profile.engine !== 'custom' && profile.modelType !== 'multimodal') {

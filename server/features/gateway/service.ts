@@ -1,4 +1,4 @@
-import type { Profile } from '../../../shared/profiles'
+import { modelTypeChats, type Profile } from '../../../shared/profiles'
 import type { ServerStatus } from '../../../shared/servers'
 import { AppError, badRequest, forbidden, notFound } from '../../http/errors'
 import { mayUse } from '../access/viewer'
@@ -32,9 +32,6 @@ export interface GatewayModel {
   state: ServerStatus['state']
   loaded: boolean
 }
-
-/** Model types that do not chat. */
-const NOT_CHAT = new Set(['embeddings', 'whisper', 'image-generation', 'image-edit'])
 
 /** The engine path each API is answered from: Anthropic's Messages are translated to chat completions. */
 const ENGINE_PATH: Record<Exclude<RequestEndpoint, 'chat'>, string> = {
@@ -122,7 +119,7 @@ export class GatewayService {
     if (endpoint === 'embeddings' && profile.modelType !== 'embeddings') {
       throw badRequest('not-an-embeddings-model', `${profile.name} serves a ${profile.modelType} model, which does not make embeddings. Use a profile of model type embeddings.`)
     }
-    if (endpoint !== 'embeddings' && NOT_CHAT.has(profile.modelType)) {
+    if (endpoint !== 'embeddings' && !modelTypeChats(profile.modelType)) {
       throw badRequest('not-a-chat-model', `${profile.name} serves a ${profile.modelType} model, which does not generate text.`)
     }
   }

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, toRaw } from 'vue'
 import { CHAT_LIMITS, type ChatRequest } from '../../../../shared/chat'
-import type { Profile } from '../../../../shared/profiles'
+import { modelTypeChats, type Profile } from '../../../../shared/profiles'
 import { api, ApiError, request as call, toApiError } from '../../api/client'
 import { isAbort } from '../../api/chat-stream'
 import { guarded } from '../auth/guarded'
@@ -45,10 +45,8 @@ export interface SendFailure {
   profileId: number | null
 }
 
-const MODEL_TYPES_THAT_CHAT = new Set(['lm', 'multimodal'])
-
 export function canChat(profile: Pick<Profile, 'engine' | 'modelType'>): boolean {
-  return profile.engine === 'custom' || MODEL_TYPES_THAT_CHAT.has(profile.modelType)
+  return profile.engine === 'custom' || modelTypeChats(profile.modelType)
 }
 
 /**
