@@ -5,6 +5,7 @@ import { RouterView, createMemoryHistory, createRouter } from 'vue-router'
 import CatalogView from '../../web/src/features/catalog/CatalogView.vue'
 import ModelView from '../../web/src/features/catalog/ModelView.vue'
 import { saveDetails, savePage } from '../../web/src/features/catalog/repository'
+import { useCatalogModelStore } from '../../web/src/features/catalog/model-store'
 import { useCatalogStore } from '../../web/src/features/catalog/store'
 import { useAuthStore } from '../../web/src/features/auth/store'
 import { emptyFiltered, page1, page2, qwen3Details, system } from './catalog-data'
@@ -324,7 +325,7 @@ describe('model page', () => {
     await show('/catalog/mlx-community/Qwen3-8B-4bit')
     expect(text('fit-context')).toBe('8K tokens')
     expect(text('fit-kv')).toBe('1.1 GB')
-    useCatalogStore().setContext(40960)
+    useCatalogModelStore().setContext(40960)
     await settle()
     expect(text('fit-context')).toBe('40K tokens')
     // 2 × 36 layers × 8 KV heads × 128 × 2 bytes × 40,960 tokens = 6,039,797,760 bytes.

@@ -3,7 +3,8 @@ import { describe, expect, it, vi } from 'vitest'
 import type { CatalogPage } from '../../shared/catalog'
 import { useAuthStore } from '../../web/src/features/auth/store'
 import { readDetails, readIndex, saveDetails, savePage } from '../../web/src/features/catalog/repository'
-import { NOT_SAVED_CODE, useCatalogStore } from '../../web/src/features/catalog/store'
+import { NOT_SAVED_CODE, useCatalogModelStore } from '../../web/src/features/catalog/model-store'
+import { useCatalogStore } from '../../web/src/features/catalog/store'
 import { emptyFiltered, page1, page2, qwen3Details, system } from './catalog-data'
 import { failure, fakeServer, json, makeUser } from './helpers'
 
@@ -330,7 +331,7 @@ describe('catalog store offline', () => {
 describe('model page', () => {
   it('opens a model from the manager with this machine’s budget and keeps it on this device', async () => {
     catalogServer()
-    const store = useCatalogStore()
+    const store = useCatalogModelStore()
     await store.openModel('mlx-community/Qwen3-8B-4bit')
     expect(store.details?.id).toBe('mlx-community/Qwen3-8B-4bit')
     expect(store.modelSource).toBe('hub')
@@ -342,7 +343,7 @@ describe('model page', () => {
 
   it('recomputes the fit as the context slider moves, with the hand-computed KV cache', async () => {
     catalogServer()
-    const store = useCatalogStore()
+    const store = useCatalogModelStore()
     await store.openModel('mlx-community/Qwen3-8B-4bit')
     const budgetBytes = system().budgetBytes
     expect(store.fit?.kvCacheBytes).toBe(147_456 * 8192)
@@ -362,7 +363,7 @@ describe('model page', () => {
     await saveDetails(qwen3Details(), '2026-03-01T10:00:00.000Z', system())
     const server = catalogServer()
     goOffline()
-    const store = useCatalogStore()
+    const store = useCatalogModelStore()
     await store.openModel('mlx-community/Qwen3-8B-4bit')
     expect(server.calls).toEqual([])
     expect(store.details?.readme).toContain('mlx-lm')
@@ -374,7 +375,7 @@ describe('model page', () => {
   it('offline, shows what the list saved about a model whose page was never opened', async () => {
     await savePage(page1())
     catalogServer().offline()
-    const store = useCatalogStore()
+    const store = useCatalogModelStore()
     await store.openModel('mlx-community/gemma-3-12b-it-4bit')
     expect(store.details).toBeNull()
     expect(store.model?.id).toBe('mlx-community/gemma-3-12b-it-4bit')
@@ -385,17 +386,37 @@ describe('model page', () => {
   it('offline, says a model was never saved here', async () => {
     catalogServer()
     goOffline()
-    const store = useCatalogStore()
+    const store = useCatalogModelStore()
     await store.openModel('mlx-community/never-seen')
     expect(store.model).toBeNull()
     expect(store.modelError?.code).toBe(NOT_SAVED_CODE)
     expect(store.modelError?.message).toContain('mlx-community/never-seen')
   })
 
+  it('back online, the page and the list it was opened from replace this device’s copies without a loading state', async () => {
+    await savePage(page1())
+    await saveDetails(qwen3Details(), '2026-03-01T10:00:00.000Z', system())
+    const server = catalogServer()
+    server.offline()
+    const list = useCatalogStore()
+    const page = useCatalogModelStore()
+    await list.search()
+    await page.openModel('mlx-community/Qwen3-8B-4bit')
+    expect([list.source, page.modelSource]).toEqual(['device', 'device'])
+    server.online()
+    const refreshing = page.refreshQuietly()
+    expect(page.modelLoading).toBe(false)
+    expect(page.details?.id).toBe('mlx-community/Qwen3-8B-4bit')
+    await refreshing
+    expect([list.source, page.modelSource]).toEqual(['hub', 'hub'])
+    expect(page.modelOfflineReason).toBeNull()
+    expect(page.query).toBe(list.query)
+  })
+
   it('shows the server’s message for an unknown or gated model', async () => {
     const server = catalogServer()
     server.on('GET /api/catalog/models/mlx-community/nope', () => failure(404, 'model-not-found', 'There is no model mlx-community/nope on the hub.'))
-    const store = useCatalogStore()
+    const store = useCatalogModelStore()
     await store.openModel('mlx-community/nope')
     expect(store.modelError).toEqual({ code: 'model-not-found', message: 'There is no model mlx-community/nope on the hub.', retryAfterSeconds: null })
     expect(store.model).toBeNull()

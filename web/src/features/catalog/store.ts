@@ -1,36 +1,21 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import { CATALOG_PAGE_SIZE, type CatalogModel, type CatalogPage, type ModelDetails } from '../../../../shared/catalog'
+import { CATALOG_PAGE_SIZE, type CatalogModel, type CatalogPage } from '../../../../shared/catalog'
 import type { MemoryBudget } from '../../../../shared/memory-fit'
-import { api, request, toApiError, type ApiError } from '../../api/client'
+import { api, request, toApiError } from '../../api/client'
 import { guarded } from '../auth/guarded'
 import { failureOf, type Failure } from '../auth/store'
-import { contextSteps, defaultContextFor, fitAt, nearestStep, refit } from './fit'
+import { refit } from './fit'
 import { searchEntries } from './local-search'
 import { defaultQuery, queryKey, toSearchParams, type CatalogQuery } from './query'
-import { lastSynced, readBudget, readDetails, readIndex, readModels, readSummary, saveDetails, savePage } from './repository'
+import { lastSynced, readBudget, readIndex, readModels, savePage } from './repository'
+import { browserOffline, keepOnDevice, OFFLINE_SENTENCE, unreachable, type Source } from './sources'
 
-/** Where what is on screen came from: the manager (and through it the hub), or this device's copy. */
-export type Source = 'hub' | 'device'
-
-export const NOT_SAVED_CODE = 'not-saved-offline'
-
-/** The browser says it has no network. The manager may still be on this machine, but the hub is not reachable. */
-function browserOffline(): boolean {
-  return typeof navigator !== 'undefined' && navigator.onLine === false
-}
-
-/** Failures that mean "the catalog cannot be asked right now", so this device's copy is shown instead. */
-function unreachable(error: ApiError): boolean {
-  return error.isNetwork || error.code === 'hub-unreachable'
-}
-
-const OFFLINE_SENTENCE = 'This device is offline.'
-
-/** Search, filters and model pages of the catalog; online through the manager, offline from IndexedDB. */
+/**
+ * The catalog list: search, filters and pages of results; online through the manager, offline from
+ * IndexedDB. A model's own page is the catalog model store (model-store.ts).
+ */
 export const useCatalogStore = defineStore('catalog', () => {
-
-  // --- The list -------------------------------------------------------------------------------
   const query = ref<CatalogQuery>(defaultQuery())
   const results = shallowRef<CatalogModel[]>([])
   /** The query the results answer; null before the first search. */
@@ -65,11 +50,6 @@ export const useCatalogStore = defineStore('catalog', () => {
   const hasMore = computed(() => (source.value === 'hub' ? nextCursor.value !== null : deviceOffset.value < deviceIds.value.length))
   const offline = computed(() => source.value === 'device')
 
-  function persist(save: Promise<void>): void {
-    // The offline copy is a convenience: a full or blocked IndexedDB must not break browsing.
-    save.catch(() => undefined)
-  }
-
   function trendingStart(asked: CatalogQuery, position: number): number | null {
     // Only the whole trending list gives hub-wide positions; a text or author search ranks within itself.
     return asked.sort === 'trending' && asked.q.trim() === '' && asked.author === null ? position : null
@@ -78,7 +58,7 @@ export const useCatalogStore = defineStore('catalog', () => {
   function takeHubPage(page: CatalogPage, asked: CatalogQuery, append: boolean): void {
     const seen = new Set(append ? results.value.map((model) => model.id) : [])
     results.value = append ? [...results.value, ...page.models.filter((model) => !seen.has(model.id))] : page.models
-    persist(savePage(page, trendingStart(asked, hubPosition)))
+    keepOnDevice(savePage(page, trendingStart(asked, hubPosition)))
     hubPosition += page.scanned
     nextCursor.value = page.nextCursor
     scanned.value = append ? scanned.value + page.scanned : page.scanned
@@ -181,110 +161,6 @@ export const useCatalogStore = defineStore('catalog', () => {
   /** Back online: replace this device's copy with the manager's answer, without a loading state. */
   async function refreshQuietly(): Promise<void> {
     if (source.value === 'device' || error.value !== null) await search({ quiet: true })
-    if (modelSource.value === 'device' && modelId.value !== null) await openModel(modelId.value, { quiet: true })
-  }
-
-  // --- The model page -------------------------------------------------------------------------
-  const modelId = ref<string | null>(null)
-  const details = shallowRef<ModelDetails | null>(null)
-  /** Offline, for a model that was listed but whose page was never opened: what the list knew. */
-  const summary = shallowRef<CatalogModel | null>(null)
-  const modelSource = ref<Source>('hub')
-  const modelSyncedAt = ref<string | null>(null)
-  const modelLoading = ref(false)
-  const modelError = ref<Failure | null>(null)
-  const modelOfflineReason = ref<string | null>(null)
-  const modelBudget = shallowRef<MemoryBudget | null>(null)
-  /** The context length on the fit slider. */
-  const context = ref(defaultContextFor(null))
-  let modelRun = 0
-
-  const model = computed<CatalogModel | null>(() => details.value ?? summary.value)
-  const steps = computed(() => contextSteps(model.value?.contextLength ?? null))
-  /** The budget the fit is measured against: the manager's latest, else what this device saved. */
-  const fitBudget = computed(() => modelBudget.value ?? budget.value)
-  const fit = computed(() => {
-    const current = model.value
-    const budgetBytes = fitBudget.value?.budgetBytes ?? current?.fit?.budgetBytes ?? null
-    return current === null || budgetBytes === null ? null : fitAt(current, context.value, budgetBytes)
-  })
-
-  function setContext(tokens: number): void {
-    context.value = nearestStep(steps.value, tokens)
-  }
-
-  function showDetails(next: ModelDetails, syncedAt: string | null, from: Source): void {
-    const fresh = details.value?.id !== next.id
-    details.value = next
-    summary.value = null
-    modelSyncedAt.value = syncedAt
-    modelSource.value = from
-    if (fresh) context.value = defaultContextFor(next.contextLength)
-  }
-
-  async function openFromDevice(id: string, run: number, reason: string): Promise<void> {
-    const [saved, listed, savedBudget] = await Promise.all([readDetails(id), readSummary(id), readBudget()])
-    if (run !== modelRun) return
-    modelBudget.value ??= savedBudget?.budget ?? null
-    modelOfflineReason.value = reason
-    if (saved !== null) {
-      showDetails(saved.details, saved.syncedAt, 'device')
-    } else if (listed !== null) {
-      details.value = null
-      summary.value = listed.model
-      modelSyncedAt.value = listed.syncedAt
-      modelSource.value = 'device'
-      context.value = defaultContextFor(listed.model.contextLength)
-    } else if (details.value === null) {
-      modelError.value = {
-        code: NOT_SAVED_CODE,
-        message: `${id} has not been saved on this device. Open it once while the manager and the hub are reachable to keep it for offline use.`,
-        retryAfterSeconds: null,
-      }
-    }
-  }
-
-  /** Shows this device's copy at once (if any), then the manager's answer. */
-  async function openModel(id: string, options: { quiet?: boolean } = {}): Promise<void> {
-    const run = ++modelRun
-    if (modelId.value !== id) {
-      details.value = null
-      summary.value = null
-      modelSyncedAt.value = null
-    }
-    modelId.value = id
-    modelError.value = null
-    if (!options.quiet) modelLoading.value = true
-    try {
-      if (details.value === null) {
-        const saved = await readDetails(id)
-        if (run !== modelRun) return
-        if (saved !== null) showDetails(saved.details, saved.syncedAt, 'hub')
-      }
-      if (browserOffline()) return await openFromDevice(id, run, OFFLINE_SENTENCE)
-      const [org = '', name = ''] = id.split('/')
-      const [page, system] = await Promise.all([
-        guarded(() => request(api.catalog.models({ org })({ name }).get())),
-        // The budget adds the explanation under the fit; the page is still useful without it.
-        request(api.catalog.system.get()).catch(() => null),
-      ])
-      if (run !== modelRun) return
-      const syncedAt = new Date().toISOString()
-      if (system !== null) modelBudget.value = system
-      showDetails(page, syncedAt, 'hub')
-      modelOfflineReason.value = null
-      persist(saveDetails(page, syncedAt, system))
-    } catch (failure) {
-      const apiError = toApiError(failure)
-      if (run !== modelRun) return
-      if (unreachable(apiError)) return await openFromDevice(id, run, apiError.message)
-      if (!(options.quiet && details.value !== null)) {
-        details.value = null
-        modelError.value = failureOf(apiError)
-      }
-    } finally {
-      if (run === modelRun) modelLoading.value = false
-    }
   }
 
   return {
@@ -311,20 +187,5 @@ export const useCatalogStore = defineStore('catalog', () => {
     setQuery,
     ensureSearched,
     refreshQuietly,
-    modelId,
-    details,
-    summary,
-    model,
-    modelSource,
-    modelSyncedAt,
-    modelLoading,
-    modelError,
-    modelOfflineReason,
-    fitBudget,
-    context,
-    steps,
-    fit,
-    setContext,
-    openModel,
   }
 })
