@@ -54,6 +54,11 @@ import { createServing, type ServingDeps } from './features/servers/setup'
 import { poolMemory } from './features/serving/memory'
 import type { PoolClock, PoolOptions } from './features/serving/model'
 import { ServingPool } from './features/serving/pool'
+import { peerRoutes } from './features/peers'
+import type { PeerTiming } from './features/peers/model'
+import { PeerRelay } from './features/peers/relay'
+import { createPeerRepository } from './features/peers/repository'
+import { PeerService } from './features/peers/service'
 import { settingsRoutes } from './features/settings'
 import { diskSpace } from './features/settings/disk'
 import { HubTokenStore } from './features/settings/hub-token'
@@ -103,6 +108,8 @@ export interface AppDeps {
   benchmarks?: { sampleEveryMs?: number }
   /** Request history: retention tiers, sample window, rollup timer. */
   observability?: ObservabilityOptions
+  /** Other managers: how fast links notice silence and reconnect. */
+  peers?: { timing?: Partial<PeerTiming> }
 }
 
 /** Wires services to their adapters and mounts every feature's routes. */
@@ -242,6 +249,28 @@ export function createApp(deps: AppDeps) {
     logger: deps.logger ?? console,
   })
 
+  // Other managers: followed over their feeds; their profiles are relayed to, never awaited by local requests.
+  const ownKey = (apiKey: string) => {
+    try {
+      keys.authenticate(apiKey)
+      return true
+    } catch {
+      return false
+    }
+  }
+  const peers = new PeerService({ repo: createPeerRepository(deps.db), bus, ownKey, timing: deps.peers?.timing, now: deps.now })
+  const relay = new PeerRelay({ peers, localName: (model) => serving.profiles.list().some((p) => p.name === model || p.aliases.includes(model)) })
+  peers.start()
+  const peerFeed = {
+    bus,
+    profiles: serving.profiles,
+    servers: serving.supervisor,
+    owner: (id: number) => {
+      const user = users.findById(id)
+      return user === null ? null : toPublicUser(user)
+    },
+  }
+
   const gateway = new GatewayService({ profiles: serving.profiles, servers: serving.supervisor, serving: pool, exchange, usage: metrics })
   const gatewayOptions = { keyValid: (id: number) => keys.stillValid(id), heartbeatMs: deps.chat?.heartbeatMs }
   // Read from the routes' own `bodyLimit` options at the first request, when every route exists.
@@ -275,7 +304,8 @@ export function createApp(deps: AppDeps) {
     .use(catalogRoutes(catalog, session))
     .use(serving.routes(session, watch, deps.heartbeatMs))
     .use(templateRoutes(new TemplateService({ disk: nodeTemplateDisk, dir: templatesFolder(deps.config.home) }), session))
-    .use(chatRoutes(chat, session, watch, deps.chat?.heartbeatMs))
+    .use(chatRoutes(chat, session, watch, deps.chat?.heartbeatMs, relay))
+    .use(peerRoutes({ peers, feed: peerFeed, watch, keyValid: (id) => keys.stillValid(id) }, session))
     .use(keyRoutes(keys, session))
     .use(gatewayRoutes(gateway, session, watch, gatewayOptions))
     .use(messagesRoutes(gateway, session, watch, gatewayOptions))
@@ -286,7 +316,7 @@ export function createApp(deps: AppDeps) {
     .use(webRoutes(deps.config.webDist))
 
   routes = app.routes
-  return { app, bus, auth, keys, memory, downloads, models, serving, pool, metrics, observability, memoryUsage, benchmarks, watching: () => watch.watching }
+  return { app, bus, auth, keys, peers, relay, memory, downloads, models, serving, pool, metrics, observability, memoryUsage, benchmarks, watching: () => watch.watching }
 }
 
 export type App = ReturnType<typeof createApp>['app']

@@ -43,7 +43,10 @@ export interface ChatMessage {
 }
 
 export interface ChatRequest {
+  /** With `peerId`, the profile's id on that peer. */
   profileId: number
+  /** Another manager's profile (GET /api/peers/servers), answered there. */
+  peerId?: number
   messages: ChatMessage[]
   /** Unset: the profile's setting. */
   temperature?: number

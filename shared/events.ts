@@ -2,6 +2,7 @@ import type { BenchmarkRun } from './benchmarks'
 import type { ServerChatMetrics } from './chat'
 import type { Download, DownloadProgress } from './downloads'
 import type { EngineInstallState } from './engines'
+import type { Peer } from './peers'
 import type { Profile } from './profiles'
 import type { ServerStatsEvent, ServerStatus } from './servers'
 import type { UserStatus } from './users'
@@ -40,10 +41,14 @@ export interface ServerEventMap {
   'engines.install': EngineInstallState
   /** A benchmark started, finished a prompt size, or ended: the whole run as it stands. */
   'benchmarks.progress': BenchmarkRun
+  /** Another manager this one follows was added or changed: its link's state and its profiles as they stand. */
+  'peers.state': Peer
+  /** A peer was removed (or, for a member, is no longer shared with them). */
+  'peers.removed': { id: number }
 }
 
 export type ServerEventType = keyof ServerEventMap
-export const SERVER_EVENT_TYPES: readonly ServerEventType[] = ['users.pending', 'session.user', 'system.memory', 'downloads.progress', 'downloads.state', 'downloads.removed', 'models.changed', 'profiles.changed', 'profiles.deleted', 'servers.state', 'servers.stats', 'chat.metrics', 'engines.install', 'benchmarks.progress']
+export const SERVER_EVENT_TYPES: readonly ServerEventType[] = ['users.pending', 'session.user', 'system.memory', 'downloads.progress', 'downloads.state', 'downloads.removed', 'models.changed', 'profiles.changed', 'profiles.deleted', 'servers.state', 'servers.stats', 'chat.metrics', 'engines.install', 'benchmarks.progress', 'peers.state', 'peers.removed']
 
 export type ServerEvent = {
   [K in ServerEventType]: { type: K; data: ServerEventMap[K] }

@@ -214,4 +214,16 @@ export const migrations: readonly string[] = [
   CREATE INDEX chat_requests_status_started ON chat_requests(status, started_at);
   CREATE INDEX server_stats_span ON server_stats(span_seconds, at);
   `,
+  // Peers: other managers whose profiles this one lists and relays to. The API key made there is
+  // kept as given (it must be sent), in the 0600 database, and never returned by the API.
+  `
+  CREATE TABLE peers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    url TEXT NOT NULL UNIQUE,
+    api_key TEXT NOT NULL,
+    available_to_members INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+  );
+  `,
 ]

@@ -1,4 +1,5 @@
 import type { ServerEvent } from '../../../shared/events'
+import { memberPeerView } from '../peers/service'
 import { benchmarkFor, chatMetricsFor, profileFor, serverFor, type Viewer } from './viewer'
 
 /**
@@ -38,6 +39,9 @@ export class EventView {
         return this.available(event.data.profileId) ? { type: 'chat.metrics', data: chatMetricsFor(viewer, event.data) } : null
       case 'benchmarks.progress':
         return this.available(event.data.profileId) ? { type: 'benchmarks.progress', data: benchmarkFor(viewer, event.data) } : null
+      case 'peers.state':
+        // A peer no longer shared with members reads, to them, as removed.
+        return event.data.availableToMembers ? { type: 'peers.state', data: memberPeerView(event.data) } : { type: 'peers.removed', data: { id: event.data.id } }
       case 'engines.install':
       case 'users.pending':
         return null

@@ -4,6 +4,7 @@ import type { ChatEvent } from '../../../shared/chat'
 import { directStream } from '../../http/direct-stream'
 import type { AccessWatch } from '../auth/access-watch'
 import type { sessionPlugin } from '../auth/session'
+import type { PeerRelay } from '../peers/relay'
 import { chatRequest, chatStartRequest } from './model'
 import type { ChatService } from './service'
 
@@ -18,7 +19,7 @@ function frame(event: ChatEvent | Ping): string {
 
 const PING = frame({ type: 'ping', data: {} })
 
-export function chatRoutes(chat: ChatService, session: ReturnType<typeof sessionPlugin>, watch: AccessWatch, heartbeatMs = CHAT_HEARTBEAT_MS) {
+export function chatRoutes(chat: ChatService, session: ReturnType<typeof sessionPlugin>, watch: AccessWatch, heartbeatMs = CHAT_HEARTBEAT_MS, peers?: PeerRelay) {
   return new Elysia({ prefix: '/api' })
     .use(session)
     .post('/chat/start', async ({ body, user, status }) => status(202, await chat.startServer(user, body.profileId)), { auth: true, body: chatStartRequest })
@@ -26,10 +27,18 @@ export function chatRoutes(chat: ChatService, session: ReturnType<typeof session
       '/chat',
       ({ body, request, user, sessionId }) => {
         // open() throws before the stream exists, so refusals are plain HTTP errors, not a stream.
-        const plan = chat.open(body, user)
+        // A peer's profile (`peerId` set) is answered by that manager, relayed as the same events.
+        let events: (signal: AbortSignal) => AsyncGenerator<ChatEvent>
+        if (body.peerId !== undefined && peers !== undefined) {
+          const target = peers.chatTarget(user, body.peerId, body.profileId)
+          events = (signal) => peers.chat(target, body, signal)
+        } else {
+          const plan = chat.open(body, user)
+          events = (signal) => chat.reply(plan, signal)
+        }
         // The answer stops as soon as its user signs out or loses the account.
         const guard = watch.guard(sessionId, 'user', request.signal)
-        return new Response(directStream(chat.reply(plan, guard.signal), frame, { heartbeatMs, ping: PING, onEnd: guard.release }), {
+        return new Response(directStream(events(guard.signal), frame, { heartbeatMs, ping: PING, onEnd: guard.release }), {
           headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
         })
       },

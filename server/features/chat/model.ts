@@ -42,6 +42,7 @@ const message = t.Object(
 export const chatRequest = t.Object(
   {
     profileId: whole({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, error: 'profileId is the id of a profile, a positive whole number.' }),
+    peerId: t.Optional(whole({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, error: 'peerId is the id of a peer (GET /api/peers/servers), a positive whole number.' })),
     messages: t.Array(message, { minItems: 1, maxItems: L.messagesMax, error: `Send 1 to ${L.messagesMax} messages.` }),
     temperature: t.Optional(t.Number({ minimum: 0, maximum: L.temperatureMax, error: `The temperature is a number from 0 to ${L.temperatureMax}.` })),
     topP: t.Optional(t.Number({ exclusiveMinimum: 0, maximum: 1, error: 'Top-p is a number above 0 and at most 1.' })),

@@ -140,10 +140,10 @@ export class ChatService {
   }
 }
 
-type Delta = NonNullable<NonNullable<UpstreamChunk['choices']>[number]['delta']>
+export type Delta = NonNullable<NonNullable<UpstreamChunk['choices']>[number]['delta']>
 
 /** A chunk's delta as chat events: reasoning (either field, or `<think>` in the content), text and tool calls. */
-function chatEvents(delta: Delta, splitter: ThinkSplitter): ChatEvent[] {
+export function chatEvents(delta: Delta, splitter: ThinkSplitter): ChatEvent[] {
   const events: ChatEvent[] = []
   for (const reasoning of [delta.reasoning_content, delta.reasoning]) {
     if (typeof reasoning === 'string' && reasoning !== '') events.push({ type: 'reasoning', data: { text: reasoning } })
