@@ -3,11 +3,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { toRaw, watch } from 'vue'
 import type { ChatRequest } from '../../shared/chat'
 import { db } from '../../web/src/db/database'
+import { useAuthStore } from '../../web/src/features/auth/store'
 import { useProfilesStore } from '../../web/src/features/profiles/store'
 import * as history from '../../web/src/features/chat/repository'
+import { useChatHistoryStore } from '../../web/src/features/chat/history-store'
 import { useChatStore } from '../../web/src/features/chat/store'
 import { ROOT, versionPoint } from '../../web/src/features/chat/versions'
-import { failure, makeProfile } from './helpers'
+import { failure, makeProfile, makeUser } from './helpers'
 
 
 /** A reply stream the test writes into, ending with an error when the request is aborted, as fetch does. */
@@ -83,15 +85,16 @@ describe('chat store', () => {
   it('starts a conversation, streams reasoning and tokens, and keeps both messages with the metrics', async () => {
     const server = chatServer(answerWith('Thinking it over.', 'Hello', ' there', '!'))
     const chat = useChatStore()
+    const chats = useChatHistoryStore()
     chat.draftProfileId = 1
     await chat.send('  Say hello to the  world  ')
     expect(server.requests[0]).toMatchObject({ profileId: 1, messages: [{ role: 'user', content: 'Say hello to the  world' }] })
-    expect(chat.active?.title).toBe('Say hello to the world')
-    const [user, answer] = chat.messages
+    expect(chats.active?.title).toBe('Say hello to the world')
+    const [user, answer] = chats.messages
     expect(answer).toMatchObject({ role: 'assistant', content: 'Hello there!', reasoning: 'Thinking it over.', status: 'complete', metrics: METRICS, profileName: 'Qwen3 4B' })
     expect(answer?.reasoningMs).toBeGreaterThanOrEqual(0)
     expect(chat.streaming).toBeNull()
-    const stored = await db.messages.where('conversationId').equals(chat.activeId ?? '').sortBy('seq')
+    const stored = await db.messages.where('conversationId').equals(chats.activeId ?? '').sortBy('seq')
     expect(stored.map((m) => [m.seq, m.role, m.content])).toEqual([[0, 'user', user?.content], [1, 'assistant', 'Hello there!']])
     expect(stored[1]?.metrics).toEqual(METRICS)
   })
@@ -99,6 +102,7 @@ describe('chat store', () => {
   it('sends the history, the conversation parameters, and the next answer after the last', async () => {
     const server = chatServer(answerWith(null, 'One.'), answerWith(null, 'Two.'))
     const chat = useChatStore()
+    const chats = useChatHistoryStore()
     chat.draftProfileId = 2
     await chat.setParameters({ systemPrompt: 'Answer in French.', temperature: 0.2, topP: null, maxTokens: 64 })
     await chat.send('first')
@@ -114,8 +118,8 @@ describe('chat store', () => {
         { role: 'user', content: 'second' },
       ],
     })
-    expect(chat.active?.parameters).toEqual({ systemPrompt: 'Answer in French.', temperature: 0.2, topP: null, maxTokens: 64 })
-    expect(chat.messages.map((m) => m.seq)).toEqual([0, 1, 2, 3])
+    expect(chats.active?.parameters).toEqual({ systemPrompt: 'Answer in French.', temperature: 0.2, topP: null, maxTokens: 64 })
+    expect(chats.messages.map((m) => m.seq)).toEqual([0, 1, 2, 3])
   })
 
   it('stops an answer mid-stream and keeps what arrived, marked stopped', async () => {
@@ -126,15 +130,16 @@ describe('chat store', () => {
       return undefined
     })
     const chat = useChatStore()
+    const chats = useChatHistoryStore()
     chat.draftProfileId = 1
     const sending = chat.send('Write a long story')
-    await until(() => chat.messages[1]?.content === 'Partial')
+    await until(() => chats.messages[1]?.content === 'Partial')
     expect(chat.streaming?.phase).toBe('streaming')
     expect(reply).not.toBeNull()
     chat.stop()
     await sending
-    expect(chat.messages[1]).toMatchObject({ content: 'Partial', status: 'stopped' })
-    expect((await db.messages.get(chat.messages[1]?.id ?? ''))?.status).toBe('stopped')
+    expect(chats.messages[1]).toMatchObject({ content: 'Partial', status: 'stopped' })
+    expect((await db.messages.get(chats.messages[1]?.id ?? ''))?.status).toBe('stopped')
   })
 
   it('shows an engine error with the answer and keeps it', async () => {
@@ -147,9 +152,10 @@ describe('chat store', () => {
       return undefined
     })
     const chat = useChatStore()
+    const chats = useChatHistoryStore()
     chat.draftProfileId = 1
     await chat.send('hi')
-    expect(chat.messages[1]).toMatchObject({ content: 'Half', status: 'error', error: { code: 'engine-error', message: 'The engine said: out of memory' } })
+    expect(chats.messages[1]).toMatchObject({ content: 'Half', status: 'error', error: { code: 'engine-error', message: 'The engine said: out of memory' } })
   })
 
   it('a reply from a server started for it says the model is loading until the first words, in one request', async () => {
@@ -165,6 +171,7 @@ describe('chat store', () => {
       return undefined
     })
     const chat = useChatStore()
+    const chats = useChatHistoryStore()
     chat.draftProfileId = 1
     const seen: [string | undefined, string | null | undefined][] = []
     const stopWatching = watch(() => [chat.streaming?.phase, chat.streaming?.notice] as const, ([phase, notice]) => void seen.push([phase, notice]), { flush: 'sync' })
@@ -173,18 +180,72 @@ describe('chat store', () => {
     expect(server.requests).toHaveLength(1)
     expect(seen).toContainEqual(['loading-model', loading])
     expect(seen).toContainEqual(['streaming', null])
-    expect(chat.messages[1]?.content).toBe('Ready now.')
+    expect(chats.messages[1]?.content).toBe('Ready now.')
     expect(chat.failure).toBeNull()
   })
 
   it('a refusal saves no answer and says what to do', async () => {
     chatServer(() => failure(400, 'images-not-supported', 'Qwen3 4B is not set up for images: its model type is lm. Use a multimodal profile, or send text only.'))
     const chat = useChatStore()
+    const chats = useChatHistoryStore()
     chat.draftProfileId = 1
     await chat.send('hi')
-    expect(chat.messages.map((m) => m.role)).toEqual(['user'])
+    expect(chats.messages.map((m) => m.role)).toEqual(['user'])
     expect(chat.failure).toEqual({ code: 'images-not-supported', message: expect.stringContaining('not set up for images') as string, profileId: 1 })
     expect(await db.messages.count()).toBe(1)
+  })
+
+  it('a refusal that means the session ended goes to the auth store, as every store’s calls do', async () => {
+    chatServer(() => failure(401, 'unauthorized', 'Sign in again.'))
+    const auth = useAuthStore()
+    const handled = vi.spyOn(auth, 'handleFailure').mockResolvedValue()
+    const chat = useChatStore()
+    chat.draftProfileId = 1
+    await chat.send('hi')
+    expect(handled).toHaveBeenCalledWith(expect.objectContaining({ code: 'unauthorized', status: 401 }))
+    expect(chat.failure?.code).toBe('unauthorized')
+  })
+
+  it('a manager that cannot be reached before a word marks the app offline and keeps the question to send again', async () => {
+    vi.stubGlobal('fetch', vi.fn(() => Promise.reject(new TypeError('Failed to fetch'))))
+    const auth = useAuthStore()
+    auth.user = makeUser()
+    const chat = useChatStore()
+    const chats = useChatHistoryStore()
+    chat.draftProfileId = 1
+    await chat.send('hi')
+    expect(chat.failure?.code).toBe('network-unreachable')
+    expect(auth.offline).toBe(true)
+    expect(chats.messages.map((m) => m.role)).toEqual(['user'])
+    expect(chat.unanswered).toBe(true)
+  })
+
+  it('leaving the conversation being answered stops the answer, and an empty composer keeps its model and settings', async () => {
+    chatServer(answerWith(null, 'Short.'), (_request, r) => {
+      queueMicrotask(() => r.event('token', { text: 'Partial' }))
+      return undefined
+    })
+    const chat = useChatStore()
+    const chats = useChatHistoryStore()
+    chat.draftProfileId = 1
+    await chat.send('first')
+    const first = chats.activeId ?? ''
+    chat.startNew()
+    chat.draftProfileId = 2
+    await chat.setParameters({ systemPrompt: 'Be short.', temperature: null, topP: null, maxTokens: null })
+    const sending = chat.send('second')
+    await until(() => chats.messages[1]?.content === 'Partial')
+    const second = chats.activeId ?? ''
+    await chats.open(first)
+    await sending
+    expect(chat.streaming).toBeNull()
+    expect((await db.messages.where('conversationId').equals(second).sortBy('seq')).map((m) => m.status)).toEqual(['complete', 'stopped'])
+    // Deleting the open conversation leaves an empty composer with that conversation's model and settings.
+    await chats.open(second)
+    await chats.remove(second)
+    expect(chats.activeId).toBeNull()
+    expect(chat.profileId).toBe(2)
+    expect(chat.parameters.systemPrompt).toBe('Be short.')
   })
 
   it('before sending, offline and no chosen profile are each refused with their reason', () => {
@@ -199,81 +260,85 @@ describe('chat store', () => {
   it('regenerates the last answer in place and resends an edited question without what followed', async () => {
     const server = chatServer(answerWith(null, 'First try.'), answerWith(null, 'Second try.'), answerWith(null, 'About cats.'))
     const chat = useChatStore()
+    const chats = useChatHistoryStore()
     chat.draftProfileId = 1
     await chat.send('Tell me about dogs')
     await chat.regenerate()
-    expect(chat.messages.map((m) => m.content)).toEqual(['Tell me about dogs', 'Second try.'])
+    expect(chats.messages.map((m) => m.content)).toEqual(['Tell me about dogs', 'Second try.'])
     expect(server.requests[1]?.messages).toEqual([{ role: 'user', content: 'Tell me about dogs' }])
-    await chat.editAndResend(chat.messages[0]?.id ?? '', 'Tell me about cats')
-    expect(chat.messages.map((m) => m.content)).toEqual(['Tell me about cats', 'About cats.'])
-    const stored = await db.messages.where('conversationId').equals(chat.activeId ?? '').sortBy('seq')
+    await chat.editAndResend(chats.messages[0]?.id ?? '', 'Tell me about cats')
+    expect(chats.messages.map((m) => m.content)).toEqual(['Tell me about cats', 'About cats.'])
+    const stored = await db.messages.where('conversationId').equals(chats.activeId ?? '').sortBy('seq')
     expect(stored.map((m) => m.content)).toEqual(['Tell me about cats', 'About cats.'])
     // Words only the dropped answers had are gone from the search index too.
-    await chat.search('second')
-    expect(chat.results).toEqual([])
-    await chat.search('cats')
-    expect(chat.results.map((hit) => hit.conversation.id)).toEqual([chat.activeId])
+    await chats.search('second')
+    expect(chats.results).toEqual([])
+    await chats.search('cats')
+    expect(chats.results.map((hit) => hit.conversation.id)).toEqual([chats.activeId])
   })
 
   it('keeps a regenerated answer as an earlier version and switches between them, also after reopening', async () => {
     chatServer(answerWith(null, 'First try.'), answerWith(null, 'Second try.'))
     const chat = useChatStore()
+    const chats = useChatHistoryStore()
     chat.draftProfileId = 1
     await chat.send('Tell me about dogs')
-    const question = chat.messages[0]?.id ?? ''
-    const first = chat.messages[1]?.id ?? ''
+    const question = chats.messages[0]?.id ?? ''
+    const first = chats.messages[1]?.id ?? ''
     await chat.regenerate()
-    expect(chat.messages.map((m) => m.content)).toEqual(['Tell me about dogs', 'Second try.'])
-    expect(chat.versions).toEqual([{ id: expect.any(String) as string, parentId: question, createdAt: expect.any(String) as string }])
-    expect(versionPoint(chat.versions, question, chat.messages[1]!)).toMatchObject({ position: 2, total: 2, nextId: null })
+    expect(chats.messages.map((m) => m.content)).toEqual(['Tell me about dogs', 'Second try.'])
+    expect(chats.versions).toEqual([{ id: expect.any(String) as string, parentId: question, createdAt: expect.any(String) as string }])
+    expect(versionPoint(chats.versions, question, chats.messages[1]!)).toMatchObject({ position: 2, total: 2, nextId: null })
 
     // ‹ brings the first answer back in place (same message, same id), and the second becomes the version.
-    await chat.showVersion(question, chat.versions[0]?.id ?? '')
-    expect(chat.messages.map((m) => [m.id === first, m.content])).toEqual([[false, 'Tell me about dogs'], [true, 'First try.']])
-    expect(versionPoint(chat.versions, question, chat.messages[1]!)).toMatchObject({ position: 1, total: 2, previousId: null })
-    expect(chat.active?.messageCount).toBe(2)
+    await chat.showVersion(question, chats.versions[0]?.id ?? '')
+    expect(chats.messages.map((m) => [m.id === first, m.content])).toEqual([[false, 'Tell me about dogs'], [true, 'First try.']])
+    expect(versionPoint(chats.versions, question, chats.messages[1]!)).toMatchObject({ position: 1, total: 2, previousId: null })
+    expect(chats.active?.messageCount).toBe(2)
 
     // Saved: a fresh open shows the chosen version and still knows the other.
-    const id = chat.activeId ?? ''
+    const id = chats.activeId ?? ''
     chat.startNew()
-    await chat.open(id)
-    expect(chat.messages.map((m) => m.content)).toEqual(['Tell me about dogs', 'First try.'])
-    expect(chat.versions).toHaveLength(1)
-    await chat.showVersion(question, chat.versions[0]?.id ?? '')
-    expect(chat.messages.map((m) => m.content)).toEqual(['Tell me about dogs', 'Second try.'])
+    await chats.open(id)
+    expect(chats.messages.map((m) => m.content)).toEqual(['Tell me about dogs', 'First try.'])
+    expect(chats.versions).toHaveLength(1)
+    await chat.showVersion(question, chats.versions[0]?.id ?? '')
+    expect(chats.messages.map((m) => m.content)).toEqual(['Tell me about dogs', 'Second try.'])
     // Search sees the shown version only.
-    await chat.search('second')
-    expect(chat.results.map((hit) => hit.conversation.id)).toEqual([id])
-    await chat.search('first')
-    expect(chat.results).toEqual([])
+    await chats.search('second')
+    expect(chats.results.map((hit) => hit.conversation.id)).toEqual([id])
+    await chats.search('first')
+    expect(chats.results).toEqual([])
   })
 
   it('an edited first question keeps the old question and answer as a version and renames an automatic title', async () => {
     chatServer(answerWith(null, 'About dogs.'), answerWith(null, 'About cats.'))
     const chat = useChatStore()
+    const chats = useChatHistoryStore()
     chat.draftProfileId = 1
     await chat.send('Tell me about **dogs**')
-    expect(chat.active?.title).toBe('Tell me about dogs')
-    await chat.editAndResend(chat.messages[0]?.id ?? '', '## Tell me about `cats`')
-    expect(chat.messages.map((m) => m.content)).toEqual(['## Tell me about `cats`', 'About cats.'])
-    expect(chat.active?.title).toBe('Tell me about cats')
-    expect(chat.versions.map((v) => v.parentId)).toEqual([ROOT])
-    expect(versionPoint(chat.versions, ROOT, chat.messages[0]!)).toMatchObject({ position: 2, total: 2 })
+    expect(chats.active?.title).toBe('Tell me about dogs')
+    await chat.editAndResend(chats.messages[0]?.id ?? '', '## Tell me about `cats`')
+    expect(chats.messages.map((m) => m.content)).toEqual(['## Tell me about `cats`', 'About cats.'])
+    expect(chats.active?.title).toBe('Tell me about cats')
+    expect(chats.versions.map((v) => v.parentId)).toEqual([ROOT])
+    expect(versionPoint(chats.versions, ROOT, chats.messages[0]!)).toMatchObject({ position: 2, total: 2 })
     // Back to the first question: its answer comes with it, and the title follows it back.
-    await chat.showVersion(ROOT, chat.versions[0]?.id ?? '')
-    expect(chat.messages.map((m) => m.content)).toEqual(['Tell me about **dogs**', 'About dogs.'])
-    expect(chat.active?.title).toBe('Tell me about dogs')
-    expect((await history.getConversation(db, chat.activeId ?? ''))?.title).toBe('Tell me about dogs')
+    await chat.showVersion(ROOT, chats.versions[0]?.id ?? '')
+    expect(chats.messages.map((m) => m.content)).toEqual(['Tell me about **dogs**', 'About dogs.'])
+    expect(chats.active?.title).toBe('Tell me about dogs')
+    expect((await history.getConversation(db, chats.activeId ?? ''))?.title).toBe('Tell me about dogs')
   })
 
   it('a title the user chose stays when the first question is edited', async () => {
     chatServer(answerWith(null, 'One.'), answerWith(null, 'Two.'))
     const chat = useChatStore()
+    const chats = useChatHistoryStore()
     chat.draftProfileId = 1
     await chat.send('first question')
-    await chat.rename(chat.activeId ?? '', 'My own name')
-    await chat.editAndResend(chat.messages[0]?.id ?? '', 'another question')
-    expect(chat.active?.title).toBe('My own name')
+    await chats.rename(chats.activeId ?? '', 'My own name')
+    await chat.editAndResend(chats.messages[0]?.id ?? '', 'another question')
+    expect(chats.active?.title).toBe('My own name')
   })
 
   it('continues a stopped answer in the same message, sending what it wrote as the start of its turn', async () => {
@@ -282,22 +347,23 @@ describe('chat store', () => {
       return undefined
     }, answerWith(null, ' a time.'))
     const chat = useChatStore()
+    const chats = useChatHistoryStore()
     chat.draftProfileId = 1
     const sending = chat.send('Write a long story')
-    await until(() => chat.messages[1]?.content === 'Once upon')
+    await until(() => chats.messages[1]?.content === 'Once upon')
     chat.stop()
     await sending
-    const stopped = chat.messages[1]
+    const stopped = chats.messages[1]
     expect(stopped?.status).toBe('stopped')
     await chat.continueAnswer()
     expect(server.requests[1]?.messages).toEqual([
       { role: 'user', content: 'Write a long story' },
       { role: 'assistant', content: 'Once upon' },
     ])
-    expect(chat.messages).toHaveLength(2)
-    expect(chat.messages[1]).toMatchObject({ id: stopped?.id, content: 'Once upon a time.', status: 'complete', metrics: METRICS })
+    expect(chats.messages).toHaveLength(2)
+    expect(chats.messages[1]).toMatchObject({ id: stopped?.id, content: 'Once upon a time.', status: 'complete', metrics: METRICS })
     expect(await db.messages.get(stopped?.id ?? '')).toMatchObject({ content: 'Once upon a time.', status: 'complete' })
-    expect(chat.active?.messageCount).toBe(2)
+    expect(chats.active?.messageCount).toBe(2)
     // Only a stopped answer continues.
     await chat.continueAnswer()
     expect(server.requests).toHaveLength(2)
@@ -309,51 +375,53 @@ describe('chat store', () => {
       return undefined
     }, () => failure(403, 'profile-not-available', 'Qwen3 4B is no longer shared with you.'))
     const chat = useChatStore()
+    const chats = useChatHistoryStore()
     chat.draftProfileId = 1
     const sending = chat.send('Go on')
-    await until(() => chat.messages[1]?.content === 'Half')
+    await until(() => chats.messages[1]?.content === 'Half')
     chat.stop()
     await sending
     await chat.continueAnswer()
-    expect(chat.messages[1]).toMatchObject({ content: 'Half', status: 'stopped' })
+    expect(chats.messages[1]).toMatchObject({ content: 'Half', status: 'stopped' })
     expect(chat.failure?.code).toBe('profile-not-available')
   })
 
   it('opens a long conversation at its end and loads earlier messages on demand', async () => {
     chatServer(answerWith(null, 'ok'))
     const chat = useChatStore()
+    const chats = useChatHistoryStore()
     chat.draftProfileId = 1
     await chat.send('start')
-    const id = chat.activeId ?? ''
-    const first = structuredClone(toRaw(chat.messages[0]!))
+    const id = chats.activeId ?? ''
+    const first = structuredClone(toRaw(chats.messages[0]!))
     const rows = Array.from({ length: 150 }, (_, i) => ({ ...first, id: `m${i}`, seq: 10 + i, content: `message ${i}` }))
     await db.messages.bulkPut(rows)
     chat.startNew()
-    await chat.open(id)
-    expect(chat.messages).toHaveLength(60)
-    expect(chat.messages.at(-1)?.content).toBe('message 149')
-    expect(chat.hasEarlier).toBe(true)
+    await chats.open(id)
+    expect(chats.messages).toHaveLength(60)
+    expect(chats.messages.at(-1)?.content).toBe('message 149')
+    expect(chats.hasEarlier).toBe(true)
     // A new conversation has nothing earlier to offer.
     chat.startNew()
-    expect(chat.hasEarlier).toBe(false)
-    await chat.open(id)
-    expect(chat.hasEarlier).toBe(true)
-    await chat.loadEarlier()
-    expect(chat.messages).toHaveLength(120)
-    expect(chat.messages[0]?.content).toBe('message 30')
-    expect(chat.hasEarlier).toBe(true)
+    expect(chats.hasEarlier).toBe(false)
+    await chats.open(id)
+    expect(chats.hasEarlier).toBe(true)
+    await chats.loadEarlier()
+    expect(chats.messages).toHaveLength(120)
+    expect(chats.messages[0]?.content).toBe('message 30')
+    expect(chats.hasEarlier).toBe(true)
     // The last 32 (the first messages, the answer and 30 more): nothing earlier is left.
-    await chat.loadEarlier()
-    expect(chat.messages).toHaveLength(152)
-    expect(chat.hasEarlier).toBe(false)
+    await chats.loadEarlier()
+    expect(chats.messages).toHaveLength(152)
+    expect(chats.hasEarlier).toBe(false)
     // A short conversation has nothing earlier from the start.
     chat.startNew()
-    await chat.open(id)
+    await chats.open(id)
     await db.messages.where('conversationId').equals(id).and((row) => row.seq >= 20).delete()
     chat.startNew()
-    await chat.open(id)
-    expect(chat.messages.length).toBeLessThan(60)
-    expect(chat.hasEarlier).toBe(false)
+    await chats.open(id)
+    expect(chats.messages.length).toBeLessThan(60)
+    expect(chats.hasEarlier).toBe(false)
     await flushPromises()
   })
 })
@@ -381,13 +449,13 @@ describe('chat searches that cross', () => {
       if (text === 'slow') await gate
       return real(database, text, limit)
     })
-    const chat = useChatStore()
+    const chats = useChatHistoryStore()
     await history.createConversation(db, { title: 'Slow words' }, new Date('2026-01-01T00:00:00Z'))
     await history.createConversation(db, { title: 'Fast words' }, new Date('2026-01-02T00:00:00Z'))
-    const slow = chat.search('slow')
-    await chat.search('fast')
+    const slow = chats.search('slow')
+    await chats.search('fast')
     release()
     await slow
-    expect(chat.results.map((hit) => hit.conversation.title)).toEqual(['Fast words'])
+    expect(chats.results.map((hit) => hit.conversation.title)).toEqual(['Fast words'])
   })
 })

@@ -4,7 +4,7 @@
  * chat store imports this file.
  */
 import type { ChatEvent, ChatRequest } from '../../../shared/chat'
-import { api, ApiError, errorFromAnswer, networkError } from './client'
+import { api, ApiError, errorFromAnswer, isAbort, networkError } from './client'
 
 // The route builds the role union from an array, which Eden types as never; the shared type is the
 // contract and the manager checks every value.
@@ -50,10 +50,6 @@ export function parseChatEvent(type: unknown, data: unknown): ChatEvent | null {
       return { type, data: { finishReason: typeof data.finishReason === 'string' ? data.finishReason : null } }
   }
   return null
-}
-
-export function isAbort(error: unknown): boolean {
-  return error instanceof DOMException && error.name === 'AbortError'
 }
 
 /**

@@ -36,6 +36,11 @@ export function networkError(): ApiError {
   return new ApiError(NETWORK_ERROR_CODE, NETWORK_ERROR_MESSAGE, null)
 }
 
+/** A call stopped on purpose (its AbortSignal fired): not a failure to report. */
+export function isAbort(error: unknown): boolean {
+  return error instanceof DOMException && error.name === 'AbortError'
+}
+
 /** Turns anything a call can throw into an ApiError; fetch rejects with a TypeError when offline. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error
@@ -174,6 +179,11 @@ export function parseServerEvent(type: ServerEventType, raw: string): ServerEven
       return typeof data.id === 'number' && typeof data.profileId === 'number' && typeof data.status === 'string' && Array.isArray(data.results)
         ? ({ type, data } as unknown as ServerEvent)
         : null
+    // Another manager's link and profiles, the same item GET /api/peers/servers lists.
+    case 'peers.state':
+      return typeof data.id === 'number' && typeof data.state === 'string' && Array.isArray(data.profiles) ? ({ type, data } as unknown as ServerEvent) : null
+    case 'peers.removed':
+      return typeof data.id === 'number' ? { type, data: { id: data.id } } : null
   }
   return null
 }

@@ -1,16 +1,18 @@
 import { ref } from 'vue'
 import { readSnapshot, saveSnapshot } from '../../db/snapshots'
-import { toApiError, type ApiError } from '../../api/client'
+import { isAbort, toApiError, type ApiError } from '../../api/client'
 import { useAuthStore } from './store'
 
 /**
  * Runs an API call for a store: any failure becomes an ApiError, and one that means the session
- * ended (signed out, disabled) is handled by the auth store before the caller sees it.
+ * ended (signed out, disabled) is handled by the auth store before the caller sees it. A call the
+ * store stopped itself (an aborted stream) is no failure: its AbortError reaches the caller as is.
  */
 export async function guarded<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call()
   } catch (error) {
+    if (isAbort(error)) throw error
     const apiError: ApiError = toApiError(error)
     await useAuthStore().handleFailure(apiError)
     throw apiError

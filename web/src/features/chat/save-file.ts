@@ -1,4 +1,4 @@
-import type { ExportFile } from './store'
+import type { ExportFile } from './history-store'
 
 /** Hands a made file to the browser as a download. */
 export function saveFile(file: ExportFile): void {

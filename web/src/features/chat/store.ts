@@ -1,34 +1,19 @@
 import { defineStore } from 'pinia'
-import { computed, ref, toRaw } from 'vue'
+import { computed, ref, watch } from 'vue'
 import { CHAT_LIMITS, type ChatRequest } from '../../../../shared/chat'
 import { modelTypeChats, type Profile } from '../../../../shared/profiles'
-import { api, ApiError, request as call, toApiError } from '../../api/client'
-import { isAbort } from '../../api/chat-stream'
+import { api, isAbort, request as call, toApiError, type ApiError } from '../../api/client'
+import { db } from '../../db/database'
 import { guarded } from '../auth/guarded'
-import { useAuthStore } from '../auth/store'
 import { useProfilesStore } from '../profiles/store'
 import { useServersStore } from '../servers/store'
+import { useChatHistoryStore } from './history-store'
 import { requestFor, streamAnswer, type StreamPhase } from './reply'
 import { fitRequest } from './request'
-import { db } from '../../db/database'
 import * as history from './repository'
 import type { Conversation } from './repository'
-import { isAutomaticTitle, titleFor } from './title'
-import * as versionStore from './versions'
-import { ROOT, type VersionSummary } from './versions'
-import { downloadName, exportJson, exportMarkdown, importJson } from './transfer'
+import { titleFor } from './title'
 import { DEFAULT_PARAMETERS, newMessage, type Attachment, type ChatParameters, type MessageRow } from './types'
-
-/** Messages a conversation shows at first; earlier ones load on demand, so a long chat opens at once. */
-export const MESSAGE_WINDOW = 60
-
-export type ExportKind = 'markdown' | 'json'
-
-export interface ExportFile {
-  name: string
-  type: string
-  content: string
-}
 
 export interface Streaming {
   conversationId: string
@@ -50,43 +35,49 @@ export function canChat(profile: Pick<Profile, 'engine' | 'modelType'>): boolean
 }
 
 /**
- * Conversations on this device and the one open now. History reads and writes go to Dexie, so
- * everything but sending works offline; replies stream from `/api/chat`.
+ * The exchange with a model in the open conversation: which profile answers and with what settings,
+ * sending, the answer streaming from `/api/chat`, stopping, continuing and regenerating, and why a
+ * message could not be sent. What is kept on this device is the chat history store's.
  */
 export const useChatStore = defineStore('chat', () => {
   const profiles = useProfilesStore()
   const servers = useServersStore()
+  const chats = useChatHistoryStore()
 
-  const conversations = ref<Conversation[]>([])
-  const listed = ref(false)
-  const activeId = ref<string | null>(null)
-  const messages = ref<MessageRow[]>([])
-  const hasEarlier = ref(false)
   const streaming = ref<Streaming | null>(null)
   const failure = ref<SendFailure | null>(null)
   /** Settings for the next new conversation, before it exists. */
   const draftProfileId = ref<number | null>(null)
   const draftParameters = ref<ChatParameters>({ ...DEFAULT_PARAMETERS })
-  const query = ref('')
   /** The profile whose server a chat is starting, while that call is in flight. */
   const startingProfileId = ref<number | null>(null)
-  const results = ref<history.SearchHit[]>([])
-  /** Earlier versions of the open conversation's answers, by the message they followed. */
-  const versions = ref<VersionSummary[]>([])
   let controller: AbortController | null = null
 
-  const active = computed(() => conversations.value.find((c) => c.id === activeId.value) ?? null)
   const chatProfiles = computed(() => profiles.profiles.filter(canChat))
-  const profileId = computed(() => (active.value === null ? draftProfileId.value : active.value.profileId))
+  const profileId = computed(() => (chats.active === null ? draftProfileId.value : chats.active.profileId))
   const profile = computed(() => (profileId.value === null ? null : (profiles.byId.get(profileId.value) ?? null)))
-  const parameters = computed(() => active.value?.parameters ?? draftParameters.value)
+  const parameters = computed(() => chats.active?.parameters ?? draftParameters.value)
   /** Null while the servers are unknown (offline, not loaded yet): never guess "stopped" for a server that may be running. */
   const serverState = computed(() => (profileId.value === null || !servers.loaded ? null : (servers.byId.get(profileId.value)?.state ?? 'stopped')))
+  /** The last message is a question nothing answered (the send was refused): it can be sent again. */
+  const unanswered = computed(() => streaming.value === null && chats.messages[chats.messages.length - 1]?.role === 'user')
 
-  async function loadList(): Promise<void> {
-    conversations.value = await history.listConversations(db)
-    listed.value = true
-  }
+  // The exchange belongs to the conversation on screen: leaving it (another one opened, deleted, an
+  // empty composer) stops its answer and drops its refusal, and an empty composer keeps the model
+  // and settings of the conversation left. Synchronous, so it happens before anything else is shown.
+  watch(
+    () => chats.activeId,
+    (id, was) => {
+      if (streaming.value !== null && streaming.value.conversationId !== id) stop()
+      failure.value = null
+      const left = id === null && was !== null ? chats.conversations.find((c) => c.id === was) : undefined
+      if (left !== undefined) {
+        draftProfileId.value = left.profileId
+        draftParameters.value = { ...left.parameters }
+      }
+    },
+    { flush: 'sync' },
+  )
 
   /** Profiles and servers come from the manager; offline, the saved history still opens. */
   async function loadServing(): Promise<void> {
@@ -100,74 +91,29 @@ export const useChatStore = defineStore('chat', () => {
     return (ready ?? chatProfiles.value[0])?.id ?? null
   }
 
-  function replaceRow(row: Conversation | null): void {
-    if (row === null) return
-    conversations.value = [row, ...conversations.value.filter((c) => c.id !== row.id)]
-  }
-
-  async function open(id: string): Promise<boolean> {
-    if (activeId.value === id) return true
-    const row = await history.getConversation(db, id)
-    if (row === null) return false
-    stop()
-    failure.value = null
-    activeId.value = id
-    if (!conversations.value.some((c) => c.id === id)) replaceRow(row)
-    await loadWindow(id)
-    return true
-  }
-
-  /** The newest messages of a conversation and the versions of its answers. */
-  async function loadWindow(id: string): Promise<void> {
-    const [window, kept] = await Promise.all([history.loadMessages(db, id, { limit: MESSAGE_WINDOW }), versionStore.listVersions(db, id)])
-    if (activeId.value !== id) return
-    messages.value = window
-    versions.value = kept
-    hasEarlier.value = window.length > 0 && (window[0]?.seq ?? 0) > 0 && (await history.countMessages(db, id)) > window.length
-  }
-
-  async function loadEarlier(): Promise<void> {
-    const id = activeId.value
-    const first = messages.value[0]
-    if (id === null || first === undefined) return
-    const earlier = await history.loadMessages(db, id, { beforeSeq: first.seq, limit: MESSAGE_WINDOW })
-    messages.value = [...earlier, ...messages.value]
-    hasEarlier.value = earlier.length === MESSAGE_WINDOW
-  }
-
   /** Back to an empty composer; the next message starts a new conversation with the same model. */
   function startNew(profileIdHint: number | null = null): void {
     stop()
-    if (active.value !== null) {
-      draftProfileId.value = active.value.profileId
-      draftParameters.value = { ...active.value.parameters }
-    }
-    if (profileIdHint !== null) draftProfileId.value = profileIdHint
-    activeId.value = null
-    messages.value = []
-    versions.value = []
-    hasEarlier.value = false
     failure.value = null
+    chats.showEmpty(null)
+    if (profileIdHint !== null) draftProfileId.value = profileIdHint
   }
 
   async function chooseProfile(id: number): Promise<void> {
     failure.value = null
-    if (active.value === null) {
+    const active = chats.active
+    if (active === null) {
       draftProfileId.value = id
       return
     }
     const chosen = profiles.byId.get(id)
-    replaceRow(await history.updateConversation(db, active.value.id, { profileId: id, profileName: chosen?.name ?? null, model: chosen?.model ?? null }))
+    await chats.update(active.id, { profileId: id, profileName: chosen?.name ?? null, model: chosen?.model ?? null })
   }
 
   async function setParameters(next: ChatParameters): Promise<void> {
-    if (active.value === null) draftParameters.value = { ...next }
-    else replaceRow(await history.updateConversation(db, active.value.id, { parameters: { ...next } }))
-  }
-
-  function nextSeq(): number {
-    const last = messages.value[messages.value.length - 1]
-    return last === undefined ? 0 : last.seq + 1
+    const active = chats.active
+    if (active === null) draftParameters.value = { ...next }
+    else await chats.update(active.id, { parameters: { ...next } })
   }
 
   /** Why a message cannot be sent now, checked before anything is saved so nothing typed is lost. */
@@ -183,43 +129,35 @@ export const useChatStore = defineStore('chat', () => {
     const content = text.trim()
     if (content === '' && attachments.length === 0) return
     failure.value = null
-    let conversation = active.value
+    let conversation = chats.active
     if (conversation === null) {
       const chosen = profile.value
-      conversation = await history.createConversation(db, {
+      conversation = await chats.create({
         title: titleFor(content, attachments),
         profileId: chosen?.id ?? null,
         profileName: chosen?.name ?? null,
         model: chosen?.model ?? null,
         parameters: { ...draftParameters.value },
       })
-      activeId.value = conversation.id
-      messages.value = []
-      versions.value = []
-      hasEarlier.value = false
     }
-    const user = newMessage({ conversationId: conversation.id, seq: nextSeq(), role: 'user', content, attachments: attachments.map((a) => ({ ...a })) })
-    replaceRow(await history.saveMessage(db, user))
-    messages.value = [...messages.value, user]
+    const user = newMessage({ conversationId: conversation.id, seq: chats.nextSeq(), role: 'user', content, attachments: attachments.map((a) => ({ ...a })) })
+    await chats.save(user)
+    chats.append(user)
     await generate()
   }
 
   /** Streams an answer to the open conversation's messages into a new assistant message. */
   async function generate(): Promise<void> {
-    const conversation = active.value
+    const conversation = chats.active
     if (conversation === null || streaming.value !== null) return
     const prepared = await prepare(conversation)
     if (prepared === null) return
-    messages.value = [...messages.value, newMessage({ conversationId: conversation.id, seq: nextSeq(), role: 'assistant', profileName: prepared.chosen.name })]
     // The reactive copy, so every token shows as it lands.
-    const answer = messages.value[messages.value.length - 1] as MessageRow
+    const answer = chats.append(newMessage({ conversationId: conversation.id, seq: chats.nextSeq(), role: 'assistant', profileName: prepared.chosen.name }))
     const refused = await write(conversation.id, answer, prepared)
-    if (refused !== null) {
-      // Nothing was answered: drop the empty answer and say why, with the way out.
-      messages.value = messages.value.filter((m) => m.id !== answer.id)
-      return
-    }
-    replaceRow(await history.saveMessage(db, structuredClone(toRaw(answer))))
+    // Nothing was answered: drop the empty answer and say why, with the way out.
+    if (refused !== null) chats.discard(answer.id)
+    else await chats.save(answer)
   }
 
   /**
@@ -227,8 +165,8 @@ export const useChatStore = defineStore('chat', () => {
    * turn, and what the model adds is written into the same message.
    */
   async function continueAnswer(): Promise<void> {
-    const conversation = active.value
-    const answer = messages.value[messages.value.length - 1]
+    const conversation = chats.active
+    const answer = chats.messages[chats.messages.length - 1]
     if (conversation === null || answer === undefined || answer.role !== 'assistant' || answer.status !== 'stopped' || answer.content === '' || streaming.value !== null) return
     const prepared = await prepare(conversation)
     if (prepared === null) return
@@ -237,7 +175,7 @@ export const useChatStore = defineStore('chat', () => {
     const refused = await write(conversation.id, answer, prepared)
     // Refused before a word: it is still the stopped answer it was.
     if (refused !== null) answer.status = 'stopped'
-    else replaceRow(await history.saveMessage(db, structuredClone(toRaw(answer))))
+    else await chats.save(answer)
   }
 
   interface Prepared {
@@ -263,24 +201,30 @@ export const useChatStore = defineStore('chat', () => {
     return { chosen, request }
   }
 
-  /** Streams the reply into `answer`; the refusal when nothing was answered (said as the failure), else null. */
+  /**
+   * Streams the reply into `answer`; the refusal when nothing was answered (said as the failure),
+   * else null. The call runs through guarded() like every store's, so a lost session or an
+   * unreachable manager is handled once, by the auth store.
+   */
   async function write(conversationId: string, answer: MessageRow, { chosen, request }: Prepared): Promise<ApiError | null> {
     const own = new AbortController()
     controller = own
     streaming.value = { conversationId, messageId: answer.id, phase: 'waiting', notice: null }
     let refused: ApiError | null = null
     try {
-      await streamAnswer(request, answer, own.signal, (phase, notice) => {
-        if (streaming.value?.messageId !== answer.id) return
-        streaming.value.phase = phase
-        streaming.value.notice = notice
-      })
+      await guarded(() =>
+        streamAnswer(request, answer, own.signal, (phase, notice) => {
+          if (streaming.value?.messageId !== answer.id) return
+          streaming.value.phase = phase
+          streaming.value.notice = notice
+        }),
+      )
     } catch (error) {
       if (isAbort(error)) answer.status = 'stopped'
-      else if (error instanceof ApiError && error.status !== null) refused = error
       else {
         const lost = toApiError(error)
-        if (answer.content === '' && answer.reasoning === null) refused = lost
+        // Refused, or lost before a word: nothing was answered.
+        if (lost.status !== null || (answer.content === '' && answer.reasoning === null)) refused = lost
         else {
           answer.status = 'error'
           answer.error = { code: lost.code, message: lost.message }
@@ -290,15 +234,9 @@ export const useChatStore = defineStore('chat', () => {
       if (controller === own) controller = null
       streaming.value = null
     }
-    if (refused !== null) {
-      failure.value = { code: refused.code, message: refused.message, profileId: chosen.id }
-      if (refused.status === 401 || refused.status === 403) await useAuthStore().handleFailure(refused)
-    }
+    if (refused !== null) failure.value = { code: refused.code, message: refused.message, profileId: chosen.id }
     return refused
   }
-
-  /** The last message is a question nothing answered (the send was refused): it can be sent again. */
-  const unanswered = computed(() => streaming.value === null && messages.value[messages.value.length - 1]?.role === 'user')
 
   /**
    * Starts a stopped profile's server for chatting. This is the chat's own route, which members may
@@ -321,10 +259,9 @@ export const useChatStore = defineStore('chat', () => {
 
   /** A new answer in place of the last one; the one it replaces stays as an earlier version. */
   async function regenerate(): Promise<void> {
-    const conversation = active.value
-    const last = messages.value[messages.value.length - 1]
-    if (conversation === null || last === undefined || streaming.value !== null) return
-    if (last.role === 'assistant') await setAsideFrom(last.seq)
+    const last = chats.messages[chats.messages.length - 1]
+    if (chats.active === null || last === undefined || streaming.value !== null) return
+    if (last.role === 'assistant') await chats.setAsideFrom(last.seq)
     await generate()
   }
 
@@ -333,128 +270,43 @@ export const useChatStore = defineStore('chat', () => {
    * An edited first question renames the conversation, unless the user named it.
    */
   async function editAndResend(messageId: string, text: string): Promise<void> {
-    const message = messages.value.find((m) => m.id === messageId)
-    const conversation = active.value
+    const message = chats.messages.find((m) => m.id === messageId)
+    const conversation = chats.active
     if (message === undefined || conversation === null || message.role !== 'user' || streaming.value !== null) return
     const attachments = message.attachments
-    await setAsideFrom(message.seq)
-    if (message.seq === 0) await followFirstMessage(conversation, message, { content: text.trim(), attachments })
+    await chats.setAsideFrom(message.seq)
+    if (message.seq === 0) await chats.followFirstMessage(conversation, message, { content: text.trim(), attachments })
     await send(text, attachments)
   }
 
-  async function setAsideFrom(seq: number): Promise<void> {
-    const id = activeId.value
-    if (id === null) return
-    replaceRow(await versionStore.setAsideFrom(db, id, seq))
-    messages.value = messages.value.filter((m) => m.seq < seq)
-    versions.value = await versionStore.listVersions(db, id)
-  }
-
-  /** The title made from the first message follows that message when it changes. */
-  async function followFirstMessage(conversation: Conversation, was: Pick<MessageRow, 'content' | 'attachments'>, now: Pick<MessageRow, 'content' | 'attachments'>): Promise<void> {
-    if (!isAutomaticTitle(conversation.title, was.content, was.attachments)) return
-    const title = titleFor(now.content, now.attachments)
-    if (title !== conversation.title) replaceRow(await history.updateConversation(db, conversation.id, { title }))
-  }
-
-  /** Shows another version of what follows `parentId` (ROOT: the first question). */
+  /** Shows another version of what follows `parentId`; not while an answer is being written. */
   async function showVersion(parentId: string, versionId: string): Promise<void> {
-    const conversation = active.value
-    if (conversation === null || streaming.value !== null) return
-    const first = parentId === ROOT ? messages.value[0] : messages.value[messages.value.findIndex((m) => m.id === parentId) + 1]
-    replaceRow(await versionStore.switchVersion(db, conversation.id, parentId, versionId))
-    await loadWindow(conversation.id)
-    const shown = messages.value[0]
-    if (parentId === ROOT && first !== undefined && shown !== undefined && shown.seq === 0) await followFirstMessage(conversation, first, shown)
-  }
-
-  async function rename(id: string, title: string): Promise<void> {
-    const trimmed = title.trim().slice(0, 200)
-    if (trimmed === '') return
-    replaceRow(await history.updateConversation(db, id, { title: trimmed }))
-  }
-
-  async function togglePin(id: string): Promise<void> {
-    const row = conversations.value.find((c) => c.id === id)
-    if (row !== undefined) replaceRow(await history.updateConversation(db, id, { pinned: row.pinned === 1 ? 0 : 1 }))
-  }
-
-  async function remove(id: string): Promise<void> {
-    if (activeId.value === id) startNew()
-    await history.deleteConversation(db, id)
-    conversations.value = conversations.value.filter((c) => c.id !== id)
-    results.value = results.value.filter((hit) => hit.conversation.id !== id)
-  }
-
-  async function search(text: string): Promise<void> {
-    query.value = text
-    const found = text.trim() === '' ? [] : await history.searchConversations(db, text)
-    // A slower earlier search must not overwrite a newer one.
-    if (query.value === text) results.value = found
-  }
-
-  /** One conversation, some, or all (no ids) as a file to save. */
-  async function exportChats(kind: ExportKind, ids?: string[]): Promise<ExportFile> {
-    const only = ids?.length === 1 ? conversations.value.find((c) => c.id === ids[0]) : undefined
-    const title = only?.title ?? 'all conversations'
-    return kind === 'json'
-      ? { name: downloadName('json', title), type: 'application/json', content: await exportJson(db, ids) }
-      : { name: downloadName('markdown', title), type: 'text/markdown', content: await exportMarkdown(db, ids) }
-  }
-
-  /** Reads an export back; conversations already here gain only the messages they lack. */
-  async function importChats(text: string): Promise<Awaited<ReturnType<typeof importJson>>> {
-    const result = await importJson(db, text)
-    await loadList()
-    if (activeId.value !== null) {
-      const id = activeId.value
-      activeId.value = null
-      await open(id)
-    }
-    return result
+    if (streaming.value === null) await chats.showVersion(parentId, versionId)
   }
 
   return {
-    conversations,
-    listed,
-    activeId,
-    active,
-    messages,
-    hasEarlier,
     streaming,
     failure,
     draftProfileId,
-    query,
-    results,
     chatProfiles,
     profileId,
     profile,
     parameters,
     serverState,
-    loadList,
+    unanswered,
+    startingProfileId,
     loadServing,
     preflight,
-    open,
-    loadEarlier,
     startNew,
     chooseProfile,
     setParameters,
     send,
     generate,
-    stop,
     continueAnswer,
-    versions,
-    showVersion,
-    unanswered,
-    startingProfileId,
+    stop,
     startServer,
     regenerate,
     editAndResend,
-    rename,
-    togglePin,
-    remove,
-    search,
-    exportChats,
-    importChats,
+    showVersion,
   }
 })
