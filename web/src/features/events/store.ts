@@ -7,6 +7,7 @@ import { useBenchmarksStore } from '../benchmarks/store'
 import { useDownloadsStore } from '../downloads/store'
 import { useEnginesStore } from '../engines/store'
 import { useLibraryStore } from '../models/store'
+import { usePeersStore } from '../peers/store'
 import { useProfilesStore } from '../profiles/store'
 import { useServersStore } from '../servers/store'
 import { useSystemStore } from '../system/store'
@@ -72,6 +73,12 @@ export const useEventsStore = defineStore('events', () => {
         break
       case 'engines.install':
         useEnginesStore().applyInstall(event.data)
+        break
+      case 'peers.state':
+        usePeersStore().apply(event.data)
+        break
+      case 'peers.removed':
+        usePeersStore().drop(event.data.id)
         break
     }
   }
