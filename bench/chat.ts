@@ -12,9 +12,11 @@ import { FAST_TIMING, standinEnv } from '../tests/fixtures/engine/harness'
 import { benchApp, cpuMs, fmt, freePort, row } from './lib'
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 20)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8)
 const PROBE = process.env.BENCH_CHAT_PROBE === '1'
 const TOKENS_PER_SECOND = 100
+/** Longer than the request records' write delay (50 ms). */
+const QUIET_MS = 150
 const TOKENS = 100
 const MESSAGES = [{ role: 'user', content: 'Tell me a story.' }]
 /** A wall clock both processes share (to well under a millisecond), counted from the run's start. */
@@ -67,8 +69,10 @@ interface Phases {
   sentToken: number
 }
 
-/** Per phase, every moment it happened; the phase lengths are differences of their means. */
-const seen: Record<keyof Phases, number[]> = { arrived: [], asked: [], engineToken: [], sentToken: [] }
+type Probed = 'chat' | 'gateway'
+const phaseLists = (): Record<keyof Phases, number[]> => ({ arrived: [], asked: [], engineToken: [], sentToken: [] })
+/** Per path and phase, every moment it happened; the phase lengths are differences of their means. */
+const seen: Record<Probed, Record<keyof Phases, number[]>> = { chat: phaseLists(), gateway: phaseLists() }
 
 /** Passes a body through, noting when the first chunk containing `marker` goes by. */
 function noteFirst(body: ReadableStream<Uint8Array | string>, marker: string, into: number[]): ReadableStream<Uint8Array | string> {
@@ -108,12 +112,12 @@ async function serveManager(): Promise<void> {
     chat: {
       upstream: {
         open: async (url, body, signal) => {
-          // Gateway requests carry a field of their own (unknown fields reach the engine): the phases are the chat's.
-          if ((body as { bench_path?: string }).bench_path === 'gateway') return httpUpstream.open(url, body, signal)
-          seen.asked.push(wall())
+          // Gateway requests carry a field of their own (unknown fields reach the engine).
+          const phases = seen[(body as { bench_path?: string }).bench_path === 'gateway' ? 'gateway' : 'chat']
+          phases.asked.push(wall())
           const response = await httpUpstream.open(url, body, signal)
           if (!PROBE || response.body === null) return response
-          return new Response(noteFirst(response.body, '"content":"word', seen.engineToken), response)
+          return new Response(noteFirst(response.body, '"content":"word', phases.engineToken), response)
         },
       },
     },
@@ -123,12 +127,13 @@ async function serveManager(): Promise<void> {
     port: await freePort(),
     idleTimeout: 0,
     fetch: async (request) => {
-      if (new URL(request.url).pathname !== '/api/chat') return app.app.handle(request)
-      // Only the manager's own chat is probed: the phases below describe it.
-      seen.arrived.push(wall())
+      const path = new URL(request.url).pathname
+      const probed: Probed | null = path === '/api/chat' ? 'chat' : path === '/v1/chat/completions' ? 'gateway' : null
+      if (probed === null) return app.app.handle(request)
+      seen[probed].arrived.push(wall())
       const response = await app.app.handle(request)
       if (!PROBE || response.body === null) return response
-      return new Response(noteFirst(response.body, '"text":"word', seen.sentToken), response)
+      return new Response(noteFirst(response.body, probed === 'chat' ? '"text":"word' : '"content":"word', seen[probed].sentToken), response)
     },
   })
   const base = `http://127.0.0.1:${server.port}`
@@ -147,8 +152,14 @@ async function serveManager(): Promise<void> {
   console.log(JSON.stringify(setup))
   // The parent writes how many requests were warm-up (not counted), then closes stdin.
   const warm = Number(await Bun.stdin.text())
-  for (const list of Object.values(seen)) list.splice(0, warm)
-  const phases: Phases = { arrived: mean(seen.arrived), asked: mean(seen.asked), engineToken: mean(seen.engineToken), sentToken: mean(seen.sentToken) }
+  for (const lists of Object.values(seen)) for (const list of Object.values(lists)) list.splice(0, warm)
+  const means = (lists: Record<keyof Phases, number[]>): Phases => ({
+    arrived: mean(lists.arrived),
+    asked: mean(lists.asked),
+    engineToken: mean(lists.engineToken),
+    sentToken: mean(lists.sentToken),
+  })
+  const phases: Record<Probed, Phases> = { chat: means(seen.chat), gateway: means(seen.gateway) }
   const metrics = app.metrics.servers()[0]
   console.error(`proxy's own measurements: median ${metrics?.medianTokensPerSecond} tokens/s, median time to first token ${metrics?.medianTimeToFirstTokenMs} ms over ${metrics?.requests} requests`)
   console.log(JSON.stringify(phases))
@@ -158,11 +169,11 @@ async function serveManager(): Promise<void> {
 }
 
 /** Where a proxied request's time goes, from the client's send to its first token. */
-function printPhases(phases: Phases, proxied: Sample[], directTtft: number): void {
+function printPhases(title: string, phases: Phases, proxied: Sample[], directTtft: number): void {
   const sent = mean(proxied.map((s) => s.sentAt))
   const received = mean(proxied.map((s) => s.firstAt))
   const line = (name: string, ms: number) => console.log(`  ${name.padEnd(52)} ${fmt.ms(ms).padStart(9)}`)
-  console.log('mean phases of a proxied request (wall clocks of two processes, ±0.5 ms):')
+  console.log(`mean phases of a request through ${title} (wall clocks of two processes, ±0.5 ms):`)
   line('client sends → manager receives', phases.arrived - sent)
   line('manager receives → asks the engine (auth, body, plan)', phases.asked - phases.arrived)
   if (PROBE) {
@@ -227,8 +238,12 @@ async function run(): Promise<void> {
   const managerCpu: Record<Path, number> = { direct: 0, bare: 0, proxied: 0, gateway: 0 }
   // A full uncounted round each way first, so every path opens its pooled connections before measuring.
   for (const path of Object.values(paths)) await round(path)
+  const names = Object.keys(paths) as Path[]
   for (let i = 0; i < ROUNDS; i++) {
-    for (const name of Object.keys(paths) as Path[]) {
+    // Each path starts on a quiet manager, in a turning order: what one round leaves behind (records
+    // written 50 ms later, the engine's log lines followed) must not land on the next path's start.
+    for (const name of [...names.slice(i % names.length), ...names.slice(0, i % names.length)]) {
+      await Bun.sleep(QUIET_MS)
       const before = cpuMs(child.pid)
       samples[name].push(...(await round(paths[name])))
       managerCpu[name] += cpuMs(child.pid) - before
@@ -236,7 +251,7 @@ async function run(): Promise<void> {
   }
   await child.stdin.write(String(STREAMS))
   await child.stdin.end()
-  const phases = JSON.parse(await next()) as Phases
+  const phases = JSON.parse(await next()) as Record<Probed, Phases>
   await child.exited
 
   for (const [name, list] of Object.entries(samples)) {
@@ -263,7 +278,9 @@ async function run(): Promise<void> {
   console.log(
     `manager process CPU per ${TOKENS}-token stream: proxied ${perStream(managerCpu.proxied)}, gateway ${perStream(managerCpu.gateway)}, bare pass-through ${perStream(managerCpu.bare)}, direct (log following only) ${perStream(managerCpu.direct)}`,
   )
-  printPhases(phases, samples.proxied, mean(samples.direct.map((s) => s.ttftMs)))
+  const directTtft = mean(samples.direct.map((s) => s.ttftMs))
+  printPhases('POST /api/chat', phases.chat, samples.proxied, directTtft)
+  printPhases('the gateway', phases.gateway, samples.gateway, directTtft)
   if (added >= 5 || rateRatio < 0.95 || gatewayAdded >= 1 || gatewayRate < 0.99) process.exitCode = 1
 }
 

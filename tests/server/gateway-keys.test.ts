@@ -118,6 +118,21 @@ describe('API keys are refused with 401 in OpenAI’s shape', () => {
     expect(listed?.lastUsedAt).not.toBeNull()
   })
 
+  test('its last use is written at most once a second, and the next use after that moves it', async () => {
+    let now = new Date('2030-01-01T00:00:00.000Z')
+    const { s, createKey, models } = await setUp(() => now)
+    const { key } = (await createKey(s.token, { name: 'busy' })).body
+    const lastUsed = async () => (await s.app.json<ApiKey[]>('GET', '/api/keys', { token: s.token })).body[0]?.lastUsedAt
+    expect((await models(key)).status).toBe(200)
+    expect(await lastUsed()).toBe('2030-01-01T00:00:00.000Z')
+    now = new Date('2030-01-01T00:00:00.900Z')
+    expect((await models(key)).status).toBe(200)
+    expect(await lastUsed()).toBe('2030-01-01T00:00:00.000Z')
+    now = new Date('2030-01-01T00:00:01.000Z')
+    expect((await models(key)).status).toBe(200)
+    expect(await lastUsed()).toBe('2030-01-01T00:00:01.000Z')
+  })
+
   test('an expired key', async () => {
     let now = new Date('2030-01-01T00:00:00Z')
     const { s, createKey, models } = await setUp(() => now)

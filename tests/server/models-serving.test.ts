@@ -2,6 +2,10 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LocalModel } from '../../shared/local-models'
+import type { Profile } from '../../shared/profiles'
+import type { ServerStatus } from '../../shared/servers'
+import { EventBus } from '../../server/features/events/bus'
+import { recordModelUseOnReady } from '../../server/features/models/serving-usage'
 import { servingApp } from '../fixtures/engine/harness'
 
 const MODEL = 'mlx-community/Tiny-Model-4bit'
@@ -42,5 +46,24 @@ describe('models and running servers', () => {
 
     await serving.stop(profile.id)
     expect((await app.call('DELETE', `/api/models/${MODEL}`, { token })).status).toBe(204)
+  })
+
+  test('a model counts as used when a server becomes ready, not each time a ready server publishes its state again', () => {
+    const bus = new EventBus()
+    const used: string[] = []
+    const profile = { id: 7, model: MODEL } as Profile
+    recordModelUseOnReady(bus, { profiles: { find: (id) => (id === profile.id ? profile : null) } }, { recordUse: (model) => void used.push(model) })
+    const state = (value: ServerStatus['state'], idleStopsAt: string | null = null) =>
+      bus.publish({ type: 'servers.state', data: { profileId: profile.id, state: value, idleStopsAt } as ServerStatus })
+
+    state('starting')
+    state('ready')
+    // The pool moves the idle-stop time on every request: still the same start.
+    state('ready', '2026-01-01T00:30:00.000Z')
+    state('ready', '2026-01-01T00:31:00.000Z')
+    expect(used).toEqual([MODEL])
+    state('stopped')
+    state('ready')
+    expect(used).toEqual([MODEL, MODEL])
   })
 })

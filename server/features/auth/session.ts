@@ -46,6 +46,7 @@ interface TokenSigner {
  */
 export class SessionTokens {
   private readonly verified = new VerifiedTokens()
+  private readonly checkedKeys = new WeakMap<Request, KeyHolder>()
 
   constructor(
     private readonly auth: AuthService,
@@ -69,12 +70,24 @@ export class SessionTokens {
     return this.keys.authenticate(apiKeyOf(authorization, xApiKey))
   }
 
+  /**
+   * The API key of a request, checked once per request: the edge checks it before the body is read,
+   * and the route's `apiKey` option takes the holder the edge found instead of checking again.
+   */
+  requestKey(request: Request): KeyHolder {
+    const known = this.checkedKeys.get(request)
+    if (known !== undefined) return known
+    const holder = this.apiKey(request.headers.get('authorization'), request.headers.get('x-api-key'))
+    this.checkedKeys.set(request, holder)
+    return holder
+  }
+
   /** True when the request carries a working API key, or a token of a live session of an approved account. */
   async signedIn(request: Request): Promise<boolean> {
     const key = apiKeyOf(request.headers.get('authorization'), request.headers.get('x-api-key'))
     if (key !== undefined && looksLikeApiKey(key)) {
       try {
-        this.apiKey(request.headers.get('authorization'), request.headers.get('x-api-key'))
+        this.requestKey(request)
         return true
       } catch {
         return false
@@ -131,8 +144,8 @@ export function sessionPlugin(auth: AuthService, tokens: SessionTokens, clientAd
       // Not about who calls, but every route already takes its options from here: see body-limit.ts.
       bodyLimit: markBodyLimit,
       apiKey: {
-        resolve({ headers }) {
-          const { user, key } = tokens.apiKey(headers.authorization, headers['x-api-key'])
+        resolve({ request }) {
+          const { user, key } = tokens.requestKey(request)
           return { user, key }
         },
       },

@@ -26,6 +26,9 @@ export interface KeyHolder {
 // `mlxm_` + 12 hex (public id, the lookup) + `_` + 32 random bytes in base64url (the secret).
 const KEY_PATTERN = new RegExp(`^${API_KEY_PREFIX}([0-9a-f]{12})_([A-Za-z0-9_-]{43})$`)
 
+/** How stale a key's stored last-use time may be. */
+export const LAST_USE_RESOLUTION_MS = 1000
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest()
 
 /** The 401 for any key that does not work; the message says what to do, never which check failed first. */
@@ -105,8 +108,11 @@ export class ApiKeyService {
     if (user === null || user.status !== 'approved') {
       throw invalidKey('The account this API key belongs to is not active, so the key does not work.')
     }
-    this.deps.keys.touch(key.id, now.toISOString())
-    return { user, key: { ...publicKey(key), lastUsedAt: now.toISOString() } }
+    const at = now.toISOString()
+    // The last-use time is shown to the minute; writing it on every request of a busy client would
+    // put a database write on each one, so it is written at most once a second per key.
+    if (key.lastUsedAt === null || now.getTime() - Date.parse(key.lastUsedAt) >= LAST_USE_RESOLUTION_MS) this.deps.keys.touch(key.id, at)
+    return { user, key: { ...publicKey(key), lastUsedAt: at } }
   }
 
   /** Profile ids a key may list: each must be one the owner may use (members: those shared with them). */

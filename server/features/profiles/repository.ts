@@ -41,6 +41,12 @@ function parseArgs(json: string): string[] {
   }
 }
 
+/** A profile no holder can change: its arrays too. */
+function frozen(profile: Profile): Profile {
+  for (const value of Object.values(profile)) if (Array.isArray(value)) Object.freeze(value)
+  return Object.freeze(profile)
+}
+
 function toProfile(row: ProfileRow): Profile {
   return {
     id: row.id,
@@ -137,19 +143,31 @@ function values(fields: ProfileFields): Value[] {
 
 /** SQLite access for profiles; the only place that knows the profiles table. */
 export function createProfileRepository(db: Database) {
-  const byId = db.query<ProfileRow, [number]>('SELECT * FROM profiles WHERE id = ?')
   const insert = db.query<ProfileRow, Value[]>(
     `INSERT INTO profiles (${COLUMNS.join(', ')}, created_at, updated_at) VALUES (${COLUMNS.map(() => '?').join(', ')}, ?, ?) RETURNING *`,
   )
   const update = db.query<ProfileRow, Value[]>(
     `UPDATE profiles SET ${COLUMNS.map((column) => `${column} = ?`).join(', ')}, updated_at = ? WHERE id = ? RETURNING *`,
   )
+  const everyRow = db.query<ProfileRow, []>('SELECT * FROM profiles ORDER BY name COLLATE NOCASE, id')
+  // Every gateway request resolves its model against the whole list and the pool looks its profile up
+  // again, so the profiles are read from SQLite once and kept until the next write: they change only
+  // through this repository. Kept profiles are frozen, so no caller can change them for the others.
+  let kept: { list: readonly Profile[]; byId: ReadonlyMap<number, Profile> } | null = null
+  const current = () => {
+    if (kept === null) {
+      const list = everyRow.all().map((row) => frozen(toProfile(row)))
+      kept = { list, byId: new Map(list.map((profile) => [profile.id, profile])) }
+    }
+    return kept
+  }
+  const changed = <T>(result: T): T => {
+    kept = null
+    return result
+  }
   return {
-    list: () => db.query<ProfileRow, []>('SELECT * FROM profiles ORDER BY name COLLATE NOCASE, id').all().map(toProfile),
-    find: (id: number) => {
-      const row = byId.get(id)
-      return row === null ? null : toProfile(row)
-    },
+    list: (): Profile[] => [...current().list],
+    find: (id: number): Profile | null => current().byId.get(id) ?? null,
     /** Names compare without case, as the unique index does. */
     findByName: (name: string) => {
       const row = db.query<ProfileRow, [string]>('SELECT * FROM profiles WHERE name = ? COLLATE NOCASE').get(name)
@@ -157,19 +175,26 @@ export function createProfileRepository(db: Database) {
     },
     findByPort: (port: number) => db.query<ProfileRow, [number]>('SELECT * FROM profiles WHERE port = ? ORDER BY id').all(port).map(toProfile),
     insert: (fields: ProfileFields, now: string) => {
-      const row = insert.get(...values(fields), now, now)
+      const row = changed(insert.get(...values(fields), now, now))
       if (row === null) throw new Error('Inserting a profile returned no row.')
       return toProfile(row)
     },
     update: (id: number, fields: ProfileFields, now: string) => {
-      const row = update.get(...values(fields), now, id)
+      const row = changed(update.get(...values(fields), now, id))
       return row === null ? null : toProfile(row)
     },
     remove: (id: number) => {
-      db.query('DELETE FROM profiles WHERE id = ?').run(id)
+      changed(db.query('DELETE FROM profiles WHERE id = ?').run(id))
     },
     /** Runs `fn` holding SQLite's write lock, so "is this name free?" and the write cannot race. */
-    exclusive: <T>(fn: () => T): T => db.transaction(fn).immediate(),
+    exclusive: <T>(fn: () => T): T => {
+      try {
+        return db.transaction(fn).immediate()
+      } finally {
+        // A rolled-back write must not leave what it wrote in the kept list.
+        kept = null
+      }
+    },
   }
 }
 
