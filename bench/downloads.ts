@@ -6,7 +6,7 @@
 // BENCH_CONNECTION_RATE (the cap, default 8 MiB/s), BENCH_CAPPED_CURL_BYTES (how much of the file the
 // capped curl fetches to measure its rate, default 64 MiB: at the cap its rate is flat, and the whole
 // gigabyte would take curl 2 minutes), BENCH_HF=path/to/hf to compare `hf download` too,
-// BENCH_ONLY=uncapped|capped|kill for one part.
+// BENCH_ONLY=uncapped|capped|kill for one part, BENCH_MANAGER_FLAGS passes flags (e.g. --cpu-prof-md) to the manager.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { bytesDone, parseRecord } from '../server/features/downloads/ranges'
@@ -125,7 +125,8 @@ async function api<T>(base: string, method: string, path: string, token?: string
 }
 
 async function startManager(home: string, cache: string, port: number, endpoint = hubUrl) {
-  const child = Bun.spawn([process.execPath, 'server/cli.ts', '--port', String(port)], {
+  const flags = (process.env.BENCH_MANAGER_FLAGS ?? '').split(' ').filter((flag) => flag !== '')
+  const child = Bun.spawn([process.execPath, ...flags, 'server/cli.ts', '--port', String(port)], {
     cwd: ROOT,
     env: { ...process.env, MLX_MANAGER_HOME: home, HF_HUB_CACHE: cache, HF_ENDPOINT: endpoint },
     stdout: 'ignore',
