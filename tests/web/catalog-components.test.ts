@@ -284,6 +284,85 @@ describe('catalog screen', () => {
     }
   })
 
+  it('typing searches once the typing pauses, once for the whole burst; Enter searches at once', async () => {
+    const server = manager()
+    await show('/catalog')
+    const searches = () => server.calls.filter((call) => call.path === '/api/catalog/search').length
+    const before = searches()
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      const input = requireTestId('catalog-search') as HTMLInputElement
+      for (const typed of ['q', 'qw', 'qwe']) {
+        input.value = typed
+        input.dispatchEvent(new Event('input', { bubbles: true }))
+        await flushPromises()
+        vi.advanceTimersByTime(200)
+      }
+      expect(searches()).toBe(before)
+      vi.advanceTimersByTime(100)
+      await vi.waitFor(() => expect(searchedWith(server).q).toBe('qwe'))
+      expect(searches()).toBe(before + 1)
+      input.value = 'qwen3'
+      input.dispatchEvent(new Event('input', { bubbles: true }))
+      await flushPromises()
+      input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }))
+      await vi.waitFor(() => expect(searchedWith(server).q).toBe('qwen3'))
+      // The pending search of the same text does not run again.
+      vi.advanceTimersByTime(1000)
+      await flushPromises()
+      expect(searches()).toBe(before + 2)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('loads the next page as the end of the list comes into view, and not after a failed one', async () => {
+    const watched: { callback: IntersectionObserverCallback; target: Element | null }[] = []
+    vi.stubGlobal(
+      'IntersectionObserver',
+      class {
+        constructor(callback: IntersectionObserverCallback) {
+          watched.push({ callback, target: null })
+        }
+        observe(target: Element): void {
+          watched.at(-1)!.target = target
+        }
+        disconnect(): void {}
+      },
+    )
+    const comesIntoView = () => {
+      const { callback, target } = watched.at(-1)!
+      callback([{ isIntersecting: true, target } as IntersectionObserverEntry], {} as IntersectionObserver)
+    }
+    const server = manager()
+    server.on('GET /api/catalog/search', () =>
+      server.calls.filter((call) => call.path === '/api/catalog/search').length === 1 ? json(page1()) : failure(502, 'hub-failed', 'The hub answered with an error.'),
+    )
+    await show('/catalog')
+    expect(watched.at(-1)?.target?.classList.contains('list-end')).toBe(true)
+    comesIntoView()
+    await vi.waitFor(() => expect(byTestId('catalog-more-error')).not.toBeNull())
+    const asked = server.calls.length
+    comesIntoView()
+    await flushPromises()
+    expect(server.calls.length).toBe(asked)
+    server.on('GET /api/catalog/search', () => json({ ...page2(), nextCursor: null }))
+    await click('catalog-retry', requireTestId('catalog-more-error'))
+    await vi.waitFor(() => expect(listed()).toHaveLength(40))
+  })
+
+  it('back from a model page, the list is scrolled to where it was left', async () => {
+    manager()
+    const router = await show('/catalog')
+    const scrollTo = vi.spyOn(window, 'scrollTo').mockImplementation(() => undefined)
+    vi.spyOn(window, 'scrollY', 'get').mockReturnValue(1200)
+    await router.push('/catalog/mlx-community/Qwen3-8B-4bit')
+    await vi.waitFor(() => expect(byTestId('model-back')).not.toBeNull())
+    scrollTo.mockClear()
+    await router.push('/catalog')
+    await vi.waitFor(() => expect(scrollTo).toHaveBeenCalledWith({ top: 1200 }))
+  })
+
   it('offline, says so with the last sync and still searches what was saved', async () => {
     await savePage(page1())
     await savePage(page2())
