@@ -1,11 +1,16 @@
 import { flushPromises } from '@vue/test-utils'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Peer, RemoteProfile } from '../../shared/peers'
 import { useAuthStore } from '../../web/src/features/auth/store'
+import { useChatHistoryStore } from '../../web/src/features/chat/history-store'
+import { useChatStore } from '../../web/src/features/chat/store'
 import { useEventsStore } from '../../web/src/features/events/store'
+import { peerChatId } from '../../web/src/features/peers/chat'
+import { usePeersStore } from '../../web/src/features/peers/store'
 import PeersView from '../../web/src/features/peers/PeersView.vue'
 import PeerServers from '../../web/src/features/peers/PeerServers.vue'
 import { byTestId, click, mountInApp, requireTestId, submit, type } from './components/mount'
+import { routerStub } from './servers-router'
 import { failure, fakeServer, FakeEventSource, json, makeUser, useFakeEventSource } from './helpers'
 
 const admin = makeUser({ id: 1, email: 'admin@example.com', isAdmin: true })
@@ -120,7 +125,9 @@ describe('peer servers on the Servers page', () => {
     fakeServer({ 'GET /api/peers/servers': () => json([makePeer({ url: null, keyPrefix: null })]) })
     useAuthStore().user = makeUser({ id: 2, isAdmin: false })
     const events = liveEvents()
-    mountInApp(PeerServers)
+    const router = routerStub()
+    await router.push('/servers')
+    mountInApp(PeerServers, { plugins: [router] })
     await flushPromises()
     const serverRows = () => [...document.querySelectorAll<HTMLElement>('[data-testid="peer-server-row"]')]
     expect(serverRows().map((row) => [row.dataset.name, row.querySelector('[data-testid="server-state"]')?.getAttribute('data-state')])).toEqual([
@@ -128,6 +135,8 @@ describe('peer servers on the Servers page', () => {
       ['Owl', 'stopped'],
     ])
     expect(serverRows()[0]?.textContent).toContain('Fox@studio')
+    // Chat opens with that model chosen (it is started there if need be).
+    expect(serverRows()[1]?.querySelector('[data-testid="peer-server-chat"]')?.getAttribute('href')).toBe(`/chat?profile=${peerChatId(1, 5)}`)
     expect(byTestId('peer-servers-note')).toBeNull()
 
     events.emit('peers.state', makePeer({ state: 'unreachable', profiles: [remote({ state: 'ready' }), remote({ id: 5, name: 'Owl', state: 'starting' })] }))
@@ -135,5 +144,39 @@ describe('peer servers on the Servers page', () => {
     expect(requireTestId('peer-servers').dataset.state).toBe('unreachable')
     expect(requireTestId('peer-servers-note').textContent).toContain('cannot be reached')
     expect(serverRows()[1]?.querySelector('[data-testid="server-state"]')?.getAttribute('data-state')).toBe('starting')
+    // Nothing to chat with while it cannot be reached.
+    expect(byTestId('peer-server-chat')).toBeNull()
+  })
+})
+
+describe('peer models in chat', () => {
+  it('offers a peer’s chat models as model@machine with their states, and a message to one names the peer and its profile there', async () => {
+    vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(true)
+    const server = fakeServer({
+      'GET /api/profiles': () => json([]),
+      'GET /api/servers': () => json([]),
+      'GET /api/peers/servers': () =>
+        json([makePeer({ profiles: [remote(), remote({ id: 5, name: 'Owl', state: 'stopped' }), remote({ id: 6, name: 'Embedder', modelType: 'embeddings' })] })]),
+      'POST /api/chat': () =>
+        new Response('event: token\ndata: {"text":"Hello from the studio"}\n\nevent: done\ndata: {"finishReason":"stop"}\n\n', { headers: { 'content-type': 'text/event-stream' } }),
+    })
+    useAuthStore().user = admin
+    const chat = useChatStore()
+    await chat.loadServing()
+    // Embeddings do not chat; the rest are listed under their machine's name, a ready one chosen first.
+    expect(chat.chatProfiles.map((profile) => profile.name)).toEqual(['Fox@studio', 'Owl@studio'])
+    expect(chat.profileId).toBe(peerChatId(1, 4))
+    expect(chat.serverState).toBe('ready')
+    expect(chat.onPeer).toBe(true)
+    await chat.chooseProfile(peerChatId(1, 5))
+    expect(chat.serverState).toBe('stopped')
+
+    await chat.send('Hi')
+    await flushPromises()
+    expect(server.callsTo('POST /api/chat').map((call) => (call.body as { peerId?: number; profileId: number }))).toMatchObject([{ peerId: 1, profileId: 5 }])
+    const history = useChatHistoryStore()
+    await vi.waitFor(() => expect(history.messages.at(-1)?.content).toBe('Hello from the studio'))
+    expect(history.active?.profileName).toBe('Owl@studio')
+    expect(usePeersStore().peers).toHaveLength(1)
   })
 })

@@ -2,9 +2,12 @@ import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 import { CHAT_LIMITS, type ChatRequest } from '../../../../shared/chat'
 import { modelTypeChats, type Profile } from '../../../../shared/profiles'
+import type { ServerState } from '../../../../shared/servers'
 import { api, isAbort, request as call, toApiError, type ApiError } from '../../api/client'
 import { db } from '../../db/database'
 import { guarded } from '../auth/guarded'
+import { fromPeerChatId, peerChatProfiles, routedToPeer } from '../peers/chat'
+import { usePeersStore } from '../peers/store'
 import { useProfilesStore } from '../profiles/store'
 import { useServersStore } from '../servers/store'
 import { useChatHistoryStore } from './history-store'
@@ -43,6 +46,7 @@ export const useChatStore = defineStore('chat', () => {
   const profiles = useProfilesStore()
   const servers = useServersStore()
   const chats = useChatHistoryStore()
+  const peers = usePeersStore()
 
   const streaming = ref<Streaming | null>(null)
   const failure = ref<SendFailure | null>(null)
@@ -53,12 +57,17 @@ export const useChatStore = defineStore('chat', () => {
   const startingProfileId = ref<number | null>(null)
   let controller: AbortController | null = null
 
-  const chatProfiles = computed(() => profiles.profiles.filter(canChat))
+  // Other managers' chat models come after this one's, named model@machine (see peers/chat.ts).
+  const peerProfiles = computed(() => peerChatProfiles(peers.peers))
+  const chatProfiles = computed(() => [...profiles.profiles.filter(canChat), ...peerProfiles.value])
+  const profileById = (id: number) => profiles.byId.get(id) ?? peerProfiles.value.find((p) => p.id === id)
   const profileId = computed(() => (chats.active === null ? draftProfileId.value : chats.active.profileId))
-  const profile = computed(() => (profileId.value === null ? null : (profiles.byId.get(profileId.value) ?? null)))
+  const profile = computed(() => (profileId.value === null ? null : (profileById(profileId.value) ?? null)))
+  /** A peer's model: that manager starts it when a message is sent; there is no Start here. */
+  const onPeer = computed(() => profileId.value !== null && fromPeerChatId(profileId.value) !== null)
   const parameters = computed(() => chats.active?.parameters ?? draftParameters.value)
   /** Null while the servers are unknown (offline, not loaded yet): never guess "stopped" for a server that may be running. */
-  const serverState = computed(() => (profileId.value === null || !servers.loaded ? null : (servers.byId.get(profileId.value)?.state ?? 'stopped')))
+  const serverState = computed(() => (profileId.value === null ? null : stateOf(profileId.value)))
   /** The last message is a question nothing answered (the send was refused): it can be sent again. */
   const unanswered = computed(() => streaming.value === null && chats.messages[chats.messages.length - 1]?.role === 'user')
 
@@ -79,9 +88,20 @@ export const useChatStore = defineStore('chat', () => {
     { flush: 'sync' },
   )
 
+  /** A profile's server state, a peer's as that manager last said; null while unknown. */
+  function stateOf(id: number): ServerState | null {
+    const peer = fromPeerChatId(id)
+    if (peer === null) return servers.loaded ? (servers.byId.get(id)?.state ?? 'stopped') : null
+    return peers.byId.get(peer.peerId)?.profiles.find((p) => p.id === peer.profileId)?.state ?? null
+  }
+
   /** Profiles and servers come from the manager; offline, the saved history still opens. */
   async function loadServing(): Promise<void> {
-    await Promise.allSettled([profiles.loaded ? Promise.resolve() : profiles.load(), servers.loaded ? Promise.resolve() : servers.load()])
+    await Promise.allSettled([
+      profiles.loaded ? Promise.resolve() : profiles.load(),
+      servers.loaded ? Promise.resolve() : servers.load(),
+      peers.loaded ? Promise.resolve() : peers.load(),
+    ])
     if (draftProfileId.value === null) draftProfileId.value = pickDefaultProfile()
   }
 
@@ -106,7 +126,7 @@ export const useChatStore = defineStore('chat', () => {
       draftProfileId.value = id
       return
     }
-    const chosen = profiles.byId.get(id)
+    const chosen = profileById(id)
     await chats.update(active.id, { profileId: id, profileName: chosen?.name ?? null, model: chosen?.model ?? null })
   }
 
@@ -185,7 +205,7 @@ export const useChatStore = defineStore('chat', () => {
 
   /** The profile and the request for the conversation as saved; null (and a failure said) when it cannot be sent. */
   async function prepare(conversation: Conversation): Promise<Prepared | null> {
-    const chosen = conversation.profileId === null ? undefined : profiles.byId.get(conversation.profileId)
+    const chosen = conversation.profileId === null ? undefined : profileById(conversation.profileId)
     const problem = preflight(chosen ?? null)
     if (problem !== null || chosen === undefined) {
       failure.value = problem
@@ -193,7 +213,7 @@ export const useChatStore = defineStore('chat', () => {
     }
     // The engine sees at most the last messagesMax messages; a long chat sends its recent part.
     const sent = await history.loadMessages(db, conversation.id, { limit: CHAT_LIMITS.messagesMax })
-    const request = fitRequest(requestFor(chosen.id, conversation.parameters, sent))
+    const request = fitRequest(routedToPeer(requestFor(chosen.id, conversation.parameters, sent)))
     if (request === null) {
       failure.value = { code: 'too-large', message: 'This message and its attachments are too large to send. Remove an image or a file and send again.', profileId: chosen.id }
       return null
@@ -291,6 +311,8 @@ export const useChatStore = defineStore('chat', () => {
     chatProfiles,
     profileId,
     profile,
+    onPeer,
+    stateOf,
     parameters,
     serverState,
     unanswered,
