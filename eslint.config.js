@@ -5,7 +5,7 @@ import vue from 'eslint-plugin-vue'
 const serverImport = { group: ['**/server/**', '**/server'], message: 'web talks to the server only through web/src/api/client.ts.' }
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'web/dist', 'test-results', 'playwright-report', 'coverage', '**/*.js', '**/*.mjs'] },
+  { ignores: ['node_modules', 'web/dist', 'test-results', 'playwright-report', 'coverage', 'reports', '.stryker-tmp', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommendedTypeChecked,
   ...vue.configs['flat/recommended'],
   {

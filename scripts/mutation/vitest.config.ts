@@ -1,0 +1,59 @@
+import { createRequire } from 'node:module'
+import { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { configDefaults, defineConfig, mergeConfig } from 'vitest/config'
+// Imported for its settings and for the Node 20 gap it fills in the runner's process.
+import webConfig from '../../tests/web/vitest.config'
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+// Stryker's sandbox lives in .stryker-tmp/ and finds packages in the checkout's node_modules above
+// it; Vite serves files outside its root only from folders it is allowed to read.
+const packages = dirname(dirname(createRequire(import.meta.url).resolve('vitest/package.json')))
+
+// Test files to leave out of a run (comma-separated), for when a test fails for reasons outside
+// the mutated scope: Stryker stops when any test fails before it starts mutating.
+const skipped = (process.env.MUTATE_SKIP_TESTS ?? '').split(',').filter((file) => file !== '')
+const exclude = [...configDefaults.exclude, ...skipped]
+
+/**
+ * The server tests that start no app and touch no database, process or file: they exercise pure
+ * modules, so Vitest can run them under Node for mutation testing. `bun test` stays their runner
+ * everywhere else (`npm test`).
+ */
+export const PURE_SERVER_TESTS = [
+  'tests/server/access-events.test.ts',
+  'tests/server/cache.test.ts',
+  'tests/server/catalog-units.test.ts',
+  'tests/server/chat-think.test.ts',
+  'tests/server/gateway-anthropic-translate.test.ts',
+  'tests/server/memory-fit.test.ts',
+  'tests/server/profiles-validation.test.ts',
+  'tests/server/servers-units.test.ts',
+  'tests/server/units.test.ts',
+]
+
+const web = mergeConfig(webConfig, { test: { name: 'web', exclude }, server: { fs: { allow: [here('../..'), packages] } } })
+const server = defineConfig({
+  root: here('../..'),
+  resolve: { alias: { 'bun:test': here('./bun-test.ts') } },
+  test: {
+    name: 'server',
+    environment: 'node',
+    include: PURE_SERVER_TESTS,
+    exclude,
+    setupFiles: [here('./bun-globals.ts')],
+    restoreMocks: true,
+  },
+})
+
+/** Which tests can reach each scope's code (MUTATE_SCOPE, set by scripts/mutation/run.mjs). */
+const PROJECTS: Record<string, object[]> = { shared: [web, server], stores: [web], web: [web], server: [server] }
+
+/**
+ * The tests mutation testing runs (scripts/mutation/stryker.config.mjs): the web suite as it is,
+ * and the pure server tests in plain Node. Stryker records which tests cover each mutant in one
+ * first run, then runs only those for that mutant.
+ */
+export default defineConfig({
+  test: { projects: PROJECTS[process.env.MUTATE_SCOPE ?? 'shared'] ?? [web, server] },
+})
