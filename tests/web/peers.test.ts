@@ -94,9 +94,13 @@ describe('Peers page', () => {
     expect(requireTestId('peer-form-error').textContent).toContain('refused the API key')
     expect(rows()).toEqual([])
 
-    server.on('POST /api/peers', () => json(makePeer({ state: 'connecting', profiles: [] }), 201))
+    // The link comes online before the answer arrives (loopback is that quick): the answer's older state does not win.
+    server.on('POST /api/peers', () => {
+      server.events.emit('peers.state', makePeer({ state: 'online' }))
+      return json(makePeer({ state: 'connecting', profiles: [] }), 201)
+    })
     await submit('peer-form')
-    expect(rows().map((row) => row.dataset.name)).toEqual(['studio'])
+    expect(rows().map((row) => [row.dataset.name, row.dataset.state])).toEqual([['studio', 'online']])
     expect(byTestId('peer-form-error')).toBeNull()
   })
 

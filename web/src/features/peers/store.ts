@@ -32,7 +32,8 @@ export const usePeersStore = defineStore('peers', () => {
   /** Connects another manager; the manager checks the address and key before it keeps them. */
   async function add(input: CreatePeerRequest): Promise<Peer> {
     const peer = await guarded(() => request(api.peers.post(input)))
-    apply(peer)
+    // Its link may have come online before this answer arrived: the event's state is the newer one.
+    if (!byId.value.has(peer.id)) apply(peer)
     return peer
   }
 
