@@ -23,6 +23,8 @@ export interface Config {
   allowedHosts: string[]
   /** Days request records and server samples are kept, rolled up as they age (MLX_MANAGER_RETENTION_DAYS, default 90). */
   retentionDays: number
+  /** The SSH client hosts are reached with (MLX_MANAGER_SSH, default `ssh`): a program and its fixed arguments. */
+  sshCommand: string[]
   version: string
 }
 
@@ -124,6 +126,7 @@ export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
     webDist: webDistRaw === undefined ? join(projectRoot(), 'web', 'dist') : absoluteDir(webDistRaw, 'MLX_MANAGER_WEB_DIST'),
     allowedHosts: parseAllowedHosts(nonEmpty(env, 'MLX_MANAGER_ALLOWED_HOSTS') ?? ''),
     retentionDays: parseRetentionDays(nonEmpty(env, 'MLX_MANAGER_RETENTION_DAYS') ?? '90'),
+    sshCommand: (nonEmpty(env, 'MLX_MANAGER_SSH') ?? 'ssh').split(/\s+/),
     version,
   }
 }

@@ -1,3 +1,4 @@
+import { DISTRIBUTED_BACKENDS, DISTRIBUTED_MODES, HOST_LIMITS, type DistributedBackend, type DistributedMode } from './hosts'
 import { isValidModelId } from './model-id'
 
 /** The server programs a profile can run. `custom` is a command template the user writes. */
@@ -111,6 +112,13 @@ export interface Profile {
   restartOnCrash: boolean
   /** Approved members may see this profile and chat with it (which may start its server); admins always may. */
   availableToMembers: boolean
+  /**
+   * Host ids, one per rank in rank order (a host may appear more than once); empty runs one
+   * process on this machine. Rank 0 serves HTTP, so the first host is this machine.
+   */
+  distributedHosts: number[]
+  distributedBackend: DistributedBackend
+  distributedMode: DistributedMode
   createdAt: string
   updatedAt: string
 }
@@ -141,6 +149,9 @@ export const PROFILE_DEFAULTS = {
   pinned: false,
   restartOnCrash: false,
   availableToMembers: false,
+  distributedHosts: [],
+  distributedBackend: 'ring',
+  distributedMode: 'tensor',
 } as const satisfies Partial<ProfileFields>
 
 export interface FieldProblem {
@@ -320,7 +331,26 @@ export function profileProblems(profile: ProfileFields): FieldProblem[] {
   if (profile.idleTimeoutMinutes !== null) {
     add('idleTimeoutMinutes', numberProblem(profile.idleTimeoutMinutes, 'The idle timeout', 1, limits.idleTimeoutMinutesMax, true))
   }
+  add('distributedHosts', distributedProblem(profile))
   return problems
+}
+
+/** mlx_lm.server refuses these in distributed mode ("Loading with adapters or draft models not supported"). */
+const NOT_DISTRIBUTED_FLAGS = ['--adapter-path', '--draft-model', '--num-draft-tokens']
+
+function distributedProblem(profile: ProfileFields): string | null {
+  if (!(DISTRIBUTED_BACKENDS as readonly string[]).includes(profile.distributedBackend)) return `Choose a backend: ${DISTRIBUTED_BACKENDS.join(' or ')}.`
+  if (!(DISTRIBUTED_MODES as readonly string[]).includes(profile.distributedMode)) return `Choose a mode: ${DISTRIBUTED_MODES.join(' or ')}.`
+  const hosts = profile.distributedHosts
+  if (hosts.length === 0) return null
+  if (hosts.some((id) => !Number.isInteger(id) || id < 1)) return 'Hosts are listed by their ids from the Hosts page.'
+  if (profile.engine !== 'mlx_lm.server') return 'Only mlx_lm.server runs across several machines (with mlx.launch). Choose that engine, or remove the hosts.'
+  if (hosts.length < 2) return 'A distributed profile runs at least 2 ranks: add another host (the same host twice runs 2 ranks on it).'
+  if (hosts.length > HOST_LIMITS.maxRanks) return `At most ${HOST_LIMITS.maxRanks} ranks.`
+  const flag = profile.extraArgs.find((arg) => NOT_DISTRIBUTED_FLAGS.includes(arg.split('=')[0] ?? ''))
+  if (flag !== undefined) return `${flag.split('=')[0]} cannot be used across several machines: mlx_lm.server loads no adapters or draft models in distributed mode. Remove it from the extra arguments.`
+  if (profile.extraArgs.includes('--pipeline')) return 'Choose the pipeline mode instead of writing --pipeline in the extra arguments.'
+  return null
 }
 
 function aliasesProblem(aliases: string[], name: string): string | null {

@@ -60,6 +60,23 @@ export interface ServerStatus {
   idleStopsAt: string | null
   /** The profile changed since this server started; a restart applies the changes. */
   needsRestart: boolean
+  /** A distributed profile's ranks (mlx.launch); absent or null for a single process. */
+  ranks?: RankStatus[] | null
+}
+
+/** starting: launched, nothing heard yet; running: it writes to the log; ready: the server answers; exited: it ended. */
+export const RANK_STATES = ['starting', 'running', 'ready', 'exited', 'stopped'] as const
+export type RankState = (typeof RANK_STATES)[number]
+
+/** One rank of a distributed server. Its log lines carry a `[rank N] ` prefix in the server's log. */
+export interface RankStatus {
+  rank: number
+  hostId: number
+  hostName: string
+  address: string
+  state: RankState
+  /** How it ended, as mlx.launch reported it (negative: killed by that signal). */
+  exitCode: number | null
 }
 
 export interface ServerStatsSample {

@@ -226,4 +226,22 @@ export const migrations: readonly string[] = [
     created_at TEXT NOT NULL
   );
   `,
+  // Hosts that run ranks of a distributed profile (mlx.launch), and which hosts a profile runs on:
+  // a JSON array of host ids in rank order, the backend and the parallel mode.
+  `
+  CREATE TABLE hosts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    address TEXT NOT NULL,
+    ssh_user TEXT,
+    python_env TEXT NOT NULL,
+    local INTEGER NOT NULL DEFAULT 0,
+    rdma_device TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  ALTER TABLE profiles ADD COLUMN distributed_hosts TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE profiles ADD COLUMN distributed_backend TEXT NOT NULL DEFAULT 'ring';
+  ALTER TABLE profiles ADD COLUMN distributed_mode TEXT NOT NULL DEFAULT 'tensor';
+  `,
 ]

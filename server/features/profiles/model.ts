@@ -1,5 +1,6 @@
 import { t } from 'elysia'
 import { idParam } from '../../http/ids'
+import { DISTRIBUTED_BACKENDS, DISTRIBUTED_MODES, HOST_LIMITS } from '../../../shared/hosts'
 import { ENGINE_NAMES, MODEL_TYPES, PROFILE_LIMITS as L } from '../../../shared/profiles'
 
 /**
@@ -44,6 +45,14 @@ const fields = {
   pinned: t.Optional(t.Boolean({ error: 'Pinned is true or false.' })),
   restartOnCrash: t.Optional(t.Boolean({ error: 'Restart on crash is true or false.' })),
   availableToMembers: t.Optional(t.Boolean({ error: 'Available to members is true or false.' })),
+  distributedHosts: t.Optional(
+    t.Array(t.Integer({ minimum: 1, error: 'Each host is a host id from /api/hosts.' }), {
+      maxItems: HOST_LIMITS.maxRanks,
+      error: `Hosts are a list of up to ${HOST_LIMITS.maxRanks} host ids from /api/hosts, one per rank, such as [1, 2].`,
+    }),
+  ),
+  distributedBackend: t.Optional(literals(DISTRIBUTED_BACKENDS, `The backend is one of ${DISTRIBUTED_BACKENDS.join(', ')}.`)),
+  distributedMode: t.Optional(literals(DISTRIBUTED_MODES, `The mode is one of ${DISTRIBUTED_MODES.join(', ')}.`)),
 }
 
 const name = text(L.nameMaxLength, 'The name is text.')

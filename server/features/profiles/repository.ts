@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite'
+import type { DistributedBackend, DistributedMode } from '../../../shared/hosts'
 import type { EngineName, ModelType, Profile, ProfileFields } from '../../../shared/profiles'
 
 interface ProfileRow {
@@ -28,6 +29,9 @@ interface ProfileRow {
   pinned: number
   restart_on_crash: number
   available_to_members: number
+  distributed_hosts: string
+  distributed_backend: DistributedBackend
+  distributed_mode: DistributedMode
   created_at: string
   updated_at: string
 }
@@ -45,6 +49,15 @@ function parseArgs(json: string): string[] {
 function frozen(profile: Profile): Profile {
   for (const value of Object.values(profile)) if (Array.isArray(value)) Object.freeze(value)
   return Object.freeze(profile)
+}
+
+function parseIds(json: string): number[] {
+  try {
+    const value: unknown = JSON.parse(json)
+    return Array.isArray(value) ? value.filter((item): item is number => Number.isInteger(item)) : []
+  } catch {
+    return []
+  }
 }
 
 function toProfile(row: ProfileRow): Profile {
@@ -75,6 +88,9 @@ function toProfile(row: ProfileRow): Profile {
     pinned: row.pinned === 1,
     restartOnCrash: row.restart_on_crash === 1,
     availableToMembers: row.available_to_members === 1,
+    distributedHosts: parseIds(row.distributed_hosts),
+    distributedBackend: row.distributed_backend,
+    distributedMode: row.distributed_mode,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
@@ -106,6 +122,9 @@ const COLUMNS = [
   'pinned',
   'restart_on_crash',
   'available_to_members',
+  'distributed_hosts',
+  'distributed_backend',
+  'distributed_mode',
 ] as const
 
 type Value = string | number | null
@@ -138,6 +157,9 @@ function values(fields: ProfileFields): Value[] {
     flag(fields.pinned),
     flag(fields.restartOnCrash),
     flag(fields.availableToMembers),
+    JSON.stringify(fields.distributedHosts),
+    fields.distributedBackend,
+    fields.distributedMode,
   ]
 }
 
@@ -186,6 +208,12 @@ export function createProfileRepository(db: Database) {
     remove: (id: number) => {
       changed(db.query('DELETE FROM profiles WHERE id = ?').run(id))
     },
+    /** Profiles that run a rank on the host. */
+    usingHost: (hostId: number) =>
+      db
+        .query<ProfileRow, [number]>('SELECT * FROM profiles WHERE EXISTS (SELECT 1 FROM json_each(distributed_hosts) WHERE value = ?) ORDER BY name')
+        .all(hostId)
+        .map(toProfile),
     /** Runs `fn` holding SQLite's write lock, so "is this name free?" and the write cannot race. */
     exclusive: <T>(fn: () => T): T => {
       try {

@@ -24,6 +24,8 @@ export interface ProfileServiceDeps {
   chatTemplates: Pick<ChatTemplateRules, 'check'>
   /** The engine and idle time a profile created without them gets (set in Settings). */
   defaults?: () => Pick<ProfileFields, 'engine' | 'idleTimeoutMinutes'>
+  /** True when a host id names a host (a distributed profile lists its hosts by id). */
+  hostExists?: (id: number) => boolean
   now?: () => Date
 }
 
@@ -131,6 +133,8 @@ export class ProfileService {
     const normalized = normalize(fields)
     const problems = profileProblems(normalized)
     if (problems.length > 0) throw badRequest('invalid-profile', problems.map((problem) => problem.message).join(' '))
+    const unknown = normalized.distributedHosts.filter((id) => this.deps.hostExists?.(id) === false)
+    if (unknown.length > 0) throw badRequest('unknown-host', `There is no host ${[...new Set(unknown)].join(', ')}. Add it on the Hosts page first, or choose from the hosts listed there.`)
     return normalized
   }
 

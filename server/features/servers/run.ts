@@ -1,5 +1,5 @@
 import type { EngineName } from '../../../shared/profiles'
-import type { ServerFailure, ServerState } from '../../../shared/servers'
+import type { RankStatus, ServerFailure, ServerState } from '../../../shared/servers'
 import { reachableBaseUrl } from '../engines/readiness'
 
 /** One process the supervisor is responsible for, from spawn (or adoption) to exit. */
@@ -16,6 +16,8 @@ export interface Run {
   profileUpdatedAt: string
   readiness: AbortController
   stopRequested: boolean
+  /** A distributed server's rank has ended; its failure is being decided. */
+  rankEnding: boolean
   /** Set when the manager ends it for a reason that is a failure (readiness timeout). */
   failure: Omit<ServerFailure, 'logTail'> | null
   stopping: Promise<void> | null
@@ -47,6 +49,8 @@ export interface Entry {
   /** Set by the serving pool while an idle stop is scheduled. */
   idleStopsAt: string | null
   restartTimer: ReturnType<typeof setTimeout> | null
+  /** A distributed server's ranks; null for a single process. */
+  ranks: RankStatus[] | null
 }
 
 
@@ -73,6 +77,7 @@ export function newRun(
     profileUpdatedAt,
     readiness: new AbortController(),
     stopRequested: false,
+    rankEnding: false,
     failure: null,
     stopping: null,
     done: Promise.resolve(),
@@ -102,5 +107,6 @@ export function newEntry(profileId: number): Entry {
     nextRestartAt: null,
     idleStopsAt: null,
     restartTimer: null,
+    ranks: null,
   }
 }

@@ -1,5 +1,5 @@
 import type { Profile } from '../../../shared/profiles'
-import type { ServerFailure, ServerStatus } from '../../../shared/servers'
+import type { RankStatus, ServerFailure, ServerStatus } from '../../../shared/servers'
 import { delay } from '../../delay'
 import { AppError, conflict } from '../../http/errors'
 import type { EventBus } from '../events/bus'
@@ -10,6 +10,7 @@ import type { PortRegistry } from '../profiles/port-registry'
 import type { ProfileReads } from '../profiles/reads'
 import type { CheckedTemplate, ChatTemplateRules } from '../templates/location'
 import { recover as recoverServers } from './adoption'
+import { applyRankEvent, firstEnded, rankEvent, rankFailureMessage, ranksFromLog } from '../distributed/ranks'
 import { commandLines } from './command-lines'
 import { classifyExit } from './exit'
 import { describeExit, displayCommand, duration, spawnFailureReason } from './failure'
@@ -33,6 +34,19 @@ export interface EngineResolver {
   resolve(profile: Profile): Promise<ResolvedEngine>
 }
 
+/** The command lines of one start; a distributed start also names its ranks. */
+export interface LaunchLines {
+  command: string[]
+  shown: string[]
+  hidden: number[]
+  ranks?: RankStatus[]
+}
+
+/** Checks a distributed profile's hosts and model, writes its hostfile, and answers the mlx.launch command. */
+export interface DistributedPlanner {
+  plan(profile: Profile, resolved: ResolvedEngine, template: CheckedTemplate | null): Promise<LaunchLines>
+}
+
 export interface SupervisorDeps {
   profiles: ProfileReads
   ports: PortLedger
@@ -50,11 +64,18 @@ export interface SupervisorDeps {
   /** Variables for one start (offline when the model is already in the cache); also readies the cache folder. */
   launchEnv?: (profile: Profile) => Record<string, string>
   cwd: string
+  /** Distributed profiles (several hosts) start through this; without it they cannot start. */
+  distributed?: DistributedPlanner
   timing?: Partial<SupervisorTiming>
   logger?: Pick<Console, 'error'>
 }
 
 const FAILURE_TAIL_LINES = 40
+/**
+ * A rank's own output ends a moment before mlx.launch reports its exit code (and, for a non-zero
+ * code, stops the others and exits): the failure waits this long for that report.
+ */
+const RANK_REPORT_WAIT_MS = 1_500
 
 /** The fields of an entry that are published as its status. */
 type EntryChange = Partial<Omit<Entry, 'profileId' | 'launching' | 'restartTimer'>>
@@ -200,6 +221,7 @@ export class ServerSupervisor {
   private async launch(entry: Entry, profile: Profile, auto: boolean): Promise<void> {
     let resolved: ResolvedEngine
     let template: CheckedTemplate | null = null
+    let lines: LaunchLines
     try {
       resolved = await this.deps.engines.resolve(profile)
       // The OS may have changed its mind since the save.
@@ -207,12 +229,13 @@ export class ServerSupervisor {
       if (profile.chatTemplateFile !== null && resolved.adapter.chatTemplate !== null) {
         template = this.deps.chatTemplates.check(profile.model, profile.chatTemplateFile)
       }
+      lines = await this.launchLines(profile, resolved, template)
     } catch (error) {
       // Nobody is there to read an auto-start's error response: show it on the server's tile instead.
       if (auto && error instanceof AppError) this.failBeforeSpawn(entry, error.message)
       throw error
     }
-    const { command, shown, hidden } = commandLines(resolved, profile, template)
+    const { command, shown, hidden } = lines
     const output = this.deps.logs.beginRun(profile.id)
     let spawned
     try {
@@ -229,8 +252,12 @@ export class ServerSupervisor {
     } finally {
       this.deps.logs.closeRunOutput(output)
     }
-    const run = newRun(spawned.pid, profile.engine, profile.host, profile.port, shown, profile.updatedAt, () => undefined, hidden)
+    const ranks = lines.ranks ?? null
+    // A distributed server's ranks are told apart by their tagged log lines.
+    const unwatch = ranks === null ? () => undefined : this.deps.logs.subscribe(profile.id, (added) => this.onRankLines(entry, run, added))
+    const run = newRun(spawned.pid, profile.engine, profile.host, profile.port, shown, profile.updatedAt, unwatch, hidden)
     this.update(entry, {
+      ranks,
       run,
       state: 'starting',
       startedAt: new Date().toISOString(),
@@ -288,7 +315,7 @@ export class ServerSupervisor {
         this.writePidFile(entry, run, readyAt)
         this.deps.logs.note(entry.profileId, `ready after ${duration(Date.now() - started)} at ${run.baseUrl}/v1`)
         run.settle()
-        this.update(entry, { state: 'ready', readyAt })
+        this.update(entry, { state: 'ready', readyAt, ranks: entry.ranks?.map((rank) => (rank.state === 'exited' ? rank : { ...rank, state: 'ready' })) ?? null })
         return
       }
       await delay(probeInterval(Date.now() - started), signal)
@@ -323,6 +350,8 @@ export class ServerSupervisor {
     this.deps.pidFiles.remove(entry.profileId)
     const logTail = this.deps.logs.tail(entry.profileId, FAILURE_TAIL_LINES)
     const name = this.deps.profiles.find(entry.profileId)?.name ?? 'The server'
+    // mlx.launch exits 0 after a rank dies: which rank, and why, is in the log.
+    if (entry.ranks !== null && run.failure === null && !run.stopRequested) this.rankFailed(entry, run)
     const outcome = classifyExit({ name, previous: entry.state, stopRequested: run.stopRequested, failure: run.failure, exit, logTail })
     const restart = outcome.kind === 'crashed' ? this.restartAfterCrash(entry, outcome.failure) : null
     run.settle()
@@ -335,10 +364,49 @@ export class ServerSupervisor {
       stoppedAt: new Date().toISOString(),
       cpuPercent: null,
       rssBytes: null,
+      ranks: entry.ranks?.map((rank) => (rank.state === 'exited' ? rank : { ...rank, state: 'stopped' })) ?? null,
       ...restart?.change,
     })
     this.updateSampling()
     if (restart !== null && restart.waitMs !== null) this.armRestart(entry, restart.waitMs)
+  }
+
+  private async launchLines(profile: Profile, resolved: ResolvedEngine, template: CheckedTemplate | null): Promise<LaunchLines> {
+    if (profile.distributedHosts.length === 0) return commandLines(resolved, profile, template)
+    if (this.deps.distributed === undefined) throw conflict('distributed-unavailable', `"${profile.name}" runs on several hosts, which this manager cannot start.`)
+    return this.deps.distributed.plan(profile, resolved, template)
+  }
+
+  /** New log lines of a distributed server: ranks heard from, and a rank that ended ends the whole server. */
+  private onRankLines(entry: Entry, run: Run, lines: string[]): void {
+    if (entry.run !== run || entry.ranks === null) return
+    let ranks = entry.ranks
+    let ended = false
+    for (const line of lines) {
+      const event = rankEvent(line)
+      if (event === null) continue
+      ranks = applyRankEvent(ranks, event)
+      ended ||= event.kind === 'ended'
+    }
+    if (ranks !== entry.ranks) this.update(entry, { ranks })
+    if (!ended || run.stopRequested || run.failure !== null || run.rankEnding) return
+    run.rankEnding = true
+    setTimeout(() => {
+      if (entry.run !== run || run.stopRequested || run.failure !== null) return
+      this.rankFailed(entry, run)
+      void this.terminate(entry, run)
+    }, RANK_REPORT_WAIT_MS).unref()
+  }
+
+  private rankFailed(entry: Entry, run: Run): void {
+    const lines = this.deps.logs.tail(entry.profileId, STARTUP_TAIL_LINES)
+    const first = firstEnded(lines)
+    if (first === null || entry.ranks === null) return
+    entry.ranks = ranksFromLog(entry.ranks, lines)
+    const name = this.deps.profiles.find(entry.profileId)?.name ?? 'The server'
+    const ready = entry.state === 'ready'
+    run.failure = { reason: ready ? 'crashed' : 'exited', message: rankFailureMessage(name, entry.ranks, first, lines, ready) }
+    this.deps.logs.note(entry.profileId, `rank ${first.rank} ended; stopping the other ranks`)
   }
 
   /** The restart a crash leads to, as a change to the entry; null when the profile does not restart on a crash. */

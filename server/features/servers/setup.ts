@@ -7,6 +7,7 @@ import { AccessViews } from '../access/views'
 import type { AccessWatch } from '../auth/access-watch'
 import type { sessionPlugin } from '../auth/session'
 import type { EventBus } from '../events/bus'
+import { DistributedLauncher, profileKvBytes, readLocalModel } from '../distributed/service'
 import { engineRoutes } from '../engines'
 import { engineEnvironment } from '../engines/environment'
 import { systemEngineHost, type EngineHost } from '../engines/host'
@@ -14,6 +15,10 @@ import { EngineService } from '../engines/service'
 import { CONSTRAINTS } from '../engines/constraints'
 import { EngineInstaller } from '../engines/installer'
 import { systemInstallerHost, type InstallerHost } from '../engines/installer-host'
+import { hostRoutes } from '../hosts'
+import { systemRunner, type CommandRunner } from '../hosts/preflight'
+import { createHostRepository } from '../hosts/repository'
+import { HostService } from '../hosts/service'
 import { profileRoutes } from '../profiles'
 import { PortRegistry } from '../profiles/port-registry'
 import { systemPortProbe, type PortProbe } from '../profiles/ports'
@@ -48,6 +53,8 @@ export interface ServingDeps {
   installerHost?: InstallerHost
   templateFiles?: TemplateFiles
   fetch?: (url: string, init?: RequestInit) => Promise<Response>
+  /** How host checks run programs (the probe, SSH). */
+  hostRunner?: CommandRunner
   /** The HuggingFace token at each engine start (Settings may change it); the config's when left out. */
   hfToken?: () => string | null
   /** What a profile created without an engine or idle time gets (Settings). */
@@ -78,6 +85,21 @@ export function createServing(deps: ServingDeps) {
   const repository = createProfileRepository(deps.db)
   const ports = new PortRegistry({ probe: deps.ports ?? systemPortProbe, profiles: repository, reservedPorts: [config.port] })
   const logs = new ServerLogs(createLogFiles(join(config.home, 'logs')), deps.logOptions)
+  const hosts = new HostService({
+    hosts: createHostRepository(deps.db),
+    usingHost: (hostId) => repository.usingHost(hostId),
+    findProfile: (id) => repository.find(id),
+    kvCacheBytes: (profile) => profileKvBytes(profile, config.hfHubCache),
+    runner: deps.hostRunner ?? systemRunner,
+    ssh: config.sshCommand,
+  })
+  const rankEnv = launchEnv({ hfHubCache: config.hfHubCache, which: (name) => Bun.which(name, { PATH: env.PATH ?? '' }), hfToken })
+  const distributed = new DistributedLauncher({
+    hosts,
+    runDir: join(config.home, 'run'),
+    readModel: (profile) => readLocalModel(profile.model, config.hfHubCache),
+    rankEnv,
+  })
   const supervisor = new ServerSupervisor({
     profiles: profileReads(repository),
     ports,
@@ -91,11 +113,20 @@ export function createServing(deps: ServingDeps) {
     chatTemplates,
     env,
     cwd: config.home,
-    launchEnv: launchEnv({ hfHubCache: config.hfHubCache, which: (name) => Bun.which(name, { PATH: env.PATH ?? '' }), hfToken }),
+    launchEnv: rankEnv,
+    distributed,
     timing: deps.timing,
     logger: deps.logger ?? console,
   })
-  const profiles = new ProfileService({ profiles: repository, ports, bus: deps.bus, servers: supervisor, chatTemplates, defaults: deps.profileDefaults })
+  const profiles = new ProfileService({
+    profiles: repository,
+    ports,
+    bus: deps.bus,
+    servers: supervisor,
+    chatTemplates,
+    defaults: deps.profileDefaults,
+    hostExists: (id) => hosts.find(id) !== null,
+  })
 
   const views = new AccessViews({ profiles, servers: supervisor })
 
@@ -104,9 +135,10 @@ export function createServing(deps: ServingDeps) {
       .use(profileRoutes(profiles, views, session))
       .use(engineRoutes(engines, session, installer))
       .use(serverRoutes(supervisor, logs, views, session, watch, heartbeatMs))
+      .use(hostRoutes(hosts, session))
   }
 
-  return { profiles, engines, installer, supervisor, logs, views, routes }
+  return { profiles, engines, installer, supervisor, logs, views, hosts, routes }
 }
 
 export type Serving = ReturnType<typeof createServing>

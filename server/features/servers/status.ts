@@ -31,5 +31,6 @@ export function buildStatus(entry: Entry, profile: Profile): ServerStatus {
     nextRestartAt: entry.nextRestartAt,
     idleStopsAt: entry.state === 'ready' ? entry.idleStopsAt : null,
     needsRestart: run !== null && run.profileUpdatedAt !== profile.updatedAt,
+    ...(entry.ranks === null ? {} : { ranks: entry.ranks }),
   }
 }

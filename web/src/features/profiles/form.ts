@@ -1,3 +1,4 @@
+import type { DistributedBackend, DistributedMode } from '../../../../shared/hosts'
 import {
   PROFILE_DEFAULTS,
   profileProblems,
@@ -37,6 +38,10 @@ export interface ProfileDraft {
   pinned: boolean
   restartOnCrash: boolean
   availableToMembers: boolean
+  /** Host ids in rank order; empty: one process on this machine. */
+  distributedHosts: number[]
+  distributedBackend: DistributedBackend
+  distributedMode: DistributedMode
 }
 
 export type FieldName = keyof ProfileFields
@@ -81,6 +86,9 @@ export function emptyDraft(model = ''): ProfileDraft {
     pinned: PROFILE_DEFAULTS.pinned,
     restartOnCrash: PROFILE_DEFAULTS.restartOnCrash,
     availableToMembers: PROFILE_DEFAULTS.availableToMembers,
+    distributedHosts: [],
+    distributedBackend: PROFILE_DEFAULTS.distributedBackend,
+    distributedMode: PROFILE_DEFAULTS.distributedMode,
   }
 }
 
@@ -111,6 +119,9 @@ export function draftOf(profile: Profile): ProfileDraft {
     pinned: profile.pinned,
     restartOnCrash: profile.restartOnCrash,
     availableToMembers: profile.availableToMembers,
+    distributedHosts: [...profile.distributedHosts],
+    distributedBackend: profile.distributedBackend,
+    distributedMode: profile.distributedMode,
   }
 }
 
@@ -157,6 +168,9 @@ export function fieldsOf(draft: ProfileDraft): DraftResult {
     pinned: draft.pinned,
     restartOnCrash: draft.restartOnCrash,
     availableToMembers: draft.availableToMembers,
+    distributedHosts: draft.engine === 'mlx_lm.server' ? [...draft.distributedHosts] : [],
+    distributedBackend: draft.distributedBackend,
+    distributedMode: draft.distributedMode,
   }
   for (const problem of profileProblems(fields)) {
     if (errors[problem.field] === undefined) errors[problem.field] = problem.message
@@ -199,4 +213,5 @@ export const SECTIONS = {
   engine: ['engine', 'modelType', 'contextLength', 'toolCallParser', 'reasoningParser', 'autoToolChoice', 'customCommand'],
   sampling: ['temperature', 'topP', 'maxTokens', 'systemPrompt'],
   advanced: ['chatTemplateFile', 'trustRemoteCode', 'extraArgs', 'idleTimeoutMinutes', 'aliases', 'pinned', 'restartOnCrash'],
+  distributed: ['distributedHosts', 'distributedBackend', 'distributedMode'],
 } as const satisfies Record<string, readonly FieldName[]>
