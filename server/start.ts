@@ -21,7 +21,7 @@ export function startManager(config: Config, log: (line: string) => void = conso
   // Before anything is opened: a home made by an older version (or by hand) may be readable by others.
   const tightened = tightenPrivateTree(config.home)
   const db = openDatabase(join(config.home, 'manager.db'))
-  const { app, auth, memory, downloads, serving, pool, metrics, observability } = createApp({
+  const { app, auth, memory, downloads, serving, pool, metrics, observability, peers } = createApp({
     config,
     db,
     secret: loadOrCreateSecret(config.home),
@@ -69,6 +69,8 @@ export function startManager(config: Config, log: (line: string) => void = conso
     port: app.server?.port ?? config.port,
     async stop() {
       memory.stop()
+      // Links to other managers stop reconnecting; requests relayed to them end with the server.
+      peers.close()
       // Pause transfers cleanly first: partial files stay, and the queue resumes on the next start.
       await downloads.stop()
       // Model servers stop in order (SIGTERM, then SIGKILL after a grace period) before the database closes.
