@@ -11,7 +11,7 @@ import 'fake-indexeddb/auto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { createPinia, setActivePinia } from 'pinia'
-import { CATALOG_PAGE_SIZE, matchesFilters, type CatalogModel, type CatalogPage } from '../shared/catalog'
+import { CATALOG_PAGE_SIZE, matchesFilters, type CatalogModel } from '../shared/catalog'
 import { CHROMIUM, runInChromium } from './browser'
 import { percentile } from './lib'
 
@@ -22,7 +22,7 @@ const { db } = await import('../web/src/db/database')
 const { savePage } = await import('../web/src/features/catalog/repository')
 const { useCatalogStore } = await import('../web/src/features/catalog/store')
 const { filtersOf, defaultQuery } = await import('../web/src/features/catalog/query')
-const responses = (await import('../tests/web/catalog-responses.json')).default as unknown as Record<string, CatalogPage>
+const { recorded: responses } = await import('../tests/web/catalog-responses')
 
 const MODELS = 5000
 const RUNS = 25
@@ -31,7 +31,7 @@ const TARGET_MS = 100
 
 /** 5,000 models shaped like the recorded hub answers, each with its own id, counts, date and size. */
 function makeModels(): CatalogModel[] {
-  const shapes = [responses.page1, responses.page2].flatMap((page) => page?.models ?? [])
+  const shapes = [responses.page1, responses.page2].flatMap((page) => page.models)
   const authors = ['mlx-community', 'lmstudio-community', 'unsloth', 'NexVeridian', 'bartowski']
   return Array.from({ length: MODELS }, (_, i) => {
     const shape = shapes[i % shapes.length]
@@ -76,8 +76,7 @@ async function measure(runs: number, run: () => Promise<unknown>): Promise<{ med
 const ms = (value: number) => `${value.toFixed(1).padStart(7)} ms`
 
 const models = makeModels()
-const budget = responses.page1?.budget
-if (budget === undefined) throw new Error('The recorded answers have no budget.')
+const budget = responses.page1.budget
 console.log(`Saving ${MODELS} models into IndexedDB (fake-indexeddb) through the catalog repository…`)
 const saveStart = performance.now()
 for (let i = 0; i < models.length; i += 500) {

@@ -1,23 +1,11 @@
 import type { CatalogModel, CatalogPage, CatalogSystem, ModelDetails } from '../../shared/catalog'
-import responses from './catalog-responses.json'
+import { recorded } from './catalog-responses'
 
-/**
+/*
  * Real answers of the manager's catalog routes, recorded against the local hub fixture
- * (tests/fixtures/hub): two pages of `GET /api/catalog/search`, a filtered search that matched
- * nothing, the trending list, model pages and `GET /api/catalog/system`.
+ * (tests/fixtures/hub) by scripts/record-catalog-fixtures.ts: two pages of `GET /api/catalog/search`,
+ * a filtered search that matched nothing, the trending list, model pages and `GET /api/catalog/system`.
  */
-interface Recorded {
-  page1: CatalogPage
-  page2: CatalogPage
-  emptyFiltered: CatalogPage
-  trending: CatalogPage
-  qwen3Details: ModelDetails
-  gemma3Details: ModelDetails
-  unsafeCardDetails: ModelDetails
-  system: CatalogSystem
-}
-
-const recorded = responses as unknown as Recorded
 
 /** A fresh copy each time, so a test that changes one cannot leak into another. */
 function copy<T>(value: T): T {
