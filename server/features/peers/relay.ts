@@ -128,15 +128,27 @@ export class PeerRelay {
    * Sends a gateway request to the peer under the same path, with `model` set to the profile's name
    * there, and answers with the peer's response as it streams. The peer's errors are already in the
    * API's shape and pass through; only a refused key and an unreachable peer are this manager's to say.
+   * `onEnd` runs once the answer is through or refused.
    */
-  async forward(target: PeerTarget, endpoint: RelayedEndpoint, body: Record<string, unknown>, signal: AbortSignal): Promise<Response> {
-    const response = await this.open(target, endpoint, { ...body, model: target.profile.name }, signal)
-    if (response.status === 401) throw await refusedKey(target, response)
+  async forward(target: PeerTarget, endpoint: RelayedEndpoint, body: Record<string, unknown>, signal: AbortSignal, onEnd: () => void = () => {}): Promise<Response> {
+    let response: Response
+    try {
+      response = await this.open(target, endpoint, { ...body, model: target.profile.name }, signal)
+      if (response.status === 401) throw await refusedKey(target, response)
+    } catch (error) {
+      onEnd()
+      throw error
+    }
     const headers: Record<string, string> = { 'content-type': response.headers.get('content-type') ?? 'application/json' }
     const retryAfter = response.headers.get('retry-after')
     if (retryAfter !== null) headers['retry-after'] = retryAfter
     if (headers['content-type']?.startsWith('text/event-stream')) headers['cache-control'] = 'no-cache'
-    return new Response(response.body, { status: response.status, headers })
+    if (response.body === null) {
+      onEnd()
+      return new Response(null, { status: response.status, headers })
+    }
+    // `onEnd` once the answer is through; a client that leaves aborts `signal`, which ends it too.
+    return new Response(response.body.pipeThrough(new TransformStream({ flush: onEnd })), { status: response.status, headers })
   }
 
   /**
