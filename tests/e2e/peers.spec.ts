@@ -1,5 +1,6 @@
 import { join } from 'node:path'
-import { test as base } from '@playwright/test'
+import AxeBuilder from '@axe-core/playwright'
+import { test as base, type Page } from '@playwright/test'
 import { ChatPage } from './pages/chat-page'
 import { LoginPage } from './pages/login-page'
 import { Shell } from './pages/shell'
@@ -24,6 +25,13 @@ const test = base.extend<{ manager: Manager; studio: { manager: Manager; stop: (
     await use(manager.url)
   },
 })
+
+/** The serious and critical axe findings on the screen as it is. */
+async function audit(page: Page): Promise<string[]> {
+  await page.waitForFunction(() => document.getAnimations().every((animation) => animation.playState !== 'running' || animation.effect?.getTiming().iterations === Infinity))
+  const { violations } = await new AxeBuilder({ page }).analyze()
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} — ${v.nodes.map((node) => node.target.join(' ')).join(' | ')}`)
+}
 
 /** B's admin, one stopped profile and an API key made there, through its API as a script would. */
 async function prepareStudio(url: string): Promise<{ key: string }> {
@@ -62,6 +70,7 @@ test('connect another manager on the Peers page, see its servers, chat with its 
   await page.getByTestId('peer-key-input').fill(`mlxm_${'0'.repeat(12)}_${'a'.repeat(43)}`)
   await page.getByTestId('peer-add').click()
   await expect(page.getByTestId('peer-form-error')).toContainText('refused the API key')
+  expect(await audit(page)).toEqual([])
 
   await page.getByTestId('peer-key-input').fill(key)
   await page.getByTestId('peer-add').click()
@@ -72,12 +81,14 @@ test('connect another manager on the Peers page, see its servers, chat with its 
   // The key is never shown again: only its visible start.
   await expect(row).toContainText(key.slice(0, 17))
   await expect(page.locator('body')).not.toContainText(key)
+  expect(await audit(page)).toEqual([])
 
   // Its servers on the Servers page, under its name; chatting starts Fox there.
   await new Shell(page).nav('servers').click()
   const section = page.getByTestId('peer-servers').filter({ hasText: 'studio' })
   await expect(section.getByTestId('peer-server-row')).toHaveAttribute('data-name', 'Fox')
   await expect(section.getByTestId('server-state')).toHaveAttribute('data-state', 'stopped')
+  expect(await audit(page)).toEqual([])
   await section.getByTestId('peer-server-chat').click()
   const chat = new ChatPage(page)
   await expect(page.getByTestId('chat-profile')).toContainText('Fox@studio')
