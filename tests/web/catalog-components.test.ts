@@ -26,15 +26,23 @@ async function show(path: string) {
   await router.push(path)
   await router.isReady()
   mountInApp(RouterView, { plugins: [router] })
-  await settle()
+  if (path.startsWith('/catalog/')) await pageShown(path.slice('/catalog/'.length))
+  else await listShown()
   return router
 }
 
-async function settle(): Promise<void> {
-  for (let i = 0; i < 6; i++) {
-    await flushPromises()
-    await new Promise((resolve) => setTimeout(resolve, 0))
-  }
+/** Waits until the list answered: the hub's page (rows or none), this device's copy, or a failure. */
+async function listShown(): Promise<void> {
+  const store = useCatalogStore()
+  await vi.waitFor(() => expect(!store.loading && (store.fetchedAt !== null || store.offline || store.error !== null)).toBe(true))
+  await flushPromises()
+}
+
+/** Waits until a model page has the manager's answer or this device's copy, or why neither is shown. */
+async function pageShown(id: string): Promise<void> {
+  const page = useCatalogModelStore()
+  await vi.waitFor(() => expect([page.modelId, page.modelLoading]).toEqual([id, false]))
+  await flushPromises()
 }
 
 /** The manager's catalog answers; the screens are seen by an administrator, who may download. */
@@ -79,7 +87,8 @@ async function pressEnter(id: string, value: string): Promise<void> {
   input.value = value
   input.dispatchEvent(new Event('input', { bubbles: true }))
   input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }))
-  await settle()
+  const store = useCatalogStore()
+  await vi.waitFor(() => expect([store.query.q, store.loading]).toEqual([value, false]))
 }
 
 describe('catalog screen', () => {
@@ -143,7 +152,7 @@ describe('catalog screen', () => {
     expect(choices().map((button) => button.getAttribute('aria-pressed'))).toEqual(['true', 'false'])
     expect(requireTestId('result-variants', llama).getAttribute('aria-label')).toBe('Quantizations of Llama-3.2-3B-Instruct')
     choices()[1]!.click()
-    await settle()
+    await flushPromises()
     expect(llama.dataset.modelId).toBe('mlx-community/Llama-3.2-3B-Instruct-8bit')
     expect(text('result-name', llama)).toBe('Llama-3.2-3B-Instruct-8bit')
     expect(text('result-bits', llama)).toBe('8-bit')
@@ -151,10 +160,9 @@ describe('catalog screen', () => {
     expect(choices().map((button) => button.getAttribute('aria-pressed'))).toEqual(['false', 'true'])
     // Back from a model page, the row still shows the quantization chosen.
     await router.push('/catalog/mlx-community/Qwen3-8B-4bit')
-    await settle()
+    await pageShown('mlx-community/Qwen3-8B-4bit')
     await router.push('/catalog')
-    await settle()
-    expect(row('mlx-community/Llama-3.2-3B-Instruct-8bit').dataset.variantIds).toContain('Llama-3.2-3B-Instruct-4bit')
+    await vi.waitFor(() => expect(row('mlx-community/Llama-3.2-3B-Instruct-8bit').dataset.variantIds).toContain('Llama-3.2-3B-Instruct-4bit'))
     // A model with one quantization offers no choice.
     expect(byTestId('result-variants', row('mlx-community/Qwen3-8B-4bit'))).toBeNull()
   })
@@ -177,10 +185,9 @@ describe('catalog screen', () => {
     await pressEnter('catalog-search', 'qwen3')
     await click('catalog-filters-open')
     await click('filter-bits-4')
-    await settle()
+    await vi.waitFor(() => expect(router.currentRoute.value.query).toEqual({ q: 'qwen3', bits: '4' }))
     await click('filter-capability-reasoning')
-    await settle()
-    expect(router.currentRoute.value.query).toEqual({ q: 'qwen3', bits: '4', capability: 'reasoning' })
+    await vi.waitFor(() => expect(router.currentRoute.value.query).toEqual({ q: 'qwen3', bits: '4', capability: 'reasoning' }))
     expect(push).not.toHaveBeenCalled()
     expect(searchedWith(server)).toMatchObject({ q: 'qwen3', bits: '4', capability: 'reasoning' })
   })
@@ -195,8 +202,7 @@ describe('catalog screen', () => {
     expect(useCatalogStore().query).toMatchObject({ q: 'gemma', sort: 'likes', bits: [4, 8], fits: true, minSize: 2 * 1024 ** 3 })
     // Back or forward to another catalog address searches what it names.
     await router.replace('/catalog?q=llama')
-    await settle()
-    expect(asked()).toMatchObject({ q: 'llama', sort: 'downloads' })
+    await vi.waitFor(() => expect(asked()).toMatchObject({ q: 'llama', sort: 'downloads' }))
     expect((requireTestId('catalog-search') as HTMLInputElement).value).toBe('llama')
   })
 
@@ -204,13 +210,11 @@ describe('catalog screen', () => {
     manager()
     const router = await show('/catalog?q=qwen3&bits=4')
     await router.push('/catalog/mlx-community/Qwen3-8B-4bit')
-    await settle()
+    await vi.waitFor(() => expect(requireTestId('model-back').getAttribute('href')).toBe('/catalog?q=qwen3&bits=4'))
     expect(useCatalogStore().query.q).toBe('qwen3')
-    expect(requireTestId('model-back').getAttribute('href')).toBe('/catalog?q=qwen3&bits=4')
     // The menu's bare /catalog shows the query this tab last had, and writes it into the address.
     await router.push('/catalog')
-    await settle()
-    expect(router.currentRoute.value.query).toEqual({ q: 'qwen3', bits: '4' })
+    await vi.waitFor(() => expect(router.currentRoute.value.query).toEqual({ q: 'qwen3', bits: '4' }))
   })
 
   it('loads the next page when asked and then says the list ended', async () => {
@@ -218,8 +222,7 @@ describe('catalog screen', () => {
     server.on('GET /api/catalog/search', () => json(server.calls.filter((call) => call.path === '/api/catalog/search').length === 1 ? page1() : { ...page2(), nextCursor: null }))
     await show('/catalog')
     await click('catalog-load-more')
-    await settle()
-    expect(listed()).toHaveLength(40)
+    await vi.waitFor(() => expect(listed()).toHaveLength(40))
     expect(byTestId('catalog-end')?.textContent).toBe('End of the results')
   })
 
@@ -255,9 +258,8 @@ describe('catalog screen', () => {
     expect(text('catalog-empty-scanned')).toBe('46 hub results were scanned and none matched. Try to loosen or clear the filters.')
     server.on('GET /api/catalog/search', () => json(page1()))
     await click('catalog-clear-filters')
-    await settle()
     expect(store.query.capability).toEqual([])
-    expect(listed()).toHaveLength(20)
+    await vi.waitFor(() => expect(listed()).toHaveLength(20))
   })
 
   it('shows the rate limit with its wait, then retries', async () => {
@@ -272,13 +274,11 @@ describe('catalog screen', () => {
       expect(text('catalog-error-wait')).toBe('You can try again in 3 s.')
       expect(requireTestId('catalog-retry').hasAttribute('disabled')).toBe(true)
       vi.advanceTimersByTime(3000)
-      await settle()
-      expect(requireTestId('catalog-retry').hasAttribute('disabled')).toBe(false)
+      await vi.waitFor(() => expect(requireTestId('catalog-retry').hasAttribute('disabled')).toBe(false))
       server.on('GET /api/catalog/search', () => json(page1()))
       await click('catalog-retry')
-      await settle()
+      await vi.waitFor(() => expect(listed()).toHaveLength(20))
       expect(byTestId('catalog-error')).toBeNull()
-      expect(listed()).toHaveLength(20)
     } finally {
       vi.useRealTimers()
     }
@@ -405,7 +405,7 @@ describe('model page', () => {
     expect(text('fit-context')).toBe('8K tokens')
     expect(text('fit-kv')).toBe('1.1 GB')
     useCatalogModelStore().setContext(40960)
-    await settle()
+    await flushPromises()
     expect(text('fit-context')).toBe('40K tokens')
     // 2 × 36 layers × 8 KV heads × 128 × 2 bytes × 40,960 tokens = 6,039,797,760 bytes.
     expect(text('fit-kv')).toBe('5.6 GB')
@@ -418,9 +418,8 @@ describe('model page', () => {
     const server = manager()
     await show('/catalog/mlx-community/Qwen3-8B-4bit')
     await click('model-download')
-    await settle()
+    await vi.waitFor(() => expect(text('model-download-state')).toBe('Download queued · follow it under Models'))
     expect(server.callsTo('POST /api/downloads')).toHaveLength(1)
-    expect(text('model-download-state')).toBe('Download queued · follow it under Models')
   })
 
   it('opens from this device offline, says so, and cannot download', async () => {
@@ -440,8 +439,7 @@ describe('model page', () => {
     expect(text('model-missing')).toContain('No model mlx-community/gone')
     expect(byTestId('catalog-retry')).toBeNull()
     await click('model-missing-search')
-    await settle()
-    expect(router.currentRoute.value.name).toBe('catalog')
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('catalog'))
     expect(useCatalogStore().query.q).toBe('gone')
   })
 
