@@ -172,6 +172,10 @@ describe('peer models in chat', () => {
     expect(chat.profileId).toBe(peerChatId(1, 4))
     expect(chat.serverState).toBe('ready')
     expect(chat.onPeer).toBe(true)
+    expect(chat.chatProfiles.map((profile) => chat.optionLabel(profile))).toEqual(['Fox@studio', 'Owl@studio (stopped)'])
+    usePeersStore().apply(makePeer({ state: 'unreachable' }))
+    expect(chat.optionLabel(chat.chatProfiles[0]!)).toBe('Fox@studio (unreachable)')
+    usePeersStore().apply(makePeer())
     await chat.chooseProfile(peerChatId(1, 5))
     expect(chat.serverState).toBe('stopped')
 

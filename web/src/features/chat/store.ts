@@ -95,6 +95,13 @@ export const useChatStore = defineStore('chat', () => {
     return peers.byId.get(peer.peerId)?.profiles.find((p) => p.id === peer.profileId)?.state ?? null
   }
 
+  /** How the model picker names a profile: its name, then its state unless ready; a peer's that cannot be reached says so. */
+  function optionLabel(profile: Profile): string {
+    const peer = fromPeerChatId(profile.id)
+    const state = peer !== null && peers.byId.get(peer.peerId)?.state !== 'online' ? 'unreachable' : (stateOf(profile.id) ?? 'stopped')
+    return `${profile.name}${state === 'ready' ? '' : ` (${state})`}`
+  }
+
   /** Profiles and servers come from the manager; offline, the saved history still opens. */
   async function loadServing(): Promise<void> {
     await Promise.allSettled([
@@ -313,6 +320,7 @@ export const useChatStore = defineStore('chat', () => {
     profile,
     onPeer,
     stateOf,
+    optionLabel,
     parameters,
     serverState,
     unanswered,
