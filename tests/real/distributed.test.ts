@@ -133,6 +133,8 @@ describe('a distributed profile on the real mlx.launch and mlx_lm.server', () =>
     expect(hostfilePath).toEndWith(`/run/hostfile-${id}.json`)
     const hostfile = JSON.parse(readFileSync(hostfilePath, 'utf8')) as { hosts: { ssh: string }[] }
     expect(hostfile.hosts.map((entry) => entry.ssh)).toEqual(['127.0.0.1', '127.0.0.1'])
+    // mlx.launch reaches other hosts with `ssh` from its PATH: the manager's client, never asking for a password.
+    expect(readFileSync(join(hostfilePath, '..', 'ssh-bin', 'ssh'), 'utf8')).toMatch(/^#!\/bin\/sh\nexec '\/.*ssh' -o BatchMode=yes "\$@"/)
     // Every rank's own log lines are in the server's log, tagged.
     const logs = await app.call('GET', `/api/servers/${id}/logs/download`, { token })
     const text = await logs.text()

@@ -54,6 +54,8 @@ export interface DistributedDeps {
   readModel: (profile: Profile) => LocalModel | null
   /** Variables every rank gets (offline hub, no compiler): the hostfile carries them to other machines. */
   rankEnv?: (profile: Profile) => Record<string, string>
+  /** The SSH client and its fixed arguments (MLX_MANAGER_SSH). */
+  ssh: string[]
 }
 
 /** Rank variables that are safe to write into a hostfile and an SSH command line (never a token). */
@@ -83,7 +85,23 @@ export class DistributedLauncher implements DistributedPlanner {
       launchCommand({ launcher, hostfilePath, backend: profile.distributedBackend, startingPort: ringPort(profile.id), ranks, serverArgs: [...args.slice(1), ...pipeline] })
     const command = build(single.command)
     const offset = command.length - single.command.length - pipeline.length + 1
-    return { command, shown: build(single.shown), hidden: single.hidden.map((index) => index - 1 + offset), ranks: initialRanks(ranks) }
+    return { command, shown: build(single.shown), hidden: single.hidden.map((index) => index - 1 + offset), ranks: initialRanks(ranks), pathPrefix: this.sshFolder() }
+  }
+
+  /**
+   * mlx.launch runs `ssh -tt <host>` from PATH. Its own `ssh` here is the configured client in batch
+   * mode, so a rank never waits on a password prompt nobody sees (the preflight proved keys work).
+   */
+  private sshFolder(): string | undefined {
+    const [program, ...args] = this.deps.ssh
+    // Found on the manager's own PATH, so the wrapper never runs itself.
+    const client = program === undefined ? null : program.startsWith('/') ? program : Bun.which(program)
+    if (client === null) return undefined
+    const folder = join(this.deps.runDir, 'ssh-bin')
+    mkdirSync(folder, { recursive: true, mode: 0o700 })
+    const words = [client, ...args].map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(' ')
+    writeFileSync(join(folder, 'ssh'), `#!/bin/sh\nexec ${words} -o BatchMode=yes "$@"\n`, { mode: 0o700 })
+    return folder
   }
 
   /** The hosts in rank order; rank 0 serves HTTP, so it runs here, where the manager reaches it. */

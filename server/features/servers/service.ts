@@ -40,6 +40,8 @@ export interface LaunchLines {
   shown: string[]
   hidden: number[]
   ranks?: RankStatus[]
+  /** A folder put first on the engine's PATH (mlx.launch finds its `ssh` there). */
+  pathPrefix?: string
 }
 
 /** Checks a distributed profile's hosts and model, writes its hostfile, and answers the mlx.launch command. */
@@ -241,6 +243,7 @@ export class ServerSupervisor {
     try {
       this.deps.logs.note(profile.id, `starting ${profile.engine}: ${displayCommand(shown)}`)
       const env = { ...this.deps.env, ...this.deps.launchEnv?.(profile) }
+      if (lines.pathPrefix !== undefined) env.PATH = [lines.pathPrefix, env.PATH].filter((part) => part !== undefined && part !== '').join(':')
       spawned = this.deps.processes.spawn(command, { env, cwd: this.deps.cwd, outputFd: output })
     } catch (error) {
       const reason = spawnFailureReason(error)

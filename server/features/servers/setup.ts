@@ -99,6 +99,7 @@ export function createServing(deps: ServingDeps) {
     runDir: join(config.home, 'run'),
     readModel: (profile) => readLocalModel(profile.model, config.hfHubCache),
     rankEnv,
+    ssh: config.sshCommand,
   })
   const supervisor = new ServerSupervisor({
     profiles: profileReads(repository),
