@@ -93,6 +93,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'chat/:id?', name: 'chat', component: () => import('./features/chat/ChatView.vue'), props: true, meta: { title: 'Chat' } },
       { path: 'engines', name: 'engines', component: () => import('./features/engines/EnginesView.vue'), meta: { title: 'Engines', admin: true } },
       { path: 'peers', name: 'peers', component: () => import('./features/peers/PeersView.vue'), meta: { title: 'Peers', admin: true } },
+      { path: 'hosts', name: 'hosts', component: () => import('./features/hosts/HostsView.vue'), meta: { title: 'Hosts', admin: true } },
       {
         path: 'users',
         name: 'users',

@@ -3,6 +3,7 @@ import { IconCatalog, IconChat, IconModels, IconProfiles, IconServers, IconUsers
 import { IconConnect } from '../connect/icon'
 import { IconDashboard } from '../dashboard/icon'
 import { IconEngines } from '../engines/icon'
+import { IconHosts } from '../hosts/icon'
 import { IconPeers } from '../peers/icon'
 import { IconRequests } from '../requests/icon'
 import { IconSettings } from '../settings/icon'
@@ -33,6 +34,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { name: 'connect', label: 'Connect', path: '/connect', icon: IconConnect },
   { name: 'engines', label: 'Engines', path: '/engines', icon: IconEngines, adminOnly: true },
   { name: 'peers', label: 'Peers', path: '/peers', icon: IconPeers, adminOnly: true, inBottomBar: false },
+  { name: 'hosts', label: 'Hosts', path: '/hosts', icon: IconHosts, adminOnly: true, inBottomBar: false },
   { name: 'users', label: 'Users', path: '/users', icon: IconUsers, adminOnly: true },
   { name: 'settings', label: 'Settings', path: '/settings', icon: IconSettings, inBottomBar: false },
 ]
