@@ -89,7 +89,14 @@ export class PeerService {
       if (stored.url === url) throw conflict('peer-url-taken', `${url} is already connected as ${stored.name}. Remove it first to connect it again with another key.`)
     }
     await this.check(url, apiKey)
-    const stored = this.deps.repo.insert({ name, url, apiKey, availableToMembers: input.availableToMembers ?? false, createdAt: this.now().toISOString() })
+    let stored: StoredPeer
+    try {
+      stored = this.deps.repo.insert({ name, url, apiKey, availableToMembers: input.availableToMembers ?? false, createdAt: this.now().toISOString() })
+    } catch (error) {
+      // Another admin added the same name or address while this one was being checked.
+      if (error instanceof Error && /UNIQUE/.test(error.message)) throw conflict('peer-taken', `A peer named ${name} or at ${url} was just added. Reload the list.`)
+      throw error
+    }
     const peer = this.follow(stored)
     return this.view(peer, viewer)
   }
