@@ -1,49 +1,13 @@
 import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it, vi } from 'vitest'
-import { defineComponent, h } from 'vue'
-import { RouterView, createMemoryHistory, createRouter } from 'vue-router'
-import CatalogView from '../../web/src/features/catalog/CatalogView.vue'
-import ModelView from '../../web/src/features/catalog/ModelView.vue'
 import { saveDetails, savePage } from '../../web/src/features/catalog/repository'
 import { useCatalogModelStore } from '../../web/src/features/catalog/model-store'
 import { useCatalogStore } from '../../web/src/features/catalog/store'
 import { useAuthStore } from '../../web/src/features/auth/store'
 import { emptyFiltered, page1, page2, qwen3Details, system } from './catalog-data'
-import { byTestId, click, mountInApp, requireTestId } from './components/mount'
+import { pageShown, showCatalog } from './components/catalog-screens'
+import { byTestId, click, requireTestId } from './components/mount'
 import { failure, fakeServer, json, makeLocalModel, makeUser } from './helpers'
-
-const Blank = defineComponent({ render: () => h('div') })
-
-async function show(path: string) {
-  const router = createRouter({
-    history: createMemoryHistory(),
-    routes: [
-      { path: '/catalog', name: 'catalog', component: CatalogView },
-      { path: '/catalog/:org/:name', name: 'catalog-model', component: ModelView },
-      { path: '/models', name: 'models', component: Blank },
-    ],
-  })
-  await router.push(path)
-  await router.isReady()
-  mountInApp(RouterView, { plugins: [router] })
-  if (path.startsWith('/catalog/')) await pageShown(path.slice('/catalog/'.length))
-  else await listShown()
-  return router
-}
-
-/** Waits until the list answered: the hub's page (rows or none), this device's copy, or a failure. */
-async function listShown(): Promise<void> {
-  const store = useCatalogStore()
-  await vi.waitFor(() => expect(!store.loading && (store.fetchedAt !== null || store.offline || store.error !== null)).toBe(true))
-  await flushPromises()
-}
-
-/** Waits until a model page has the manager's answer or this device's copy, or why neither is shown. */
-async function pageShown(id: string): Promise<void> {
-  const page = useCatalogModelStore()
-  await vi.waitFor(() => expect([page.modelId, page.modelLoading]).toEqual([id, false]))
-  await flushPromises()
-}
 
 /** The manager's catalog answers; the screens are seen by an administrator, who may download. */
 function manager() {
@@ -94,7 +58,7 @@ async function pressEnter(id: string, value: string): Promise<void> {
 describe('catalog screen', () => {
   it('lists each model with its facts, capabilities, stats and fit', async () => {
     manager()
-    await show('/catalog')
+    await showCatalog('/catalog')
     expect(listed()).toHaveLength(20)
     const qwen = row('mlx-community/Qwen3-8B-4bit')
     expect(text('result-name', qwen)).toBe('Qwen3-8B-4bit')
@@ -110,7 +74,7 @@ describe('catalog screen', () => {
 
   it('says which values are guessed from the repo name', async () => {
     manager()
-    await show('/catalog')
+    await showCatalog('/catalog')
     const guessed = row('mlx-community/Meta-Llama-3.1-8B-Instruct-4bit')
     expect(text('result-guessed', guessed)).toBe('guessed from name')
     expect(requireTestId('result-bits', guessed).classList.contains('guessed')).toBe(true)
@@ -119,14 +83,14 @@ describe('catalog screen', () => {
 
   it('puts the fit’s numbers in the badge for hover and screen readers', async () => {
     manager()
-    await show('/catalog')
+    await showCatalog('/catalog')
     const label = requireTestId('fit-badge', row('mlx-community/Qwen3-8B-4bit')).getAttribute('aria-label')
     expect(label).toBe('Fits: needs 5.4 GB of the 19.5 GB this machine can give a model (28%).')
   })
 
   it('labels the fit’s percentage as a share of memory', async () => {
     manager()
-    await show('/catalog')
+    await showCatalog('/catalog')
     expect(text('fit-share', row('mlx-community/Qwen3-8B-4bit'))).toBe('28% of memory')
     expect(text('fit-badge', row('mlx-community/Qwen3-8B-4bit'))).toBe('Fits 28% of memory')
   })
@@ -134,7 +98,7 @@ describe('catalog screen', () => {
   it('keeps each name whole (its full text in the title) and writes parameters as model names do', async () => {
     const server = manager()
     server.on('GET /api/catalog/search', () => json(page2()))
-    await show('/catalog')
+    await showCatalog('/catalog')
     const distill = row('mlx-community/DeepSeek-R1-Distill-Llama-8B-4bit')
     expect(requireTestId('result-name', distill).getAttribute('title')).toBe('DeepSeek-R1-Distill-Llama-8B-4bit')
     expect(text('result-context', distill)).toBe('128K ctx')
@@ -144,7 +108,7 @@ describe('catalog screen', () => {
 
   it('lists a model’s quantizations as one row with a choice of variant', async () => {
     manager()
-    const router = await show('/catalog')
+    const router = await showCatalog('/catalog')
     expect(rows()).toHaveLength(16)
     const llama = row('mlx-community/Llama-3.2-3B-Instruct-4bit')
     const choices = () => [...llama.querySelectorAll<HTMLButtonElement>('[data-testid="result-variant"]')]
@@ -170,7 +134,7 @@ describe('catalog screen', () => {
   it('marks the quantizations already in the library on their choice', async () => {
     const server = manager()
     server.on('GET /api/models', () => json([makeLocalModel({ id: 'mlx-community/Llama-3.2-3B-Instruct-8bit' })]))
-    await show('/catalog')
+    await showCatalog('/catalog')
     const llama = row('mlx-community/Llama-3.2-3B-Instruct-4bit')
     const choices = [...llama.querySelectorAll<HTMLButtonElement>('[data-testid="result-variant"]')]
     expect(choices.map((button) => button.textContent?.replace(/\s+/g, ' ').trim())).toEqual(['4-bit1.7 GB', '8-bit3.2 GB✓, In library'])
@@ -180,7 +144,7 @@ describe('catalog screen', () => {
 
   it('keeps the search, sort and filters in the address, replacing it rather than adding history', async () => {
     const server = manager()
-    const router = await show('/catalog')
+    const router = await showCatalog('/catalog')
     const push = vi.spyOn(router, 'push')
     await pressEnter('catalog-search', 'qwen3')
     await click('catalog-filters-open')
@@ -194,7 +158,7 @@ describe('catalog screen', () => {
 
   it('opens an address’s query as it was shared, and follows a new address while open', async () => {
     const server = manager()
-    const router = await show('/catalog?q=gemma&sort=likes&bits=4,8&fits=1&min=2&arch=nonsense')
+    const router = await showCatalog('/catalog?q=gemma&sort=likes&bits=4,8&fits=1&min=2&arch=nonsense')
     const asked = () => searchedWith(server)
     expect(asked()).toMatchObject({ q: 'gemma', sort: 'likes', bits: '4,8', fits: 'true', minSize: String(2 * 1024 ** 3) })
     expect(asked().arch).toBeUndefined()
@@ -208,7 +172,7 @@ describe('catalog screen', () => {
 
   it('a model page leads back to the list with its query', async () => {
     manager()
-    const router = await show('/catalog?q=qwen3&bits=4')
+    const router = await showCatalog('/catalog?q=qwen3&bits=4')
     await router.push('/catalog/mlx-community/Qwen3-8B-4bit')
     await vi.waitFor(() => expect(requireTestId('model-back').getAttribute('href')).toBe('/catalog?q=qwen3&bits=4'))
     expect(useCatalogStore().query.q).toBe('qwen3')
@@ -220,7 +184,7 @@ describe('catalog screen', () => {
   it('loads the next page when asked and then says the list ended', async () => {
     const server = manager()
     server.on('GET /api/catalog/search', () => json(server.calls.filter((call) => call.path === '/api/catalog/search').length === 1 ? page1() : { ...page2(), nextCursor: null }))
-    await show('/catalog')
+    await showCatalog('/catalog')
     await click('catalog-load-more')
     await vi.waitFor(() => expect(listed()).toHaveLength(40))
     expect(byTestId('catalog-end')?.textContent).toBe('End of the results')
@@ -228,7 +192,7 @@ describe('catalog screen', () => {
 
   it('searches on Enter and on the sort and author choices', async () => {
     const server = manager()
-    await show('/catalog')
+    await showCatalog('/catalog')
     await pressEnter('catalog-search', 'qwen3')
     await click('author-lmstudio-community')
     const urls = server.fetch.mock.calls.map(([input]) => new URL(String(input instanceof Request ? input.url : input)))
@@ -239,7 +203,7 @@ describe('catalog screen', () => {
 
   it('filters from the drawer and offers to clear them', async () => {
     const server = manager()
-    await show('/catalog')
+    await showCatalog('/catalog')
     await click('catalog-filters-open')
     await click('filter-capability-vision')
     await click('filter-bits-4')
@@ -254,7 +218,7 @@ describe('catalog screen', () => {
     server.on('GET /api/catalog/search', () => json(emptyFiltered()))
     const store = useCatalogStore()
     store.query = { ...store.query, capability: ['vision'], bits: [2] }
-    await show('/catalog')
+    await showCatalog('/catalog')
     expect(text('catalog-empty-scanned')).toBe('46 hub results were scanned and none matched. Try to loosen or clear the filters.')
     server.on('GET /api/catalog/search', () => json(page1()))
     await click('catalog-clear-filters')
@@ -269,7 +233,7 @@ describe('catalog screen', () => {
       server.on('GET /api/catalog/search', () =>
         failure(429, 'hub-rate-limited', 'The HuggingFace Hub is limiting requests from this machine; try again in 3 s.', { 'retry-after': '3' }),
       )
-      await show('/catalog')
+      await showCatalog('/catalog')
       expect(text('catalog-error-message')).toContain('try again in 3 s')
       expect(text('catalog-error-wait')).toBe('You can try again in 3 s.')
       expect(requireTestId('catalog-retry').hasAttribute('disabled')).toBe(true)
@@ -286,7 +250,7 @@ describe('catalog screen', () => {
 
   it('typing searches once the typing pauses, once for the whole burst; Enter searches at once', async () => {
     const server = manager()
-    await show('/catalog')
+    await showCatalog('/catalog')
     const searches = () => server.calls.filter((call) => call.path === '/api/catalog/search').length
     const before = searches()
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
@@ -338,7 +302,7 @@ describe('catalog screen', () => {
     server.on('GET /api/catalog/search', () =>
       server.calls.filter((call) => call.path === '/api/catalog/search').length === 1 ? json(page1()) : failure(502, 'hub-failed', 'The hub answered with an error.'),
     )
-    await show('/catalog')
+    await showCatalog('/catalog')
     expect(watched.at(-1)?.target?.classList.contains('list-end')).toBe(true)
     comesIntoView()
     await vi.waitFor(() => expect(byTestId('catalog-more-error')).not.toBeNull())
@@ -353,7 +317,7 @@ describe('catalog screen', () => {
 
   it('back from a model page, the list is scrolled to where it was left', async () => {
     manager()
-    const router = await show('/catalog')
+    const router = await showCatalog('/catalog')
     const scrollTo = vi.spyOn(window, 'scrollTo').mockImplementation(() => undefined)
     vi.spyOn(window, 'scrollY', 'get').mockReturnValue(1200)
     await router.push('/catalog/mlx-community/Qwen3-8B-4bit')
@@ -368,7 +332,7 @@ describe('catalog screen', () => {
     await savePage(page2())
     manager()
     vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false)
-    await show('/catalog')
+    await showCatalog('/catalog')
     expect(text('catalog-offline-title')).toMatch(/^Offline — showing models saved on this device, last synced .+\.$/)
     expect(text('catalog-summary')).toBe('20+ models of 40 saved on this device')
     await pressEnter('catalog-search', 'gemma')
@@ -380,7 +344,7 @@ describe('catalog screen', () => {
 describe('model page', () => {
   it('shows files, sizes, quantization, architecture, capabilities, engine options and the model card', async () => {
     manager()
-    await show('/catalog/mlx-community/Qwen3-8B-4bit')
+    await showCatalog('/catalog/mlx-community/Qwen3-8B-4bit')
     expect(text('model-name')).toBe('Qwen3-8B-4bit')
     expect(document.querySelectorAll('[data-testid="model-file"]')).toHaveLength(qwen3Details().files.length)
     expect(text('model-download-size')).toBe('4.3 GB of weights in 1 file · 4.3 GB in all')
@@ -401,7 +365,7 @@ describe('model page', () => {
 
   it('recomputes the fit and the command line as the context changes', async () => {
     manager()
-    await show('/catalog/mlx-community/Qwen3-8B-4bit')
+    await showCatalog('/catalog/mlx-community/Qwen3-8B-4bit')
     expect(text('fit-context')).toBe('8K tokens')
     expect(text('fit-kv')).toBe('1.1 GB')
     useCatalogModelStore().setContext(40960)
@@ -416,7 +380,7 @@ describe('model page', () => {
 
   it('starts a download and says it is queued', async () => {
     const server = manager()
-    await show('/catalog/mlx-community/Qwen3-8B-4bit')
+    await showCatalog('/catalog/mlx-community/Qwen3-8B-4bit')
     await click('model-download')
     await vi.waitFor(() => expect(text('model-download-state')).toBe('Download queued · follow it under Models'))
     expect(server.callsTo('POST /api/downloads')).toHaveLength(1)
@@ -426,7 +390,7 @@ describe('model page', () => {
     await saveDetails(qwen3Details(), '2026-03-01T10:00:00.000Z', system())
     manager()
     vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false)
-    await show('/catalog/mlx-community/Qwen3-8B-4bit')
+    await showCatalog('/catalog/mlx-community/Qwen3-8B-4bit')
     expect(text('catalog-offline-title')).toMatch(/^Offline — showing this model as saved on this device, last synced/)
     expect(text('model-name')).toBe('Qwen3-8B-4bit')
     expect(requireTestId('model-download').hasAttribute('disabled')).toBe(true)
@@ -435,7 +399,7 @@ describe('model page', () => {
   it('says a model that is not on the hub does not exist, and offers a search for its name instead of a retry', async () => {
     const server = manager()
     server.on('GET /api/catalog/models/mlx-community/gone', () => failure(404, 'model-not-found', 'There is no model mlx-community/gone on the hub.'))
-    const router = await show('/catalog/mlx-community/gone')
+    const router = await showCatalog('/catalog/mlx-community/gone')
     expect(text('model-missing')).toContain('No model mlx-community/gone')
     expect(byTestId('catalog-retry')).toBeNull()
     await click('model-missing-search')
@@ -446,7 +410,7 @@ describe('model page', () => {
   it('keeps Retry for a failure that may pass', async () => {
     const server = manager()
     server.on('GET /api/catalog/models/mlx-community/gone', () => failure(502, 'hub-bad-response', 'The hub sent an answer that could not be read.'))
-    await show('/catalog/mlx-community/gone')
+    await showCatalog('/catalog/mlx-community/gone')
     expect(requireTestId('model-error').dataset.code).toBe('hub-bad-response')
     expect(byTestId('catalog-retry')).not.toBeNull()
   })

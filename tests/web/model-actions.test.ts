@@ -1,20 +1,15 @@
-import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it, vi } from 'vitest'
-import { defineComponent, h } from 'vue'
-import { RouterView, createMemoryHistory, createRouter } from 'vue-router'
 import type { Download } from '../../shared/downloads'
 import type { LocalModel } from '../../shared/local-models'
 import { useAuthStore } from '../../web/src/features/auth/store'
-import CatalogView from '../../web/src/features/catalog/CatalogView.vue'
-import ModelView from '../../web/src/features/catalog/ModelView.vue'
 import { useEventsStore } from '../../web/src/features/events/store'
 import { LIBRARY_RELOAD_DELAY_MS } from '../../web/src/features/models/store'
 import { page1, qwen3Details, system } from './catalog-data'
-import { byTestId, click, mountInApp, requireTestId } from './components/mount'
+import { pageShown, showCatalog } from './components/catalog-screens'
+import { byTestId, click, requireTestId } from './components/mount'
 import { failure, fakeServer, FakeEventSource, json, makeLocalModel, makeProfile, makeServerStatus, makeUser, useFakeEventSource } from './helpers'
 
 const MODEL = 'mlx-community/Qwen3-8B-4bit'
-const Blank = defineComponent({ render: () => h('div') })
 
 function download(overrides: Partial<Download> = {}): Download {
   return {
@@ -40,31 +35,6 @@ function download(overrides: Partial<Download> = {}): Download {
 
 function localModel(overrides: Partial<LocalModel> = {}): LocalModel {
   return makeLocalModel({ id: MODEL, sizeOnDiskBytes: 4.3e9, weightsBytes: 4.3e9, ...overrides })
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 6; i++) {
-    await flushPromises()
-    await new Promise((resolve) => setTimeout(resolve, 0))
-  }
-}
-
-async function show(path: string) {
-  const router = createRouter({
-    history: createMemoryHistory(),
-    routes: [
-      { path: '/catalog', name: 'catalog', component: CatalogView },
-      { path: '/catalog/:org/:name', name: 'catalog-model', component: ModelView },
-      { path: '/models', name: 'models', component: Blank },
-      { path: '/profiles/new', component: Blank },
-      { path: '/chat', component: Blank },
-    ],
-  })
-  await router.push(path)
-  await router.isReady()
-  mountInApp(RouterView, { plugins: [router] })
-  await settle()
-  return router
 }
 
 /** A manager with nothing downloaded yet, seen by an administrator with the live stream open. */
@@ -95,74 +65,66 @@ describe('model page follows the manager', () => {
   it('says why the manager refused a download, and offers Download again', async () => {
     const { server } = manager()
     server.on('POST /api/downloads', () => failure(507, 'disk-space-low', 'Only 1.2 GB is free where models are kept; this model needs 4.3 GB.'))
-    await show(`/catalog/${MODEL}`)
+    await showCatalog(`/catalog/${MODEL}`)
     await click('model-download')
-    await settle()
-    expect(text('model-download-error')).toBe('Only 1.2 GB is free where models are kept; this model needs 4.3 GB.')
+    await vi.waitFor(() => expect(text('model-download-error')).toBe('Only 1.2 GB is free where models are kept; this model needs 4.3 GB.'))
     expect(requireTestId('model-download').hasAttribute('disabled')).toBe(false)
     expect(byTestId('model-download-state')).toBeNull()
   })
 
   it('moves from Download to Downloaded and Create profile when the download finishes, then Start and Chat once a profile exists', async () => {
     const { state } = manager()
-    const router = await show(`/catalog/${MODEL}`)
+    const router = await showCatalog(`/catalog/${MODEL}`)
     await click('model-download')
-    await settle()
-    expect(text('model-download-state')).toBe('Download queued · follow it under Models')
+    await vi.waitFor(() => expect(text('model-download-state')).toBe('Download queued · follow it under Models'))
     expect(requireTestId('model-download').hasAttribute('disabled')).toBe(true)
 
     const events = FakeEventSource.latest()
     events.emit('downloads.state', download({ status: 'downloading', bytesTotal: 4000, updatedAt: '2026-01-01T10:00:01.000Z' }))
     events.emit('downloads.progress', { id: 3, modelId: MODEL, bytesDone: 1000, bytesTotal: 4000, filesDone: 1, filesTotal: 3, speedBps: 100, etaSeconds: 30, files: [] })
-    await settle()
-    expect(text('model-download-state')).toBe('Downloading · 25 % · follow it under Models')
+    await vi.waitFor(() => expect(text('model-download-state')).toBe('Downloading · 25 % · follow it under Models'))
 
     state.library = [localModel()]
     events.emit('downloads.state', download({ status: 'completed', bytesDone: 4000, bytesTotal: 4000, updatedAt: '2026-01-01T10:00:09.000Z' }))
     events.emit('models.changed', { modelId: MODEL, reason: 'downloaded' })
     // The library reloads after LIBRARY_RELOAD_DELAY_MS; wait for what it brings, not for the delay.
-    await vi.waitFor(async () => {
-      await settle()
-      expect(byTestId('model-download')).toBeNull()
-    }, LIBRARY_RELOAD_DELAY_MS + 2_000)
+    await vi.waitFor(() => expect(byTestId('model-download')).toBeNull(), LIBRARY_RELOAD_DELAY_MS + 2_000)
     expect(text('model-downloaded')).toContain('Downloaded')
     await click('model-create-profile')
-    await settle()
-    expect(router.currentRoute.value.fullPath).toBe(`/profiles/new?model=${MODEL}`)
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe(`/profiles/new?model=${MODEL}`))
 
     await router.push(`/catalog/${MODEL}`)
-    await settle()
+    await pageShown(MODEL)
     events.emit('profiles.changed', makeProfile({ id: 5, model: MODEL }))
     events.emit('servers.state', makeServerStatus({ profileId: 5 }))
-    await settle()
+    await vi.waitFor(() => expect(byTestId('model-start')).not.toBeNull())
     expect(byTestId('model-create-profile')).toBeNull()
-    expect(byTestId('model-start')).not.toBeNull()
     await click('model-chat')
-    await settle()
-    expect(router.currentRoute.value.fullPath).toBe('/chat?profile=5')
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/chat?profile=5'))
   })
 
   it('reopened after the download, says Downloaded rather than offering Download again', async () => {
     manager([localModel()])
-    await show(`/catalog/${MODEL}`)
+    await showCatalog(`/catalog/${MODEL}`)
+    // The library comes with its own call, beside the model page's.
+    await vi.waitFor(() => expect(byTestId('model-create-profile')).not.toBeNull())
     expect(byTestId('model-download')).toBeNull()
-    expect(byTestId('model-create-profile')).not.toBeNull()
   })
 
   it('a running server offers Chat and no Start', async () => {
     const { server } = manager([localModel()])
     server.on('GET /api/profiles', () => json([makeProfile({ id: 5, model: MODEL })]))
     server.on('GET /api/servers', () => json([makeServerStatus({ profileId: 5, state: 'ready' })]))
-    await show(`/catalog/${MODEL}`)
+    await showCatalog(`/catalog/${MODEL}`)
+    await vi.waitFor(() => expect(byTestId('model-chat')).not.toBeNull())
     expect(byTestId('model-start')).toBeNull()
-    expect(byTestId('model-chat')).not.toBeNull()
   })
 
   it('catalog rows mark models already in the library', async () => {
     manager([localModel(), localModel({ id: 'mlx-community/Llama-3.2-3B-Instruct-4bit', state: 'downloading' })])
-    await show('/catalog')
+    await showCatalog('/catalog')
     const row = (id: string) => document.querySelector<HTMLElement>(`[data-testid="catalog-result"][data-model-id="${id}"]`)
-    expect(row(MODEL)?.querySelector('[data-testid="result-local"]')?.textContent).toBe('In library')
+    await vi.waitFor(() => expect(row(MODEL)?.querySelector('[data-testid="result-local"]')?.textContent).toBe('In library'))
     expect(row('mlx-community/Llama-3.2-3B-Instruct-4bit')?.querySelector('[data-testid="result-local"]')?.textContent).toBe('Downloading')
     expect(row('mlx-community/gemma-3-12b-it-4bit')?.querySelector('[data-testid="result-local"]')).toBeNull()
   })

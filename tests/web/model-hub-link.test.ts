@@ -1,14 +1,9 @@
-import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it } from 'vitest'
-import { defineComponent, h } from 'vue'
-import { RouterView, createMemoryHistory, createRouter } from 'vue-router'
 import { useAuthStore } from '../../web/src/features/auth/store'
-import ModelView from '../../web/src/features/catalog/ModelView.vue'
 import { qwen3Details, system } from './catalog-data'
-import { byTestId, mountInApp, requireTestId } from './components/mount'
+import { showCatalog } from './components/catalog-screens'
+import { byTestId, requireTestId } from './components/mount'
 import { fakeServer, json, makeUser } from './helpers'
-
-const Blank = defineComponent({ render: () => h('div') })
 
 async function openModelPage(details: ReturnType<typeof qwen3Details>) {
   useAuthStore().user = makeUser()
@@ -16,23 +11,7 @@ async function openModelPage(details: ReturnType<typeof qwen3Details>) {
     'GET /api/catalog/models/mlx-community/Qwen3-8B-4bit': () => json(details),
     'GET /api/catalog/system': () => json(system()),
   })
-  const router = createRouter({
-    history: createMemoryHistory(),
-    routes: [
-      { path: '/catalog', name: 'catalog', component: Blank },
-      { path: '/catalog/:org/:name', name: 'catalog-model', component: ModelView },
-      { path: '/models', name: 'models', component: Blank },
-      { path: '/profiles/new', name: 'profile-new', component: Blank },
-      { path: '/chat', name: 'chat', component: Blank },
-    ],
-  })
-  await router.push('/catalog/mlx-community/Qwen3-8B-4bit')
-  await router.isReady()
-  mountInApp(RouterView, { plugins: [router] })
-  for (let i = 0; i < 6; i++) {
-    await flushPromises()
-    await new Promise((resolve) => setTimeout(resolve, 0))
-  }
+  await showCatalog('/catalog/mlx-community/Qwen3-8B-4bit')
 }
 
 describe('model page: the model on the hub', () => {

@@ -1,10 +1,8 @@
 import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it } from 'vitest'
-import { defineComponent, h } from 'vue'
-import { RouterView, createMemoryHistory, createRouter } from 'vue-router'
+import { createMemoryHistory, createRouter } from 'vue-router'
 import type { Download } from '../../shared/downloads'
 import { useAuthStore } from '../../web/src/features/auth/store'
-import ModelView from '../../web/src/features/catalog/ModelView.vue'
 import ChatHeader from '../../web/src/features/chat/components/ChatHeader.vue'
 import { useChatStore } from '../../web/src/features/chat/store'
 import ModelsView from '../../web/src/features/models/ModelsView.vue'
@@ -14,6 +12,7 @@ import { isLoopbackHost } from '../../web/src/features/servers/exposure'
 import { navItemsFor } from '../../web/src/features/shell/nav'
 import { decide } from '../../web/src/router'
 import { qwen3Details, system } from './catalog-data'
+import { showCatalog } from './components/catalog-screens'
 import { byTestId, click, mountInApp, requireTestId } from './components/mount'
 import { fakeServer, json, makeDownload, makeLocalModel, makeProfile, makeServerStatus, makeUser } from './helpers'
 import { routerStub } from './servers-router'
@@ -152,29 +151,13 @@ describe('models screen', () => {
 })
 
 describe('model page', () => {
-  const Blank = defineComponent({ render: () => h('div') })
-
   async function open(user: typeof member) {
     fakeServer({
       'GET /api/catalog/models/mlx-community/Qwen3-8B-4bit': () => json(qwen3Details()),
       'GET /api/catalog/system': () => json(system()),
     })
     signIn(user)
-    const router = createRouter({
-      history: createMemoryHistory(),
-      routes: [
-        { path: '/catalog', name: 'catalog', component: Blank },
-        { path: '/catalog/:org/:name', name: 'catalog-model', component: ModelView },
-        { path: '/models', name: 'models', component: Blank },
-      ],
-    })
-    await router.push('/catalog/mlx-community/Qwen3-8B-4bit')
-    await router.isReady()
-    mountInApp(RouterView, { plugins: [router] })
-    for (let i = 0; i < 6; i++) {
-      await flushPromises()
-      await new Promise((resolve) => setTimeout(resolve, 0))
-    }
+    await showCatalog('/catalog/mlx-community/Qwen3-8B-4bit')
   }
 
   it('shows members the model without a Download button', async () => {
