@@ -1,5 +1,5 @@
 import { flushPromises } from '@vue/test-utils'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { defineComponent, h } from 'vue'
 import { RouterView, createMemoryHistory, createRouter } from 'vue-router'
 import { useAuthStore } from '../../web/src/features/auth/store'
@@ -11,10 +11,6 @@ import { failure, fakeServer, json, makeProfile, makeServerStatus, makeUser, use
 import { routerStub } from './servers-router'
 
 const Blank = defineComponent({ render: () => h('div') })
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await flushPromises()
-}
 
 async function open(path: string) {
   const router = createRouter({
@@ -30,7 +26,6 @@ async function open(path: string) {
   await router.push(path)
   await router.isReady()
   mountInApp(RouterView, { plugins: [router] })
-  await settle()
   return router
 }
 
@@ -47,21 +42,23 @@ describe('addresses that name nothing', () => {
       'GET /api/templates': () => json([]),
     })
     const router = await open('/profiles/9999')
-    expect(text('profile-editor-title')).toBe('Profile not found')
+    await vi.waitFor(() => expect(text('profile-editor-title')).toBe('Profile not found'))
     expect(text('profile-missing')).toContain('There is no profile 9999')
     expect(byTestId('profile-form')).toBeNull()
     await click('profile-missing-new')
-    await settle()
-    expect(router.currentRoute.value.path).toBe('/profiles/new')
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/profiles/new'))
   })
 
   it('a profile still loading is not headed "New profile"', async () => {
     useAuthStore().user = makeUser({ isAdmin: true })
-    fakeServer({
+    const server = fakeServer({
       'GET /api/profiles/4': () => new Promise<Response>(() => undefined),
       'GET /api/servers': () => json([]),
     })
     await open('/profiles/4')
+    // Asked, and the answer has not come.
+    await vi.waitFor(() => expect(server.callsTo('GET /api/profiles/4')).toHaveLength(1))
+    await flushPromises()
     expect(text('profile-editor-title')).toBe('Loading profile…')
     expect(byTestId('profile-form')).toBeNull()
   })
@@ -71,12 +68,11 @@ describe('addresses that name nothing', () => {
     useFakeEventSource()
     fakeServer({ 'GET /api/servers': () => json([makeServerStatus({ profileId: 1 })]), 'GET /api/profiles': () => json([makeProfile({ id: 1 })]) })
     const router = await open('/servers/9999/logs')
-    expect(text('log-title')).toBe('Server not found')
+    await vi.waitFor(() => expect(text('log-title')).toBe('Server not found'))
     expect(text('log-missing')).toContain('There is no server 9999')
     expect(byTestId('log-status')).toBeNull()
     await click('log-missing-servers')
-    await settle()
-    expect(router.currentRoute.value.path).toBe('/servers')
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/servers'))
   })
 
   it('a known server’s log opens as before', async () => {
@@ -84,8 +80,8 @@ describe('addresses that name nothing', () => {
     useFakeEventSource()
     fakeServer({ 'GET /api/servers': () => json([makeServerStatus({ profileId: 1 })]), 'GET /api/profiles': () => json([makeProfile({ id: 1 })]) })
     await open('/servers/1/logs')
+    await vi.waitFor(() => expect(byTestId('log-status')).not.toBeNull())
     expect(byTestId('log-missing')).toBeNull()
-    expect(byTestId('log-status')).not.toBeNull()
   })
 })
 
@@ -93,17 +89,18 @@ describe('Servers while loading', () => {
   it('does not claim "0 ready · 0 running" before the manager answers', async () => {
     useAuthStore().user = makeUser({ isAdmin: true })
     let answer: (response: Response) => void = () => undefined
-    fakeServer({
+    const server = fakeServer({
       'GET /api/servers': () => new Promise<Response>((resolve) => (answer = resolve)),
       'GET /api/profiles': () => json([]),
     })
     mountInApp(ServersView, { plugins: [routerStub()] })
-    await settle()
+    // Asked, and the answer has not come.
+    await vi.waitFor(() => expect(server.callsTo('GET /api/servers')).toHaveLength(1))
+    await flushPromises()
     expect(text('servers-ready-count')).not.toContain('0 ready')
     expect(byTestId('servers-count-loading')).not.toBeNull()
     answer(json([makeServerStatus({ profileId: 1, state: 'ready' })]))
-    await settle()
-    expect(text('servers-ready-count')).toBe('1 ready · 1 running')
+    await vi.waitFor(() => expect(text('servers-ready-count')).toBe('1 ready · 1 running'))
   })
 })
 
@@ -117,17 +114,16 @@ describe('a taken port is fixed in place', () => {
       'PATCH /api/profiles/4': () => failure(409, 'port-in-use', 'Port 8001 on 127.0.0.1 is in use by another program. Stop that program or choose another port.'),
     })
     await open('/profiles/4')
+    await vi.waitFor(() => expect((requireTestId('field-port') as HTMLInputElement).value).toBe('8000'))
     const input = requireTestId('field-port') as HTMLInputElement
     input.value = '8001'
     input.dispatchEvent(new Event('input', { bubbles: true }))
     input.dispatchEvent(new Event('blur', { bubbles: true }))
-    await settle()
+    await flushPromises()
     await click('profile-save')
-    await settle()
-    expect(text('use-suggested-port')).toBe('Use port 8003')
+    await vi.waitFor(() => expect(text('use-suggested-port')).toBe('Use port 8003'))
     await click('use-suggested-port')
-    await settle()
-    expect((requireTestId('field-port') as HTMLInputElement).value).toBe('8003')
+    await vi.waitFor(() => expect((requireTestId('field-port') as HTMLInputElement).value).toBe('8003'))
     expect(byTestId('use-suggested-port')).toBeNull()
     expect(server.callsTo('GET /api/profiles/suggest-port')).toHaveLength(1)
   })
@@ -149,14 +145,12 @@ describe('a taken port is fixed in place', () => {
           : failure(409, 'port-in-use', 'Port 8000 on 127.0.0.1 is in use by another program. Stop that program or choose another port.'),
     })
     mountInApp(ServersView, { plugins: [routerStub()] })
-    await settle()
+    await vi.waitFor(() => expect(byTestId('server-start')).not.toBeNull())
     await click('server-start')
-    await settle()
-    expect(text('servers-port-conflict')).toContain('in use by another program')
+    await vi.waitFor(() => expect(text('servers-port-conflict')).toContain('in use by another program'))
     await click('servers-use-port')
-    await settle()
+    await vi.waitFor(() => expect(server.callsTo('POST /api/servers/1/start')).toHaveLength(2))
     expect(server.callsTo('PATCH /api/profiles/1').map((call) => call.body)).toEqual([{ port: 8005 }])
-    expect(server.callsTo('POST /api/servers/1/start')).toHaveLength(2)
-    expect(byTestId('servers-port-conflict')).toBeNull()
+    await vi.waitFor(() => expect(byTestId('servers-port-conflict')).toBeNull())
   })
 })
