@@ -67,8 +67,7 @@ function answerWith(reasoning: string | null, ...tokens: string[]): ChatHandler 
 }
 
 async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 2))
-  expect(check()).toBe(true)
+  await vi.waitFor(() => expect(check()).toBe(true))
 }
 
 beforeEach(() => {

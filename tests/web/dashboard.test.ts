@@ -1,4 +1,3 @@
-import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it, vi } from 'vitest'
 import type { ServerStatPoint } from '../../shared/observability'
 import { useAuthStore } from '../../web/src/features/auth/store'
@@ -127,32 +126,29 @@ function dashboardServer(requests: number) {
   return { server, setCount: (next: number) => (count = next) }
 }
 
-async function settle(): Promise<void> {
-  for (let i = 0; i < 6; i++) await flushPromises()
-}
-
 describe('the dashboard', () => {
   it('shows today’s figures, the running servers’ memory, downloads, the last requests and the charts', async () => {
     useAuthStore().user = makeUser({ isAdmin: true })
     const { server } = dashboardServer(12)
     drawn.length = 0
     mountInApp(DashboardView, { plugins: [routerStub()] })
-    await settle()
 
-    expect(requireTestId('dashboard-requests').textContent?.trim()).toBe('12')
-    expect(requireTestId('dashboard-errors').textContent?.trim()).toBe('1 error')
-    expect(requireTestId('dashboard-tokens').textContent?.trim()).toBe('4.6k')
-    expect(requireTestId('dashboard-ttft').textContent?.trim()).toBe('140 ms')
-    expect(requireTestId('dashboard-speed').textContent?.trim()).toBe('55.5 tok/s')
-    // Against what models may use here, the budget the serving pool keeps to.
-    expect(requireTestId('dashboard-memory').textContent).toContain('Servers hold 4.0 GB of the 24.0 GB models may use (17%)')
-    expect(requireTestId('dashboard-servers').textContent).toContain('Three quarters of 32 GB of unified memory.')
-    expect(requireTestId('dashboard-server-1').textContent).toContain('Qwen3 4B')
-    expect(requireTestId('dashboard-download-4').textContent).toContain('25%')
-
-    const recent = requireTestId('dashboard-recent')
-    expect(recent.querySelector('[data-testid="request-7"]')?.textContent).toContain('laptop · dev@example.com')
-    expect(recent.querySelector('[data-testid="request-6"]')?.textContent).toContain('500 engine-error')
+    // Each part comes with its own call: wait until every one is on screen.
+    await vi.waitFor(() => {
+      expect(requireTestId('dashboard-requests').textContent?.trim()).toBe('12')
+      expect(requireTestId('dashboard-errors').textContent?.trim()).toBe('1 error')
+      expect(requireTestId('dashboard-tokens').textContent?.trim()).toBe('4.6k')
+      expect(requireTestId('dashboard-ttft').textContent?.trim()).toBe('140 ms')
+      expect(requireTestId('dashboard-speed').textContent?.trim()).toBe('55.5 tok/s')
+      // Against what models may use here, the budget the serving pool keeps to.
+      expect(requireTestId('dashboard-memory').textContent).toContain('Servers hold 4.0 GB of the 24.0 GB models may use (17%)')
+      expect(requireTestId('dashboard-servers').textContent).toContain('Three quarters of 32 GB of unified memory.')
+      expect(requireTestId('dashboard-server-1').textContent).toContain('Qwen3 4B')
+      expect(requireTestId('dashboard-download-4').textContent).toContain('25%')
+      const recent = requireTestId('dashboard-recent')
+      expect(recent.querySelector('[data-testid="request-7"]')?.textContent).toContain('laptop · dev@example.com')
+      expect(recent.querySelector('[data-testid="request-6"]')?.textContent).toContain('500 engine-error')
+    })
 
     // "Today" is the viewer's own day.
     expect(queriesTo(server.fetch, '/api/dashboard')[0]?.get('since')).toBe(localMidnight(Date.now()))
@@ -175,8 +171,7 @@ describe('the dashboard', () => {
     useAuthStore().user = makeUser({ isAdmin: true })
     const { server, setCount } = dashboardServer(3)
     mountInApp(DashboardView, { plugins: [routerStub()] })
-    await settle()
-    expect(requireTestId('dashboard-requests').textContent?.trim()).toBe('3')
+    await vi.waitFor(() => expect(requireTestId('dashboard-requests').textContent?.trim()).toBe('3'))
 
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
     useEventsStore().connect()
@@ -185,10 +180,9 @@ describe('the dashboard', () => {
     for (let i = 0; i < 3; i++) source.emit('chat.metrics', { profileId: 1, requests: 3 + i })
     await vi.advanceTimersByTimeAsync(DASHBOARD_REFRESH_DEBOUNCE_MS)
     vi.useRealTimers()
-    await settle()
+    await vi.waitFor(() => expect(requireTestId('dashboard-requests').textContent?.trim()).toBe('5'))
     expect(server.callsTo('GET /api/dashboard')).toHaveLength(2)
-    expect(server.callsTo('GET /api/usage')).toHaveLength(2)
-    expect(requireTestId('dashboard-requests').textContent?.trim()).toBe('5')
+    await vi.waitFor(() => expect(server.callsTo('GET /api/usage')).toHaveLength(2))
   })
 
   it('a member sees their own figures, labelled as theirs; without a budget, memory is shown against the total', async () => {
@@ -196,9 +190,11 @@ describe('the dashboard', () => {
     const { server } = dashboardServer(2)
     server.on('GET /api/catalog/system', () => failure(503, 'unavailable', 'Not now.'))
     mountInApp(DashboardView, { plugins: [routerStub()] })
-    await settle()
-    expect(requireTestId('dashboard').textContent).toContain('Your requests')
-    expect(requireTestId('dashboard-memory').textContent).toContain('Servers hold 4.0 GB of the 32.0 GB memory (13%)')
+    await vi.waitFor(() => {
+      expect(requireTestId('dashboard').textContent).toContain('Your requests')
+      expect(requireTestId('dashboard-memory').textContent).toContain('Servers hold 4.0 GB of the 32.0 GB memory (13%)')
+      expect(requireTestId('dashboard-recent').querySelector('[data-testid="request-7"]')?.textContent).toContain('laptop')
+    })
     // Members do not see who else made a request: no owner after the key's name.
     expect(requireTestId('dashboard-recent').querySelector('[data-testid="request-7"]')?.textContent).not.toContain('dev@example.com')
   })

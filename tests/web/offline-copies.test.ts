@@ -1,6 +1,6 @@
 import { flushPromises } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { Component } from 'vue'
 import { createMemoryHistory, createRouter } from 'vue-router'
 import { readSnapshot } from '../../web/src/db/snapshots'
@@ -34,19 +34,13 @@ function reopen(): void {
   useAuthStore().user = admin
 }
 
-async function show(view: Component): Promise<void> {
+/** Mounts a list screen and waits until it shows `answered` (its list, the last-known notice, or its error). */
+async function show(view: Component, answered: string): Promise<void> {
   const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:any(.*)*', component: view }] })
   await router.push('/')
   mountInApp(view, { plugins: [router] })
-  await settle()
-}
-
-/** Loads, IndexedDB reads and writes, and renders all take turns of the event loop. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 6; i++) {
-    await flushPromises()
-    await new Promise((resolve) => setTimeout(resolve, 0))
-  }
+  await vi.waitFor(() => expect(byTestId(answered)).not.toBeNull())
+  await flushPromises()
 }
 
 /** Whether each control with this test id is disabled (a link-styled button shows it by its class). */
@@ -65,7 +59,7 @@ describe('offline, the manager’s lists show their last-known copy read-only', 
 
     reopen()
     server.offline()
-    await show(ProfilesView)
+    await show(ProfilesView, 'last-known')
     expect(byTestId('profiles-error')).toBeNull()
     expect(requireTestId('profile-name').textContent).toBe('Qwen coder')
     expect(requireTestId('last-known').textContent).toContain('Offline — showing the last-known copy.')
@@ -80,8 +74,7 @@ describe('offline, the manager’s lists show their last-known copy read-only', 
     server.on('GET /api/auth/me', () => json(admin))
     await useAuthStore().refresh()
     await useProfilesStore().load()
-    await settle()
-    expect(byTestId('last-known')).toBeNull()
+    await vi.waitFor(() => expect(byTestId('last-known')).toBeNull())
     expect(disabled('profile-edit')).toEqual([false])
   })
 
@@ -91,7 +84,7 @@ describe('offline, the manager’s lists show their last-known copy read-only', 
     await useUsersStore().load()
     reopen()
     server.offline()
-    await show(UsersView)
+    await show(UsersView, 'last-known')
     expect([...document.querySelectorAll('[data-testid="user-email"]')].map((e) => e.textContent)).toEqual(['admin@example.com', 'member@example.com'])
     expect(requireTestId('last-known-updated').textContent).toMatch(/^Last updated/)
     const actions = [...document.querySelectorAll<HTMLButtonElement>('[data-testid^="user-"]')].filter((e) => e.tagName === 'BUTTON')
@@ -102,15 +95,17 @@ describe('offline, the manager’s lists show their last-known copy read-only', 
   it('Models: the saved library and downloads, without the download form or row actions', async () => {
     const server = manager()
     useAuthStore().user = admin
-    await show(ModelsView)
+    await show(ModelsView, 'download-eta')
     expect(byTestId('download-a-model')).not.toBeNull()
     expect(byTestId('last-known')).toBeNull()
     expect(requireTestId('download-eta').textContent).toBe('2 min left')
+    // The copies are saved without holding up the screen.
+    await vi.waitFor(async () => expect((await Promise.all([readSnapshot('library'), readSnapshot('downloads')])).includes(null)).toBe(false))
 
     document.body.innerHTML = ''
     reopen()
     server.offline()
-    await show(ModelsView)
+    await show(ModelsView, 'last-known')
     expect(requireTestId('library-name').textContent).toBe('mlx-community/Qwen3-4B-4bit')
     expect(byTestId('downloads-list')).not.toBeNull()
     expect(requireTestId('last-known').textContent).toContain('Downloading, using and deleting models need the manager')
@@ -128,7 +123,7 @@ describe('offline, the manager’s lists show their last-known copy read-only', 
     const server = manager()
     server.offline()
     useAuthStore().user = admin
-    await show(ProfilesView)
+    await show(ProfilesView, 'profiles-error')
     expect(requireTestId('profiles-error').textContent).toContain('cannot be reached')
     expect(byTestId('last-known')).toBeNull()
   })

@@ -1,4 +1,3 @@
-import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it, vi } from 'vitest'
 import type { UsageGroupBy } from '../../shared/observability'
 import { useAuthStore } from '../../web/src/features/auth/store'
@@ -33,10 +32,6 @@ function usageServer() {
   return server
 }
 
-async function settle(): Promise<void> {
-  for (let i = 0; i < 6; i++) await flushPromises()
-}
-
 const cells = (row: HTMLElement) => [...row.querySelectorAll('th, td')].map((cell) => cell.textContent?.replace(/\s+/g, ' ').trim())
 
 describe('usage totals', () => {
@@ -63,14 +58,12 @@ describe('the usage page', () => {
     useAuthStore().user = makeUser({ isAdmin: true })
     const server = usageServer()
     mountInApp(UsageView, { plugins: [routerStub()] })
-    await settle()
-    expect(byTestId('usage-empty')).not.toBeNull()
+    await vi.waitFor(() => expect(byTestId('usage-empty')).not.toBeNull())
     drawn.length = 0
 
     requireTestId('usage-group-key').querySelector('input')?.click()
-    await settle()
+    await vi.waitFor(() => expect(cells(requireTestId('usage-row-3'))).toEqual(['laptop', '10', '1 (10.0%)', '250', '64', '1,000']))
     expect(queriesTo(server.fetch, '/api/usage').at(-1)?.get('groupBy')).toBe('key')
-    expect(cells(requireTestId('usage-row-3'))).toEqual(['laptop', '10', '1 (10.0%)', '250', '64', '1,000'])
     expect(cells(requireTestId('usage-row-none'))[0]).toBe('Chat (no key)')
     expect(cells(requireTestId('usage-row-9'))[0]).toBe('#9 (deleted)')
     expect(requireTestId('usage-summary').textContent).toContain('13 requests')
@@ -79,14 +72,12 @@ describe('the usage page', () => {
     expect(drawn.at(-1)?.data[1]?.slice(-2)).toEqual([4, 6])
 
     requireTestId('usage-range-7d').querySelector('input')?.click()
-    await settle()
-    const asked = queriesTo(server.fetch, '/api/usage').at(-1)
-    expect(Date.parse(asked?.get('to') ?? '') - Date.parse(asked?.get('from') ?? '')).toBe(7 * 24 * HOUR)
-    expect(asked?.get('bucket')).toBe('hour')
+    const asked = () => queriesTo(server.fetch, '/api/usage').at(-1)
+    await vi.waitFor(() => expect(Date.parse(asked()?.get('to') ?? '') - Date.parse(asked()?.get('from') ?? '')).toBe(7 * 24 * HOUR))
+    expect(asked()?.get('bucket')).toBe('hour')
 
     requireTestId('usage-group-user').querySelector('input')?.click()
-    await settle()
-    expect(cells(requireTestId('usage-row-1'))[0]).toBe('admin@example.com')
+    await vi.waitFor(() => expect(cells(requireTestId('usage-row-1'))[0]).toBe('admin@example.com'))
     expect(byTestId('usage-row-3')).toBeNull()
   })
 
@@ -94,7 +85,6 @@ describe('the usage page', () => {
     useAuthStore().user = makeUser()
     usageServer()
     mountInApp(UsageView, { plugins: [routerStub()] })
-    await settle()
-    expect(requireTestId('usage-summary').textContent).toContain('Your requests')
+    await vi.waitFor(() => expect(requireTestId('usage-summary').textContent).toContain('Your requests'))
   })
 })
