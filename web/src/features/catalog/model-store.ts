@@ -101,7 +101,7 @@ export const useCatalogModelStore = defineStore('catalog-model', () => {
       const [page, system] = await Promise.all([
         guarded(() => request(api.catalog.models({ org })({ name }).get())),
         // The budget adds the explanation under the fit; the page is still useful without it.
-        request(api.catalog.system.get()).catch(() => null),
+        guarded(() => request(api.catalog.system.get())).catch(() => null),
       ])
       if (run !== modelRun) return
       const syncedAt = new Date().toISOString()
