@@ -30,12 +30,12 @@ function signIn(user: typeof member): void {
 describe('navigation and routes for members', () => {
   it('offers members no Profiles or Users item', () => {
     expect(navItemsFor(false).map((item) => item.name)).toEqual(['dashboard', 'catalog', 'models', 'servers', 'usage', 'requests', 'chat', 'connect', 'settings'])
-    expect(navItemsFor(true).map((item) => item.name)).toEqual(['dashboard', 'catalog', 'models', 'profiles', 'servers', 'usage', 'requests', 'chat', 'connect', 'engines', 'peers', 'users', 'settings'])
+    expect(navItemsFor(true).map((item) => item.name)).toEqual(['dashboard', 'catalog', 'models', 'profiles', 'servers', 'usage', 'requests', 'chat', 'connect', 'engines', 'peers', 'hosts', 'users', 'settings'])
   })
 
   it('sends members away from the profile screens and server logs, and lets admins in', async () => {
     const router = createRouter({ history: createMemoryHistory(), routes: (await import('../../web/src/router')).routes })
-    for (const path of ['/profiles', '/profiles/new', '/profiles/3', '/servers/3/logs', '/engines', '/peers', '/users']) {
+    for (const path of ['/profiles', '/profiles/new', '/profiles/3', '/servers/3/logs', '/engines', '/peers', '/hosts', '/users']) {
       const to = router.resolve(path)
       expect(decide(to, member), path).toBe('/catalog')
       expect(decide(to, admin), path).toBe(true)

@@ -201,6 +201,8 @@ export function fieldOfError(code: string): FieldName | null {
       return 'port'
     case 'host-unavailable':
       return 'host'
+    case 'unknown-host':
+      return 'distributedHosts'
     default:
       // Every refusal of the template file (unreadable, outside the allowed folders) is about that field.
       return code.startsWith('chat-template') ? 'chatTemplateFile' : null
