@@ -10,7 +10,7 @@ const SCOPES = {
   // Types and constants shared by server and web; index.ts only re-exports.
   shared: ['shared/**/*.ts', '!shared/index.ts'],
   // The Pinia stores, tested against a stubbed fetch and EventSource.
-  stores: ['web/src/features/*/store*.ts'],
+  stores: ['web/src/features/*/store*.ts', 'web/src/features/*/*-store.ts'],
   // Web modules that are plain functions of their input: formatting, grouping, queries, forms.
   web: [
     'web/src/features/auth/validation.ts',

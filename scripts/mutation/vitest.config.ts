@@ -32,7 +32,10 @@ export const PURE_SERVER_TESTS = [
   'tests/server/units.test.ts',
 ]
 
-const web = mergeConfig(webConfig, { test: { name: 'web', exclude }, server: { fs: { allow: [here('../..'), packages] } } })
+// Instrumented code records coverage per test and the machine is shared, so the mounted views run
+// several times slower than in `npm test`; a generous limit keeps a slow run from failing a test.
+const testTimeout = 30_000
+const web = mergeConfig(webConfig, { test: { name: 'web', exclude, testTimeout }, server: { fs: { allow: [here('../..'), packages] } } })
 const server = defineConfig({
   root: here('../..'),
   resolve: { alias: { 'bun:test': here('./bun-test.ts') } },
