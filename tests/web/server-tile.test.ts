@@ -113,3 +113,27 @@ describe('server tile charts', () => {
     expect(sparkPoints([0, 50, 100], 100, 22)).toBe('0.0,21.0 50.0,11.0 100.0,1.0')
   })
 })
+
+describe('a distributed server on its tile', () => {
+  it('lists each rank with its host and state, a killed rank with its signal, and links to that rank’s log lines', async () => {
+    const props = tile({
+      state: 'failed',
+      ranks: [
+        { rank: 0, hostId: 1, hostName: 'this mac', address: '192.168.1.10', state: 'stopped', exitCode: null },
+        { rank: 1, hostId: 2, hostName: 'studio', address: '192.168.1.20', state: 'exited', exitCode: -9 },
+      ],
+    })
+    await flushPromises()
+    const rows = [...document.querySelectorAll('[data-testid="server-rank"]')]
+    const parts = (row: Element) => [...row.children].map((child) => child.textContent?.trim())
+    expect(rows.map(parts)).toEqual([
+      ['Rank 0', 'this mac', 'stopped', 'log'],
+      ['Rank 1', 'studio', 'killed (signal 9)', 'log'],
+    ])
+    expect(rows.map((row) => row.getAttribute('data-state'))).toEqual(['stopped', 'exited'])
+    expect(document.querySelectorAll('[data-testid="server-rank-log"]')[1]?.getAttribute('href')).toBe('/servers/1/logs?rank=1')
+    props.server = makeServerStatus({ state: 'ready' })
+    await flushPromises()
+    expect(byTestId('server-ranks')).toBeNull()
+  })
+})
