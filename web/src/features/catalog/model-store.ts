@@ -10,6 +10,7 @@ import { readBudget, readDetails, readSummary, saveDetails } from './repository'
 import { browserOffline, keepOnDevice, OFFLINE_SENTENCE, unreachable, type Source } from './sources'
 import { useCatalogStore } from './store'
 
+/** Offline, for a model this device never saved: the page adds how to keep one for next time. */
 export const NOT_SAVED_CODE = 'not-saved-offline'
 
 /**
