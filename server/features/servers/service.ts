@@ -329,6 +329,7 @@ export class ServerSupervisor {
     if (run.stopping !== null) return run.stopping
     run.stopRequested = true
     run.readiness.abort()
+    const distributed = entry.ranks !== null
     this.update(entry, { state: 'stopping' })
     run.stopping = (async () => {
       this.deps.logs.note(entry.profileId, 'stopping: sent SIGTERM')
@@ -338,8 +339,26 @@ export class ServerSupervisor {
         this.deps.processes.signalGroup(run.pid, 'SIGKILL')
         if (!(await within(run.done, this.timing.killWaitMs))) this.onExit(entry, run, { code: null, signal: 'SIGKILL' })
       }
+      if (distributed) await this.portReleased(entry.profileId, run)
     })()
     return run.stopping
+  }
+
+  /**
+   * mlx.launch exits before its ranks have: a rank's process lets go of its listening socket only
+   * once its last thread is gone. Stopped means a start right after finds the port free.
+   */
+  private async portReleased(profileId: number, run: Run): Promise<void> {
+    const deadline = Date.now() + this.timing.killWaitMs
+    for (;;) {
+      try {
+        await this.deps.ports.assertFree(run.host, run.port, profileId)
+        return
+      } catch {
+        if (Date.now() > deadline) return
+        await delay(25)
+      }
+    }
   }
 
   private onExit(entry: Entry, run: Run, exit: ExitInfo): void {
