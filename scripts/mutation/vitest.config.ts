@@ -35,7 +35,16 @@ export const PURE_SERVER_TESTS = [
 // Instrumented code records coverage per test and the machine is shared, so the mounted views run
 // several times slower than in `npm test`; a generous limit keeps a slow run from failing a test.
 const testTimeout = 30_000
-const web = mergeConfig(webConfig, { test: { name: 'web', exclude, testTimeout }, server: { fs: { allow: [here('../..'), packages] } } })
+// Stryker switches mutants at run time, not by changing files, so the modules a test file loaded can
+// serve the next one: without that (isolate) every mutant paid for loading Vue, naive-ui and the
+// simulated DOM once per covering test file, seconds each.
+const isolate = process.env.MUTATE_ISOLATE === 'true'
+const webSetup = [here('./reuse-modules.ts'), ...(webConfig.test?.setupFiles ?? [])]
+const web = mergeConfig(webConfig, {
+  test: { name: 'web', exclude, testTimeout, isolate },
+  server: { fs: { allow: [here('../..'), packages] } },
+})
+web.test = { ...web.test, setupFiles: isolate ? webConfig.test?.setupFiles : webSetup }
 const server = defineConfig({
   root: here('../..'),
   resolve: { alias: { 'bun:test': here('./bun-test.ts') } },
