@@ -272,7 +272,7 @@ export function createApp(deps: AppDeps) {
   }
 
   const gateway = new GatewayService({ profiles: serving.profiles, servers: serving.supervisor, serving: pool, exchange, usage: metrics })
-  const gatewayOptions = { keyValid: (id: number) => keys.stillValid(id), heartbeatMs: deps.chat?.heartbeatMs }
+  const gatewayOptions = { keyValid: (id: number) => keys.stillValid(id), heartbeatMs: deps.chat?.heartbeatMs, peers: relay }
   // Read from the routes' own `bodyLimit` options at the first request, when every route exists.
   let bodyLimitTable: BodyLimitTable | undefined
   let routes: RouteList = []

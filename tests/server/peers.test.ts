@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import type { CreatedApiKey } from '../../shared/keys'
+import type { RequestLogPage } from '../../shared/observability'
 import type { Peer } from '../../shared/peers'
 import type { Profile } from '../../shared/profiles'
 import type { ServerState } from '../../shared/servers'
@@ -97,9 +98,10 @@ async function chatText(m: Manager, body: Record<string, unknown>) {
 
 describe('several managers as one', () => {
   test("a peer's profile is listed here, labelled with its machine, and answers through /v1 and chat, started there on demand", async () => {
-    const { a, b, fox, peer } = await pair()
+    const { a, b, fox } = await pair()
+    const peer = (await peersOf(a))[0]!
     expect(peer.url).toBe(b.base)
-    expect(peer.profiles.map((p) => [p.name, p.state])).toEqual([['Fox', 'stopped']])
+    expect(peer.profiles.map((p) => [p.name, p.aliases, p.state])).toEqual([['Fox', ['fast-fox'], 'stopped']])
 
     const openai = a.client(await a.key())
     const listed = (await openai.models.list()).data as unknown as { id: string; owned_by: string; peer?: string; state: string }[]
@@ -147,7 +149,9 @@ describe('several managers as one', () => {
     expect(chat.events.at(-1)).toEqual({ event: 'done', data: { finishReason: 'stop' } })
 
     // The peer recorded the requests under its key; this manager kept none of them as its own.
-    expect((await b.app.json<{ items: unknown[] }>('GET', '/api/requests', { token: b.token })).body.items.length).toBeGreaterThanOrEqual(5)
+    const requests = async (m: Manager) => (await m.app.json<RequestLogPage>('GET', '/api/requests', { token: m.token })).body.rows
+    await eventually(async () => (await requests(b)).length === 6)
+    expect(await requests(a)).toEqual([])
   }, 30_000)
 
   test('chat with a stopped peer profile says it is loading there first, then answers', async () => {
@@ -298,6 +302,16 @@ describe('/api/peers: validation and roles', () => {
     const gateway = await a.app.json<{ error: { code: string } }>('POST', '/v1/chat/completions', { headers: { authorization: `Bearer ${memberKey}` }, body: { model: 'Fox@studio', messages: hello } })
     expect(gateway.status).toBe(404)
     expect((await a.app.json<{ data: unknown[] }>('GET', '/v1/models', { headers: { authorization: `Bearer ${memberKey}` } })).body.data).toEqual([])
+
+    // Shared with members: listed for them without its address, key or errors, and theirs to chat with.
+    expect((await a.app.call('DELETE', `/api/peers/${peerId}`, { token: a.token })).status).toBe(204)
+    const shared = await a.app.json<Peer>('POST', '/api/peers', { token: a.token, body: { name: 'studio', url: b.base, apiKey: await b.key(), availableToMembers: true } })
+    await eventually(async () => (await peersOf(a))[0]?.state === 'online')
+    const seen = (await a.app.json<Peer[]>('GET', '/api/peers/servers', { token: memberToken })).body
+    expect(seen.map((p) => [p.name, p.url, p.keyPrefix, p.lastError, p.profiles.map((r) => r.name)])).toEqual([['studio', null, null, null, ['Fox']]])
+    const memberChat = await a.app.call('POST', '/api/chat', { token: memberToken, body: { peerId: shared.body.id, profileId: fox.id, messages: [{ role: 'user', content: 'Hi' }] } })
+    expect((await sseReader(memberChat).rest(10_000)).filter((e) => e.event === 'token').map((e) => (e.data as { text: string }).text).join('')).toBe(REPLY)
+    expect((await a.app.json<{ data: { id: string }[] }>('GET', '/v1/models', { headers: { authorization: `Bearer ${memberKey}` } })).body.data.map((m) => m.id)).toEqual(['Fox@studio', 'fast-fox@studio'])
 
     // A key limited to some local profiles may not use a peer's.
     const limited = await a.key({ profiles: [(await a.profile({ name: 'Local', model: 'standin/fast' })).id] })

@@ -6,6 +6,7 @@ import type { sessionPlugin } from '../auth/session'
 import { CHAT_HEARTBEAT_MS } from '../chat'
 import { EngineStreamError, type EngineExchange } from '../chat/exchange'
 import type { ApiKey } from '../../../shared/keys'
+import type { PeerRelay } from '../peers/relay'
 import type { PublicUser } from '../../../shared/users'
 import { chatCompletionRequest, completionRequest, embeddingRequest } from './model'
 import type { GatewayBody, GatewayService } from './service'
@@ -19,6 +20,8 @@ export interface GatewayRouteOptions {
   /** Whether a key still works (not revoked or expired, its owner active): open answers end when it stops. */
   keyValid: (keyId: number) => boolean
   heartbeatMs?: number
+  /** Other managers' models (`name@machine`), relayed there; local ones never wait on them. */
+  peers?: PeerRelay
 }
 
 type OpenAiEndpoint = 'chat/completions' | 'completions' | 'embeddings'
@@ -26,7 +29,13 @@ type OpenAiEndpoint = 'chat/completions' | 'completions' | 'embeddings'
 /** The OpenAI-compatible endpoint on the manager's own port, for API keys (errors in OpenAI's shape). */
 export function gatewayRoutes(gateway: GatewayService, session: ReturnType<typeof sessionPlugin>, watch: AccessWatch, options: GatewayRouteOptions) {
   const heartbeatMs = options.heartbeatMs ?? CHAT_HEARTBEAT_MS
+  const { peers } = options
   const answer = async (endpoint: OpenAiEndpoint, body: GatewayBody, request: Request, user: PublicUser, key: ApiKey) => {
+    const peer = peers?.match({ user, key }, body.model) ?? null
+    if (peer !== null && peers !== undefined) {
+      const held = watch.guardWhile(() => options.keyValid(key.id), request.signal)
+      return peers.forward(peer, endpoint, body, held.signal, held.release)
+    }
     const guard = watch.guardWhile(() => options.keyValid(key.id), request.signal)
     let opened
     try {
@@ -53,7 +62,7 @@ export function gatewayRoutes(gateway: GatewayService, session: ReturnType<typeo
   }
   return new Elysia({ prefix: '/v1' })
     .use(session)
-    .get('/models', ({ user, key }) => ({ object: 'list', data: gateway.models({ user, key }) }), { apiKey: true })
+    .get('/models', ({ user, key }) => ({ object: 'list', data: [...gateway.models({ user, key }), ...(peers?.models({ user, key }) ?? [])] }), { apiKey: true })
     .post('/chat/completions', ({ body, request, user, key }) => answer('chat/completions', body, request, user, key), {
       apiKey: true,
       body: chatCompletionRequest,

@@ -21,6 +21,12 @@ export function messagesRoutes(gateway: GatewayService, session: ReturnType<type
   return new Elysia({ prefix: '/v1' }).use(session).post(
     '/messages',
     async ({ body, request, user, key }) => {
+      // A peer's model is answered there in this same API.
+      const peer = options.peers?.match({ user, key }, body.model) ?? null
+      if (peer !== null && options.peers !== undefined) {
+        const held = watch.guardWhile(() => options.keyValid(key.id), request.signal)
+        return options.peers.forward(peer, 'messages', body, held.signal, held.release)
+      }
       // A request the engines cannot be given is refused before a model is started for it.
       const translated = toChatCompletion(body)
       const context: AnswerContext = { model: body.model, thinking: translated.thinking, stopSequences: translated.stopSequences }
