@@ -49,7 +49,7 @@ describe('reading an engine log', () => {
   })
 })
 
-async function openLog() {
+async function openLog(path?: string, lines: string[] = ENGINE_LOG) {
   useFakeEventSource()
   useAuthStore().user = makeUser({ isAdmin: true })
   fakeServer({
@@ -57,12 +57,13 @@ async function openLog() {
     'GET /api/profiles': () => json([makeProfile({ id: 3, name: 'Qwen' })]),
   })
   const router = routerStub()
+  if (path !== undefined) await router.push(path)
   mountInApp(LogView, { props: { profileId: '3' }, plugins: [router] })
   await flushPromises()
   const source = FakeEventSource.instances.find((item) => item.url.includes('/api/servers/3/logs'))
   if (source === undefined) throw new Error('The log stream was not opened.')
   source.open()
-  source.emit('tail', { lines: ENGINE_LOG })
+  source.emit('tail', { lines })
   await flushPromises()
   return source
 }
@@ -70,6 +71,13 @@ async function openLog() {
 const shownLines = () => [...requireTestId('log-lines').querySelectorAll('.line')].map((line) => line.textContent ?? '')
 
 describe('the server log view', () => {
+  it("opened from a distributed server's rank, shows that rank's lines", async () => {
+    const ranks = ['[rank 0] INFO - Starting httpd', '[rank 1] ValueError: no such file', '[mlx-manager] note', '[rank 1] process ended', '[rank 10] other']
+    await openLog('/servers/3/logs?rank=1', ranks)
+    expect((requireTestId('log-search') as HTMLInputElement).value).toBe('[rank 1] ')
+    expect(shownLines()).toEqual([ranks[1], ranks[3]])
+  })
+
   it('searches with highlighted matches and filters by level', async () => {
     await openLog()
     expect(shownLines()).toHaveLength(ENGINE_LOG.length)
