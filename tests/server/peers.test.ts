@@ -142,6 +142,14 @@ describe('several managers as one', () => {
     expect(message.type).toBe('message')
     expect(message.content[0]?.text).toBe(REPLY)
 
+    // The peer's refusals pass through in the API's own shape; a name it does not have is this manager's 404.
+    const embeddings = await openai.embeddings.create({ model: 'Fox@studio', input: 'x' }).catch((error: unknown) => error)
+    expect(embeddings).toBeInstanceOf(OpenAI.BadRequestError)
+    expect((embeddings as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('not_an_embeddings_model')
+    const unknown = await openai.chat.completions.create({ model: 'Wolf@studio', messages: hello }).catch((error: unknown) => error)
+    expect(unknown).toBeInstanceOf(OpenAI.NotFoundError)
+    expect((unknown as Error).message).toContain('studio has no model named "Wolf"')
+
     // The manager's own chat, as its usual events.
     const chat = await chatText(a, { peerId: peer.id, profileId: fox.id, messages: [{ role: 'user', content: 'Hi' }] })
     expect(chat.text).toBe(REPLY)
