@@ -7,7 +7,7 @@
 // BENCH_CHAT_PROBE=1 splits the proxied time into phases (the probes wrap both bodies, so that
 // run's totals are a little higher); BENCH_CHAT_MANAGER_FLAGS passes flags (e.g. --cpu-prof-md)
 // to the manager's process.
-import { httpUpstream, sseData } from '../server/features/chat/upstream'
+import { systemChatUpstream, sseData } from '../server/features/chat/upstream'
 import { FAST_TIMING, standinEnv } from '../tests/fixtures/engine/harness'
 import { benchApp, cpuMs, fmt, freePort, row } from './lib'
 
@@ -115,7 +115,7 @@ async function serveManager(): Promise<void> {
           // Gateway requests carry a field of their own (unknown fields reach the engine).
           const phases = seen[(body as { bench_path?: string }).bench_path === 'gateway' ? 'gateway' : 'chat']
           phases.asked.push(wall())
-          const response = await httpUpstream.open(url, body, signal)
+          const response = await systemChatUpstream.open(url, body, signal)
           if (!PROBE || response.body === null) return response
           return new Response(noteFirst(response.body, '"content":"word', phases.engineToken), response)
         },

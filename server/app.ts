@@ -11,12 +11,12 @@ import { catalogRoutes } from './features/catalog'
 import { chatRoutes } from './features/chat'
 import { ChatService } from './features/chat/service'
 import type { ExchangeDeps } from './features/chat/exchange'
-import { httpUpstream, type ChatUpstream } from './features/chat/upstream'
+import { systemChatUpstream, type ChatUpstream } from './features/chat/upstream'
 import { machineMemory } from './features/catalog/machine'
 import { CatalogService } from './features/catalog/service'
 import { downloadRoutes } from './features/downloads'
-import { nodeDisk, type DownloadDisk } from './features/downloads/disk'
-import { downloadHub } from './features/downloads/hub'
+import { systemDownloadDisk, type DownloadDisk } from './features/downloads/disk'
+import { createDownloadHub } from './features/downloads/hub'
 import type { DownloadOptions } from './features/downloads/options'
 import { createDownloadRepository } from './features/downloads/repository'
 import { DownloadService } from './features/downloads/service'
@@ -46,7 +46,7 @@ import { MetricsService } from './features/metrics/service'
 import { metricsGauges } from './features/metrics/gauges'
 import { createObservability, type ObservabilityOptions } from './features/usage/setup'
 import { modelRoutes } from './features/models'
-import { nodeCacheReader } from './features/models/cache-reader'
+import { systemCacheReader } from './features/models/cache-reader'
 import { createModelUsageRepository } from './features/models/repository'
 import { recordModelUseOnReady, servingModelUsage } from './features/models/serving-usage'
 import { LocalModelService } from './features/models/service'
@@ -66,7 +66,7 @@ import { createSettingsRepository } from './features/settings/repository'
 import { SettingsService } from './features/settings/service'
 import { systemRoutes } from './features/system'
 import { templateRoutes } from './features/templates'
-import { nodeTemplateDisk } from './features/templates/disk'
+import { systemTemplateDisk } from './features/templates/disk'
 import { templatesFolder } from './features/templates/location'
 import { TemplateService } from './features/templates/service'
 import { readSystemMemory } from './features/system/memory'
@@ -165,8 +165,8 @@ export function createApp(deps: AppDeps) {
   const session = sessionPlugin(auth, tokens, deps.clientAddress)
   const downloads = new DownloadService({
     repo: createDownloadRepository(deps.db),
-    hub: downloadHub(hub),
-    disk: deps.downloadDisk ?? nodeDisk,
+    hub: createDownloadHub(hub),
+    disk: deps.downloadDisk ?? systemDownloadDisk,
     bus,
     cacheDir: deps.config.hfHubCache,
     options: deps.downloads,
@@ -174,7 +174,7 @@ export function createApp(deps: AppDeps) {
   })
   const models = new LocalModelService({
     cacheDir: deps.config.hfHubCache,
-    reader: nodeCacheReader,
+    reader: systemCacheReader,
     bus,
     downloads,
     usageRecords: createModelUsageRepository(deps.db),
@@ -217,6 +217,7 @@ export function createApp(deps: AppDeps) {
       held: (servers) => memoryUsage.heldBytes(servers),
       measuredPeak: (profile) => memoryUsage.measuredFor(profile)?.peakBytes ?? null,
       localModel: async (modelId) => (await models.list()).find((model) => model.id === modelId) ?? null,
+      localRanks: (profile) => profile.distributedHosts.filter((id) => serving.hosts.find(id)?.local === true).length,
     }),
     bus,
     clock: deps.pool?.clock,
@@ -225,7 +226,7 @@ export function createApp(deps: AppDeps) {
   })
   // One engine exchange for chat and every gateway API: the same watchdog, measurements and records.
   const exchange: ExchangeDeps = {
-    upstream: deps.chat?.upstream ?? httpUpstream,
+    upstream: deps.chat?.upstream ?? systemChatUpstream,
     record: (record) => metrics.record(record),
     idleTimeoutMs: deps.chat?.idleTimeoutMs ?? 120_000,
     now: deps.now ?? (() => new Date()),
@@ -303,7 +304,7 @@ export function createApp(deps: AppDeps) {
     .use(modelRoutes(models, session))
     .use(catalogRoutes(catalog, session))
     .use(serving.routes(session, watch, deps.heartbeatMs))
-    .use(templateRoutes(new TemplateService({ disk: nodeTemplateDisk, dir: templatesFolder(deps.config.home) }), session))
+    .use(templateRoutes(new TemplateService({ disk: systemTemplateDisk, dir: templatesFolder(deps.config.home) }), session))
     .use(chatRoutes(chat, session, watch, deps.chat?.heartbeatMs, relay))
     .use(peerRoutes({ peers, feed: peerFeed, watch, keyValid: (id) => keys.stillValid(id) }, session))
     .use(keyRoutes(keys, session))

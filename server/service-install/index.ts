@@ -44,7 +44,7 @@ export class ServiceError extends Error {
   override name = 'ServiceError'
 }
 
-export const nodeServiceFiles: ServiceFiles = {
+export const systemServiceFiles: ServiceFiles = {
   write(path, content) {
     mkdirSync(dirname(path), { recursive: true })
     writeFileSync(path, content, { mode: 0o600 })
@@ -110,7 +110,7 @@ function runSteps(steps: { argv: string[]; mayFail: boolean }[], options: Servic
 export function installService(options: ServiceOptions): ServiceReport {
   const { path, content } = serviceFile(options)
   mkdirSync(join(options.config.home, 'logs'), { recursive: true })
-  ;(options.files ?? nodeServiceFiles).write(path, content)
+  ;(options.files ?? systemServiceFiles).write(path, content)
   const report: ServiceReport = { path, content, steps: [], ok: true }
   const commands = kind(options.platform) === 'launchd' ? launchdCommands(path, options.uid).install : systemdCommands().install
   runSteps(commands, options, report)
@@ -123,11 +123,11 @@ export function uninstallService(options: ServiceOptions): ServiceReport {
   const report: ServiceReport = { path, content: null, steps: [], ok: true }
   if (kind(options.platform) === 'launchd') {
     runSteps(launchdCommands(path, options.uid).uninstall, options, report)
-    ;(options.files ?? nodeServiceFiles).remove(path)
+    ;(options.files ?? systemServiceFiles).remove(path)
   } else {
     const commands = systemdCommands()
     runSteps(commands.uninstall, options, report)
-    ;(options.files ?? nodeServiceFiles).remove(path)
+    ;(options.files ?? systemServiceFiles).remove(path)
     runSteps(commands.afterUninstall, options, report)
   }
   return report

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'bun:test'
-import { httpUpstream } from '../../server/features/chat/upstream'
+import { systemChatUpstream } from '../../server/features/chat/upstream'
 import type { ServerChatMetrics } from '../../shared/chat'
 import { createTestApp, sseReader, ADMIN } from './helpers'
 import { eventually, freePort, servingApp, standinEnv, FAST_TIMING, type ServingApp } from '../fixtures/engine/harness'
@@ -131,7 +131,7 @@ describe('engine failures become an error event, never a hang or a 500', () => {
       chat: {
         upstream: {
           open: (url, body, signal) =>
-            httpUpstream.open(target === 'real-404' ? url.replace('/chat/completions', '/chat/nothing-here') : `http://127.0.0.1:${broken.port}/v1/chat/completions`, body, signal),
+            systemChatUpstream.open(target === 'real-404' ? url.replace('/chat/completions', '/chat/nothing-here') : `http://127.0.0.1:${broken.port}/v1/chat/completions`, body, signal),
         },
       },
     })

@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from 'bun:test'
-import { httpUpstream } from '../../server/features/chat/upstream'
+import { systemChatUpstream } from '../../server/features/chat/upstream'
 import { freePort, standinEnv, FAST_TIMING } from '../fixtures/engine/harness'
 import { ADMIN, createTestApp } from './helpers'
 
@@ -16,7 +16,7 @@ test('a reply whose engine is silent for a while gets ping events, so the connec
     chat: {
       heartbeatMs: 40,
       // An engine reading a long prompt: nothing at all for a while, then the answer.
-      upstream: { open: async (url, body, signal) => (await Bun.sleep(200), httpUpstream.open(url, body, signal)) },
+      upstream: { open: async (url, body, signal) => (await Bun.sleep(200), systemChatUpstream.open(url, body, signal)) },
     },
   })
   cleanups.push(() => app.serving.supervisor.stopAll())

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { splitProblems, splitShape, supportsMode } from '../../shared/distributed'
 import type { Host } from '../../shared/hosts'
+import type { LocalModel } from '../../shared/local-models'
 import { buildHostfile, launchCommand, rankProgram, ringPort } from '../../server/features/distributed/plan'
 import { applyRankEvent, firstEnded, initialRanks, rankEvent, rankFailureMessage } from '../../server/features/distributed/ranks'
 
@@ -137,5 +138,26 @@ describe('ranks from the log', () => {
     expect(rankFailureMessage('Tiny', ranks, first ?? { rank: 0, code: null }, lines, false)).toBe(
       '"Tiny" failed to start: rank 1 on mac-2 (192.168.1.2) exited with code 1: ValueError: [quantize] The last dimension of the matrix needs to be divisible by 64. The launcher stopped the other ranks; the rank 1 lines of the log say more.',
     )
+  })
+})
+
+describe('the serving pool and a distributed profile', () => {
+  test("counts only this machine's share of the model against this machine's memory", async () => {
+    const { poolMemory } = await import('../../server/features/serving/memory')
+    const { PROFILE_DEFAULTS } = await import('../../shared/profiles')
+    const model = { id: 'org/big', weightsBytes: 90e9, layers: null, kvHeads: null, headDim: null, contextLength: null, modelType: 'llama' } as unknown as LocalModel
+    const profile = (hosts: number[]) => ({ ...PROFILE_DEFAULTS, id: 1, name: 'Big', model: 'org/big', port: 8001, createdAt: '', updatedAt: '', extraArgs: [], distributedHosts: hosts })
+    const memory = poolMemory({
+      budget: () => ({ budgetBytes: 50e9 }) as ReturnType<Parameters<typeof poolMemory>[0]['budget']>,
+      servers: () => [],
+      held: () => 0,
+      measuredPeak: () => null,
+      localModel: () => Promise.resolve(model),
+      // Host 1 is this machine.
+      localRanks: (p) => p.distributedHosts.filter((id) => id === 1).length,
+    })
+    expect(await memory.needBytes(profile([]))).toBe(90e9)
+    expect(await memory.needBytes(profile([1, 2, 3]))).toBe(30e9)
+    expect(await memory.needBytes(profile([1, 1, 2]))).toBe(60e9)
   })
 })

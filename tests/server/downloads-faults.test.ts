@@ -99,10 +99,10 @@ describe('downloads through a flaky network', () => {
   })
 
   test('a file sized before it is written (as Bun does with a body that arrived whole) is not taken for corrupt', async () => {
-    const { nodeDisk } = await import('../../server/features/downloads/disk')
+    const { systemDownloadDisk } = await import('../../server/features/downloads/disk')
     const size = 256 * 1024
     const disk = {
-      ...nodeDisk,
+      ...systemDownloadDisk,
       // Zeros to the full size first, and the bytes a moment later: the checksum following the file reads zeros.
       async writeBody(path: string, mode: 'append' | 'truncate', body: ReadableStream<Uint8Array>) {
         const oid = harness?.repo(MODEL).files.find((f) => f.path === 'model.safetensors')?.lfs?.oid
@@ -110,7 +110,7 @@ describe('downloads through a flaky network', () => {
           writeFileSync(path, new Uint8Array(size))
           await Bun.sleep(60)
         }
-        return nodeDisk.writeBody(path, mode, body)
+        return systemDownloadDisk.writeBody(path, mode, body)
       },
     }
     // Hashed on a thread, following the writes, as weights are.
@@ -272,8 +272,8 @@ describe('hub file names are never trusted', () => {
 
 describe('the disk', () => {
   test('too little free space fails before starting, with the numbers', async () => {
-    const { nodeDisk } = await import('../../server/features/downloads/disk')
-    harness = await downloadHarness({ repos: [testRepo(MODEL)], disk: { ...nodeDisk, freeBytes: () => Promise.resolve(1000) } })
+    const { systemDownloadDisk } = await import('../../server/features/downloads/disk')
+    harness = await downloadHarness({ repos: [testRepo(MODEL)], disk: { ...systemDownloadDisk, freeBytes: () => Promise.resolve(1000) } })
     const { id } = await harness.start(MODEL)
     const failed = await harness.waitFor(id, 'failed')
     expect(failed.error?.code).toBe('disk-space-low')
@@ -282,14 +282,14 @@ describe('the disk', () => {
   })
 
   test('a disk that fills up mid-file fails clearly, keeps the partial data, and resume finishes', async () => {
-    const { nodeDisk } = await import('../../server/features/downloads/disk')
+    const { systemDownloadDisk } = await import('../../server/features/downloads/disk')
     let budget = 100_000
     let full = true
     const disk = {
-      ...nodeDisk,
+      ...systemDownloadDisk,
       // Writes what fits in the budget, then fails like a full disk.
       async writeBody(path: string, mode: 'append' | 'truncate', body: ReadableStream<Uint8Array>) {
-        if (!full) return nodeDisk.writeBody(path, mode, body)
+        if (!full) return systemDownloadDisk.writeBody(path, mode, body)
         if (mode === 'truncate') writeFileSync(path, '')
         const reader = body.getReader()
         for (let next = await reader.read(); !next.done; next = await reader.read()) {

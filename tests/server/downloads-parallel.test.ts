@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DownloadDisk } from '../../server/features/downloads/disk'
-import { nodeDisk } from '../../server/features/downloads/disk'
+import { systemDownloadDisk } from '../../server/features/downloads/disk'
 import { bytesDone, contiguousPrefix, newRecord, parseRecord } from '../../server/features/downloads/ranges'
 import { downloadHarness, type Harness } from '../fixtures/faults/harness'
 import type { FaultRule, ProxyRequest } from '../fixtures/faults/proxy'
@@ -231,9 +231,9 @@ describe('stopping a download fetched in ranges', () => {
   test('a disk that fills up during the writes fails clearly, keeps what is recorded, and resume fetches only the rest', async () => {
     let budget = 300_000
     const disk: DownloadDisk = {
-      ...nodeDisk,
+      ...systemDownloadDisk,
       async openRanges(path) {
-        const writer = await nodeDisk.openRanges(path)
+        const writer = await systemDownloadDisk.openRanges(path)
         return {
           ...writer,
           async write(bytes, position) {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import type { CreatedApiKey } from '../../shared/keys'
 import type { Profile } from '../../shared/profiles'
-import { httpUpstream, type ChatUpstream } from '../../server/features/chat/upstream'
+import { systemChatUpstream, type ChatUpstream } from '../../server/features/chat/upstream'
 import { FAST_TIMING, freePort, standinEnv } from '../fixtures/engine/harness'
 import { ADMIN, createTestApp } from './helpers'
 
@@ -24,7 +24,7 @@ async function setUp() {
   const recording: ChatUpstream = {
     open: (url, body, signal) => {
       sent.push(body as Record<string, unknown>)
-      return httpUpstream.open(url, body, signal)
+      return systemChatUpstream.open(url, body, signal)
     },
   }
   const app = createTestApp({ serving: { env: standinEnv({ STANDIN_REPLY: REPLY }), timing: FAST_TIMING }, chat: { upstream: recording } })

@@ -3,7 +3,7 @@ export interface ChatUpstream {
   open(url: string, body: unknown, signal: AbortSignal): Promise<Response>
 }
 
-export const httpUpstream: ChatUpstream = {
+export const systemChatUpstream: ChatUpstream = {
   open: (url, body, signal) =>
     fetch(url, {
       method: 'POST',

@@ -48,7 +48,7 @@ export interface RangeWriter {
 
 const isMissing = (error: unknown) => (error as { code?: unknown } | null)?.code === 'ENOENT'
 
-export const nodeDisk: DownloadDisk = {
+export const systemDownloadDisk: DownloadDisk = {
   async size(path) {
     try {
       const stats = await lstat(path)

@@ -9,7 +9,7 @@ export type { HubFileEntry } from '../../hub/repo'
  * What the download manager needs from the hub: the shared hub client (token, redirects, hub
  * answers decided there), with its failures worded as download failures. Tests may fake it.
  */
-export interface HubClient {
+export interface DownloadHub {
   readonly hasToken: boolean
   resolveCommit(modelId: string, revision: string, signal: AbortSignal): Promise<string>
   listFiles(modelId: string, commit: string, signal: AbortSignal): Promise<HubFileEntry[]>
@@ -17,7 +17,7 @@ export interface HubClient {
   openFile(modelId: string, commit: string, path: string, offset: number, signal: AbortSignal, end?: number): Promise<FileResponse>
 }
 
-export function downloadHub(hub: Hub): HubClient {
+export function createDownloadHub(hub: Hub): DownloadHub {
   const worded = async <T>(modelId: string, call: () => Promise<T>): Promise<T> => {
     try {
       return await call()

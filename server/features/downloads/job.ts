@@ -4,7 +4,7 @@ import type { ConnectionBudget } from './budget'
 import { isCommitSha, isInside, RepoPaths } from './cache-layout'
 import type { DownloadDisk } from './disk'
 import { DownloadFailure, diskFailure } from './failures'
-import type { HubClient } from './hub'
+import type { DownloadHub } from './hub'
 import type { DownloadOptions } from './options'
 import { fetchBlob } from './parallel'
 import { planFiles } from './plan'
@@ -14,7 +14,7 @@ import { SpeedMeter } from './speed'
 import { retryDelay, type FileLive, type PlannedFile, type TransferContext } from './transfer'
 
 export interface JobDeps {
-  hub: HubClient
+  hub: DownloadHub
   disk: DownloadDisk
   repo: DownloadRepository
   options: DownloadOptions

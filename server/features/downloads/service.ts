@@ -7,7 +7,7 @@ import { ConnectionBudget } from './budget'
 import { isSafeRevision, RepoPaths } from './cache-layout'
 import type { DownloadDisk } from './disk'
 import { DownloadFailure } from './failures'
-import type { HubClient } from './hub'
+import type { DownloadHub } from './hub'
 import { DownloadJob } from './job'
 import type { NewDownload } from './model'
 import { DEFAULT_DOWNLOAD_OPTIONS, type DownloadOptions } from './options'
@@ -16,7 +16,7 @@ import type { DownloadRepository, StoredDownload, StoredFile } from './repositor
 
 export interface DownloadServiceDeps {
   repo: DownloadRepository
-  hub: HubClient
+  hub: DownloadHub
   disk: DownloadDisk
   bus: EventBus
   cacheDir: string

@@ -4,7 +4,7 @@ import type { RepoPaths } from './cache-layout'
 import type { DownloadDisk } from './disk'
 import { DownloadFailure, diskFailure, isDiskError } from './failures'
 import { followFile, hashRecipe, type FileHasher } from './file-hash'
-import type { HubClient } from './hub'
+import type { DownloadHub } from './hub'
 import type { DownloadOptions } from './options'
 import type { SpeedMeter } from './speed'
 
@@ -27,7 +27,7 @@ export interface FileLive {
 }
 
 export interface TransferContext {
-  hub: HubClient
+  hub: DownloadHub
   disk: DownloadDisk
   options: DownloadOptions
   modelId: string

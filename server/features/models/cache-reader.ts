@@ -27,7 +27,7 @@ const isMissing = (error: unknown) => {
   return code === 'ENOENT' || code === 'ENOTDIR'
 }
 
-export const nodeCacheReader: CacheReader = {
+export const systemCacheReader: CacheReader = {
   async stat(path) {
     try {
       const stats = await lstat(path)

@@ -151,7 +151,20 @@ export class PeerLink {
   }
 }
 
-function reason(error: unknown): string {
+/** Why a connection failed, in words: the runtime's own messages name codes, not what to check. */
+export function reason(error: unknown): string {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'nothing answers on that port (connection refused)'
+    case 'ENOTFOUND':
+      return 'that name does not resolve to an address'
+    case 'ECONNRESET':
+      return 'the connection was reset'
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'there is no route to that address'
+  }
   if (error instanceof Error) {
     const cause = (error as { cause?: unknown }).cause
     return cause instanceof Error ? `${error.message} (${cause.message})` : error.message

@@ -9,6 +9,7 @@ import { chatEvents } from '../chat/service'
 import { ThinkSplitter } from '../chat/think'
 import { engineErrorMessage, sseData } from '../chat/upstream'
 import type { KeyHolder } from '../keys/service'
+import { reason } from './link'
 import type { FollowedPeer, PeerService } from './service'
 
 /** A peer's profile a request is for. */
@@ -229,7 +230,7 @@ export class PeerRelay {
       })
     } catch (error) {
       if (signal.aborted) throw error
-      throw new AppError(502, 'peer-unreachable', `${peer.stored.name} could not be reached at ${peer.stored.url} (${error instanceof Error ? error.message : String(error)}). It is shown on the Peers page; this manager reconnects by itself.`)
+      throw new AppError(502, 'peer-unreachable', `${peer.stored.name} could not be reached at ${peer.stored.url} (${reason(error)}). It is shown on the Peers page; this manager reconnects by itself.`)
     }
   }
 

@@ -4,7 +4,7 @@ import { AppError, badRequest, conflict, notFound } from '../../http/errors'
 import type { Viewer } from '../access/viewer'
 import { engineErrorMessage } from '../chat/upstream'
 import type { EventBus } from '../events/bus'
-import { PeerLink, type LinkStatus } from './link'
+import { PeerLink, reason, type LinkStatus } from './link'
 import { DEFAULT_PEER_TIMING, type CreatePeerBody, type PeerTiming } from './model'
 import type { PeerRepository, StoredPeer } from './repository'
 
@@ -119,7 +119,7 @@ export class PeerService {
         signal: AbortSignal.timeout(this.timing.connectTimeoutMs),
       })
     } catch (error) {
-      const why = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${this.timing.connectTimeoutMs / 1000} s` : error instanceof Error ? error.message : String(error)
+      const why = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${this.timing.connectTimeoutMs / 1000} s` : reason(error)
       throw new AppError(
         422,
         'peer-unreachable',

@@ -25,7 +25,7 @@ import { systemPortProbe, type PortProbe } from '../profiles/ports'
 import { profileReads } from '../profiles/reads'
 import { createProfileRepository } from '../profiles/repository'
 import { ProfileService } from '../profiles/service'
-import { ChatTemplateRules, nodeTemplateFiles, templatesFolder, type TemplateFiles } from '../templates/location'
+import { ChatTemplateRules, systemTemplateFiles, templatesFolder, type TemplateFiles } from '../templates/location'
 import { serverRoutes } from '.'
 import { createLogFiles } from './log-files'
 import { launchEnv } from './launch-env'
@@ -67,7 +67,7 @@ export function createServing(deps: ServingDeps) {
   // HF_TOKEN is added at each start (launchEnv), so a token changed in Settings reaches the next one.
   const env = engineEnvironment(deps.env ?? process.env, { ...config, hfToken: null })
   const hfToken = deps.hfToken ?? (() => config.hfToken)
-  const chatTemplates = new ChatTemplateRules(deps.templateFiles ?? nodeTemplateFiles, {
+  const chatTemplates = new ChatTemplateRules(deps.templateFiles ?? systemTemplateFiles, {
     hfHubCache: config.hfHubCache,
     templatesDir: templatesFolder(config.home),
   })

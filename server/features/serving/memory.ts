@@ -13,6 +13,8 @@ export interface PoolMemoryDeps {
   /** The peak measured for what the profile runs (model, engine, context), if any. */
   measuredPeak: (profile: Profile) => number | null
   localModel: (modelId: string) => Promise<LocalModel | null>
+  /** How many of a distributed profile's ranks run on this machine (0 when it has no hosts). */
+  localRanks?: (profile: Profile) => number
 }
 
 /**
@@ -21,17 +23,18 @@ export interface PoolMemoryDeps {
  * not in the cache (then the engine is tried and says for itself).
  */
 export function poolMemory(deps: PoolMemoryDeps): PoolMemory {
+  /** A distributed profile's ranks hold equal shares; only the ones running here count against this machine. */
+  const here = (profile: Profile, bytes: number): number => {
+    const ranks = profile.distributedHosts.length
+    if (ranks === 0) return bytes
+    return Math.ceil((bytes / ranks) * (deps.localRanks?.(profile) ?? ranks))
+  }
   return {
     async needBytes(profile) {
       const measured = deps.measuredPeak(profile)
       if (measured !== null) return measured
-      const model = await deps.localModel(profile.model)
-      if (model === null || model.weightsBytes === 0) return null
-      const { layers, kvHeads, headDim } = model
-      if (layers === null || kvHeads === null || headDim === null) return model.weightsBytes
-      const context = Math.min(profile.contextLength ?? DEFAULT_FIT_CONTEXT, model.contextLength ?? Number.POSITIVE_INFINITY)
-      const architecture = { modelType: model.modelType, layers, attentionHeads: kvHeads, kvHeads, headDim, hiddenSize: kvHeads * headDim, maxContext: model.contextLength, slidingWindow: null, slidingLayers: 0 }
-      return model.weightsBytes + kvCacheBytes(architecture, context)
+      const whole = await wholeModel(profile)
+      return whole === null ? null : here(profile, whole)
     },
     freeBytes: () => deps.budget().budgetBytes,
     heldBytes: (profileId) => deps.held(deps.servers().filter((server) => server.profileId === profileId)),
@@ -40,5 +43,15 @@ export function poolMemory(deps: PoolMemoryDeps): PoolMemory {
         .servers()
         .map((server) => ({ name: server.name, bytes: deps.held([server]) }))
         .filter((holder) => holder.bytes > 0),
+  }
+
+  async function wholeModel(profile: Profile): Promise<number | null> {
+    const model = await deps.localModel(profile.model)
+    if (model === null || model.weightsBytes === 0) return null
+    const { layers, kvHeads, headDim } = model
+    if (layers === null || kvHeads === null || headDim === null) return model.weightsBytes
+    const context = Math.min(profile.contextLength ?? DEFAULT_FIT_CONTEXT, model.contextLength ?? Number.POSITIVE_INFINITY)
+    const architecture = { modelType: model.modelType, layers, attentionHeads: kvHeads, kvHeads, headDim, hiddenSize: kvHeads * headDim, maxContext: model.contextLength, slidingWindow: null, slidingLayers: 0 }
+    return model.weightsBytes + kvCacheBytes(architecture, context)
   }
 }

@@ -28,7 +28,7 @@ function fileAt(path: string, name: string): StoredFile | null {
   }
 }
 
-export const nodeTemplateDisk: TemplateDisk = {
+export const systemTemplateDisk: TemplateDisk = {
   list(dir) {
     let names: string[]
     try {

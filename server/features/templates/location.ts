@@ -15,7 +15,7 @@ export interface TemplateFiles {
   read(path: string, maxBytes: number): Uint8Array
 }
 
-export const nodeTemplateFiles: TemplateFiles = {
+export const systemTemplateFiles: TemplateFiles = {
   realpath(path) {
     try {
       return realpathSync(path)
