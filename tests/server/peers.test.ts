@@ -271,6 +271,7 @@ describe('/api/peers: validation and roles', () => {
       expect(response.body.error.message.length).toBeGreaterThan(20)
     }
     expect(await peersOf(a)).toEqual([])
+    expect((await add({ name: 'x', url: `http://127.0.0.1:${await freePort()}`, apiKey: good })).body.error.message).toContain('nothing answers on that port')
 
     const added = await add({ name: 'studio', url: `${b.base}/`, apiKey: good })
     expect(added.status).toBe(201)
