@@ -114,6 +114,26 @@ describe('on-demand serving through the gateway', () => {
   })
 })
 
+describe('idle-stop times on the servers’ tiles', () => {
+  test('a busy server publishes its moving idle-stop time at most once a second, and the last one always reaches the page', async () => {
+    const s = await setUp()
+    const idle = await s.profile({ name: 'Busy', model: 'standin/fast', idleTimeoutMinutes: 5 })
+    const openai = s.client((await s.key()).key)
+    await openai.chat.completions.create({ model: 'Busy', messages: hello })
+    const published: (string | null)[] = []
+    cleanups.push(s.app.bus.subscribe(({ event }) => event.type === 'servers.state' && event.data.profileId === idle.id && published.push(event.data.idleStopsAt)))
+    const started = Date.now()
+    // Each request clears the time while it runs and sets a new one after: 20 changes or more.
+    for (let i = 0; i < 10; i++) await openai.chat.completions.create({ model: 'Busy', messages: hello })
+    const elapsedSeconds = (Date.now() - started) / 1000
+    const final = s.app.serving.supervisor.get(idle.id).idleStopsAt
+    expect(final).not.toBeNull()
+    await eventually(() => published.at(-1) === final, 3_000)
+    // One publication per second at most, plus the first at once and the trailing one.
+    expect(published.length).toBeLessThanOrEqual(Math.ceil(elapsedSeconds) + 2)
+  })
+})
+
 describe('the other OpenAI endpoints', () => {
   test('/v1/completions streamed and not, and /v1/embeddings for an embeddings profile', async () => {
     const s = await setUp()

@@ -82,6 +82,9 @@ const RANK_REPORT_WAIT_MS = 1_500
 /** The fields of an entry that are published as its status. */
 type EntryChange = Partial<Omit<Entry, 'profileId' | 'launching' | 'restartTimer'>>
 
+/** How often a burst of idle-stop time changes is published. */
+export const IDLE_PUBLISH_MS = 1000
+
 /**
  * Starts, watches and stops model servers. Every state change is published as `servers.state`;
  * CPU and memory of each process tree as `servers.stats` while anything runs.
@@ -92,6 +95,8 @@ export class ServerSupervisor {
   // Calls through `this` so that a replaced `sampleStats` is the one the timer runs.
   private readonly sampling: SamplingTimer
   private shuttingDown = false
+  /** When each entry was last published, and the publication waiting to coalesce changes. */
+  private readonly publishing = new Map<number, { at: number; timer: ReturnType<typeof setTimeout> | null }>()
 
   constructor(private readonly deps: SupervisorDeps) {
     this.timing = { ...DEFAULT_TIMING, ...deps.timing }
@@ -146,7 +151,10 @@ export class ServerSupervisor {
   setIdleStop(profileId: number, at: string | null): void {
     const entry = this.entries.get(profileId)
     if (entry === undefined || entry.idleStopsAt === at) return
-    this.update(entry, { idleStopsAt: at })
+    // The pool clears and sets the time around every request, so a busy server would publish twice
+    // per request to every open page: the time is always current here, and published at most once a
+    // second (the last change always goes out).
+    this.update(entry, { idleStopsAt: at }, 'coalesce')
   }
 
   /** Follows a start someone else began: once launched, and with `wait` until ready or failed. */
@@ -200,6 +208,8 @@ export class ServerSupervisor {
     )
     this.updateSampling()
     this.deps.logs.stopAll()
+    for (const { timer } of this.publishing.values()) if (timer !== null) clearTimeout(timer)
+    this.publishing.clear()
   }
 
   /** A profile changed: its tile shows the new name, and a running server whether it needs a restart. */
@@ -515,16 +525,33 @@ export class ServerSupervisor {
     return entry
   }
 
-  /** Every change to what an entry shows goes through here, so each one is published. */
-  private update(entry: Entry, change: EntryChange): void {
+  /**
+   * Every change to what an entry shows goes through here, so each one is published: at once, or
+   * (`coalesce`, for changes that come in bursts) within IDLE_PUBLISH_MS of the last publication.
+   */
+  private update(entry: Entry, change: EntryChange, when: 'now' | 'coalesce' = 'now'): void {
     Object.assign(entry, change)
     if (change.run === null) this.deps.ports.release(entry.profileId)
     else if (change.run !== undefined) this.deps.ports.hold(entry.profileId, change.run.port)
-    this.publish(entry)
+    if (when === 'now') this.publish(entry)
+    else this.publishSoon(entry)
   }
 
   private publish(entry: Entry, profile = this.deps.profiles.find(entry.profileId)): void {
+    const pending = this.publishing.get(entry.profileId)
+    if (pending?.timer != null) clearTimeout(pending.timer)
+    this.publishing.set(entry.profileId, { at: Date.now(), timer: null })
     if (profile === null) return
     this.deps.bus.publish({ type: 'servers.state', data: buildStatus(entry, profile) })
+  }
+
+  private publishSoon(entry: Entry): void {
+    const last = this.publishing.get(entry.profileId) ?? { at: 0, timer: null }
+    if (last.timer !== null) return
+    const wait = last.at + IDLE_PUBLISH_MS - Date.now()
+    if (wait <= 0 || this.shuttingDown) return this.publish(entry)
+    const timer = setTimeout(() => this.publish(entry), wait)
+    timer.unref?.()
+    this.publishing.set(entry.profileId, { at: last.at, timer })
   }
 }
