@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { configDefaults, defineConfig, mergeConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 // Imported for its settings and for the Node 20 gap it fills in the runner's process.
 import webConfig from '../../tests/web/vitest.config'
 
@@ -43,16 +43,20 @@ const testTimeout = 30_000
 // serve the next one: without that (isolate) every mutant paid for loading Vue, naive-ui and the
 // simulated DOM once per covering test file, seconds each.
 const isolate = process.env.MUTATE_ISOLATE === 'true'
-const webSetup = [here('./reuse-modules.ts'), ...(webConfig.test?.setupFiles ?? [])]
-const web = mergeConfig(webConfig, {
-  test: { name: 'web', exclude, testTimeout, isolate },
-  server: { fs: { allow: [here('../..'), packages] } },
+const webSetup = [here('./reuse-modules.ts'), ...[webConfig.test?.setupFiles ?? []].flat()]
+const web = defineConfig({
+  ...webConfig,
+  server: { ...webConfig.server, fs: { allow: [here('../..'), packages] } },
+  test: {
+    ...webConfig.test,
+    name: 'web',
+    include: within('tests/web/', webConfig.test?.include ?? []),
+    exclude,
+    testTimeout,
+    isolate,
+    setupFiles: isolate ? webConfig.test?.setupFiles : webSetup,
+  },
 })
-web.test = {
-  ...web.test,
-  include: within('tests/web/', webConfig.test?.include ?? []),
-  setupFiles: isolate ? webConfig.test?.setupFiles : webSetup,
-}
 const server = defineConfig({
   root: here('../..'),
   resolve: { alias: { 'bun:test': here('./bun-test.ts') } },
