@@ -123,6 +123,13 @@ describe('what config.json says', () => {
     expect(quantizationOf({})).toBeNull()
   })
 
+  test('quantization needs a finite bit count in an object block', () => {
+    expect(quantizationOf({ quantization: { group_size: 64 } })).toBeNull()
+    expect(quantizationOf({ quantization: { bits: '4' } })).toBeNull()
+    expect(quantizationOf({ quantization: { bits: Number.POSITIVE_INFINITY } })).toBeNull()
+    expect(quantizationOf({ quantization: [4], quantization_config: { bits: 8, group_size: 32 } })).toEqual({ bits: 8, groupSize: 32 })
+  })
+
   test('capabilities from the config and the chat template', () => {
     expect(capabilitiesOf({ vision_config: {} }, '')).toEqual(['vision'])
     expect(capabilitiesOf({}, '{% if tools %}{% endif %}')).toEqual(['tools'])
@@ -130,8 +137,24 @@ describe('what config.json says', () => {
     expect(capabilitiesOf({}, 'plain')).toEqual([])
   })
 
+  test('vision from a vision tower only beside a nested text config; reasoning from the tokenizer too', () => {
+    expect(capabilitiesOf({ text_config: {}, vision_tower: {} }, '')).toEqual(['vision'])
+    expect(capabilitiesOf({ vision_tower: {} }, '')).toEqual([])
+    expect(capabilitiesOf({ text_config: {} }, '')).toEqual([])
+    expect(capabilitiesOf({ vision_config: null }, '')).toEqual([])
+    expect(capabilitiesOf({}, 'plain', '{"content": "<think>"}')).toEqual(['reasoning'])
+    expect(capabilitiesOf({ vision_config: {} }, '{{ tools }} <think>')).toEqual(['vision', 'tools', 'reasoning'])
+  })
+
   test('shape, with nested text configs and derived head size', () => {
     expect(shapeOf({ num_hidden_layers: 2, num_attention_heads: 8, hidden_size: 512 })).toEqual({ layers: 2, kvHeads: 8, headDim: 64, contextLength: null })
     expect(shapeOf({ text_config: { num_hidden_layers: 3, num_key_value_heads: 2, head_dim: 128, max_position_embeddings: 4096 } })).toEqual({ layers: 3, kvHeads: 2, headDim: 128, contextLength: 4096 })
+  })
+
+  test('no head size is made up from a missing or zero head count or hidden size', () => {
+    expect(shapeOf({ hidden_size: 512 }).headDim).toBeNull()
+    expect(shapeOf({ num_attention_heads: 8 }).headDim).toBeNull()
+    expect(shapeOf({ num_attention_heads: 0, hidden_size: 512 }).headDim).toBeNull()
+    expect(shapeOf({ num_attention_heads: 'eight', hidden_size: 512 }).headDim).toBeNull()
   })
 })

@@ -56,16 +56,25 @@ describe('shared validation', () => {
     }
   })
 
+  test('each email problem says what to fix, and 254 characters is still allowed', () => {
+    expect(emailProblem('')).toBe('Enter an email address.')
+    expect(emailProblem('ann')).toBe('That does not look like an email address (name@example.com).')
+    const longest = `${'a'.repeat(254 - '@example.com'.length)}@example.com`
+    expect(emailProblem(longest)).toBeNull()
+    expect(emailProblem(`a${longest}`)).toBe('An email address has at most 254 characters.')
+  })
+
   test('passwords count characters as people do', () => {
     expect(passwordProblem('1234567')).toContain('at least 8')
     expect(passwordProblem('12345678')).toBeNull()
     expect(passwordProblem('😀😀😀😀😀😀😀')).toContain('at least 8')
     expect(passwordProblem('x'.repeat(257))).toContain('at most 256')
+    expect(passwordProblem('x'.repeat(256))).toBeNull()
   })
 
   test('model ids', () => {
     for (const good of ['mlx-community/Qwen3-8B-4bit', 'a/b', 'Org_1/model.v2']) expect(isValidModelId(good)).toBe(true)
-    for (const bad of ['', 'noslash', '../etc/passwd', 'org/..', 'org/name/extra', '/abs/path', 'org/na me', '-org/name', 'org/']) {
+    for (const bad of ['', 'noslash', '../etc/passwd', 'org/..', 'org/name/extra', '/abs/path', 'org/na me', '-org/name', 'org/', 'org/.', './name', '../name']) {
       expect(isValidModelId(bad)).toBe(false)
     }
   })

@@ -4,6 +4,31 @@ import { formatBytes, formatParameters } from '../../shared/units'
 
 const GiB = 2 ** 30
 
+describe('sizes', () => {
+  it.each([
+    [0, '0 B'],
+    [612, '612 B'],
+    [1023, '1023 B'],
+    [1024, '1.0 KB'],
+    [3.5 * 1024 ** 2, '3.5 MB'],
+    [99.94 * 1024, '99.9 KB'],
+    [100 * 1024, '100 KB'],
+    [512 * 1024, '512 KB'],
+    [4_607_319_040, '4.3 GB'],
+    [2 * 1024 ** 4, '2.0 TB'],
+    [1024 ** 5, '1024 TB'],
+  ])('%d bytes read %s', (bytes, written) => {
+    expect(formatBytes(bytes)).toBe(written)
+  })
+
+  it('writes a dash for an unknown size and nothing below zero', () => {
+    expect(formatBytes(null)).toBe('—')
+    expect(formatBytes(Number.NaN)).toBe('—')
+    expect(formatBytes(Number.POSITIVE_INFINITY)).toBe('—')
+    expect(formatBytes(-5)).toBe('0 B')
+  })
+})
+
 describe('parameter counts', () => {
   it.each([
     [999_885_952, '1B'],
@@ -27,6 +52,12 @@ describe('parameter counts', () => {
     expect(formatParameters(null)).toBe('—')
     expect(formatParameters(0)).toBe('—')
     expect(formatParameters(Number.NaN)).toBe('—')
+    expect(formatParameters(-7_000_000_000)).toBe('—')
+  })
+
+  it('moves up a unit exactly where the lower one would round to 1000', () => {
+    expect(formatParameters(999_500_000)).toBe('1B')
+    expect(formatParameters(999_499_999)).toBe('999M')
   })
 })
 
