@@ -9,6 +9,7 @@ import { peerChatId } from '../../web/src/features/peers/chat'
 import { usePeersStore } from '../../web/src/features/peers/store'
 import PeersView from '../../web/src/features/peers/PeersView.vue'
 import PeerServers from '../../web/src/features/peers/PeerServers.vue'
+import ServersView from '../../web/src/features/servers/ServersView.vue'
 import { byTestId, click, mountInApp, requireTestId, submit, type } from './components/mount'
 import { routerStub } from './servers-router'
 import { failure, fakeServer, FakeEventSource, json, makeUser, useFakeEventSource } from './helpers'
@@ -150,6 +151,32 @@ describe('peer servers on the Servers page', () => {
     expect(serverRows()[1]?.querySelector('[data-testid="server-state"]')?.getAttribute('data-state')).toBe('starting')
     // Nothing to chat with while it cannot be reached.
     expect(byTestId('peer-server-chat')).toBeNull()
+  })
+})
+
+describe('the Servers page with only other managers’ servers', () => {
+  function manager(peers: Peer[]) {
+    fakeServer({
+      'GET /api/peers/servers': () => json(peers),
+      'GET /api/servers': () => json([]),
+      'GET /api/profiles': () => json([]),
+      'GET /api/system/memory': () => json({ totalBytes: 32 * 1024 ** 3, usedBytes: 12 * 1024 ** 3 }),
+      'GET /api/metrics/servers': () => json([]),
+    })
+    useAuthStore().user = admin
+    liveEvents()
+    mountInApp(ServersView, { plugins: [routerStub()] })
+  }
+
+  it('lists them without saying there are no servers', async () => {
+    manager([makePeer()])
+    await vi.waitFor(() => expect(document.querySelectorAll('[data-testid="peer-server-row"]')).toHaveLength(2))
+    expect(byTestId('servers-empty')).toBeNull()
+  })
+
+  it('says there are none when no machine has any', async () => {
+    manager([makePeer({ profiles: [] })])
+    await vi.waitFor(() => expect(byTestId('servers-empty')).not.toBeNull())
   })
 })
 
