@@ -89,6 +89,7 @@ test('an admin adds hosts, checks them, and makes a profile that runs on two of 
   await expect(section.getByTestId('distributed-rank').nth(1)).toContainText('locked mac')
   await profiles.save()
   await expect(page).toHaveURL(/\/profiles$/)
+  await expect(profiles.row('big').getByTestId('profile-ranks')).toHaveText('2 ranks · pipeline')
 
   await profiles.row('big').getByRole('button', { name: 'Edit' }).click()
   await expect(section.getByTestId('distributed-rank')).toHaveCount(2)
