@@ -53,6 +53,63 @@ describe('auth store: signing in', () => {
   })
 })
 
+describe('auth store: the first account', () => {
+  it('reads whether the first account and its setup code are still needed, and forgets it when unknown', async () => {
+    const server = fakeServer({ 'GET /api/auth/setup': () => json({ needsFirstAccount: true, setupCodeRequired: true }) })
+    const auth = useAuthStore()
+    await expect(auth.loadSetup()).resolves.toEqual({ needsFirstAccount: true, setupCodeRequired: true })
+    expect(auth.setup).toEqual({ needsFirstAccount: true, setupCodeRequired: true })
+    server.offline()
+    await expect(auth.loadSetup()).resolves.toBeNull()
+    expect(auth.setup).toBeNull()
+  })
+
+  it('sends the setup code trimmed, and no code field when none was typed', async () => {
+    const admin = makeUser({ email: 'admin@example.com', isAdmin: true })
+    const server = fakeServer({
+      'GET /api/auth/setup': () => json({ needsFirstAccount: true, setupCodeRequired: true }),
+      'POST /api/auth/register': () => json(admin, 201),
+    })
+    const auth = useAuthStore()
+    await auth.loadSetup()
+    await auth.register('Admin@Example.com', 'password-admin', '  4821-7730 ')
+    await auth.register('admin@example.com', 'password-admin', '   ')
+    await auth.register('admin@example.com', 'password-admin')
+    expect(server.callsTo('POST /api/auth/register').map((call) => call.body)).toEqual([
+      { email: 'admin@example.com', password: 'password-admin', setupCode: '4821-7730' },
+      { email: 'admin@example.com', password: 'password-admin' },
+      { email: 'admin@example.com', password: 'password-admin' },
+    ])
+    expect(auth.setup).toEqual({ needsFirstAccount: false, setupCodeRequired: false })
+  })
+})
+
+describe('auth store: failures other stores report', () => {
+  it('a lost connection marks a signed-in user offline, and a visitor not', async () => {
+    const me = makeUser({ email: 'me@example.com' })
+    fakeServer({ 'POST /api/auth/login': () => json({ token: 't', user: me }) })
+    const auth = useAuthStore()
+    await auth.handleFailure(new TypeError('Failed to fetch'))
+    expect(auth.offline).toBe(false)
+    await auth.signIn(me.email, 'password-me')
+    await auth.handleFailure(new TypeError('Failed to fetch'))
+    expect(auth.offline).toBe(true)
+  })
+
+  it('asks who is signed in after a lost session, and not after an ordinary refusal', async () => {
+    const me = makeUser({ email: 'me@example.com' })
+    const server = fakeServer({ 'POST /api/auth/login': () => json({ token: 't', user: me }), 'GET /api/auth/me': () => json(me) })
+    const auth = useAuthStore()
+    await auth.signIn(me.email, 'password-me')
+    await auth.handleFailure(new ApiError('forbidden', 'Only administrators can do that.', 403))
+    expect(server.callsTo('GET /api/auth/me')).toHaveLength(0)
+    expect(auth.offline).toBe(false)
+    await auth.handleFailure(new ApiError('unauthorized', 'Sign in again.', 401))
+    expect(server.callsTo('GET /api/auth/me')).toHaveLength(1)
+    expect(auth.user).toEqual(me)
+  })
+})
+
 describe('auth store: who is signed in', () => {
   it('keeps the cached user and goes offline when the manager cannot be reached', async () => {
     const ann = makeUser({ email: 'ann@example.com' })
