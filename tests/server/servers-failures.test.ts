@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, test } from 'bun:test'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ServerStatus } from '../../shared/servers'
 import { systemProcessHost, type ProcessHost } from '../../server/features/servers/process-host'
-import { eventually, isAlive, isState, servingApp, type ServingApp } from '../fixtures/engine/harness'
+import { systemSupervisorClock, type SupervisorClock } from '../../server/features/servers/timing'
+import { eventually, FAST_TIMING, isAlive, isState, servingApp, type ServingApp } from '../fixtures/engine/harness'
 
 const open: ServingApp[] = []
 afterEach(async () => {
@@ -52,15 +53,33 @@ describe('failures while starting', () => {
     test(`${engine}: a server that never gets ready is stopped after the readiness timeout`, async () => {
       const s = await setup({ timing: { readyTimeoutMs: 700 } })
       const profile = await s.profile({ name: 'Stuck', model: 'standin/hang', engine })
-      const started = Date.now()
       const response = await s.start(profile.id)
-      expect(Date.now() - started).toBeGreaterThanOrEqual(650)
       expect(response.body).toMatchObject({ state: 'failed', pid: null, failure: { reason: 'readiness-timeout' } })
       expect(response.body.failure?.message).toContain('"Stuck" did not pass its readiness check within 700 ms, so it was stopped.')
       const log = readFileSync(join(s.app.home, 'logs', `profile-${profile.id}.log`), 'utf8')
       expect(log).toContain('not ready after 700 ms; stopping it')
     })
   }
+
+  test('the readiness timeout is counted on the supervisor’s clock: probes go on until it has passed, not before', async () => {
+    // A clock the test owns: each pause between probes moves it on at once, so ten minutes pass in no time.
+    let now = 0
+    const clock: SupervisorClock = {
+      ...systemSupervisorClock,
+      now: () => now,
+      delay: async (ms) => {
+        now += ms
+        await Bun.sleep(0)
+      },
+    }
+    const s = await setup({ timing: { readyTimeoutMs: 10 * 60_000 }, clock })
+    const profile = await s.profile({ name: 'Stuck', model: 'standin/hang' })
+    const response = await s.start(profile.id)
+    expect(response.body).toMatchObject({ state: 'failed', failure: { reason: 'readiness-timeout' } })
+    expect(now).toBeGreaterThanOrEqual(10 * 60_000)
+    // Given up at the first probe after the deadline: the longest pause between probes is half a second.
+    expect(now).toBeLessThan(10 * 60_000 + 500)
+  })
 
   test('stopping a server that is still loading cancels the start', async () => {
     const s = await setup()
@@ -165,12 +184,29 @@ describe('failures after ready', () => {
 
 describe('stopping', () => {
   test('SIGTERM first; SIGKILL when the grace period runs out', async () => {
-    const s = await setup({ timing: { stopGraceMs: 400 } })
+    // The grace period is waited on the supervisor's clock: here it runs out once the engine has
+    // said it will not stop, not after a length of real time.
+    const waits: number[] = []
+    let logPath = ''
+    const saidNo = () => existsSync(logPath) && readFileSync(logPath, 'utf8').includes('Received SIGTERM; still busy, not stopping.')
+    const clock: SupervisorClock = {
+      ...systemSupervisorClock,
+      within: async (promise, ms) => {
+        waits.push(ms)
+        // The wait after SIGKILL is the real one: the process must be gone when stop answers.
+        if (waits.length > 1) return systemSupervisorClock.within(promise, ms)
+        let exited = false
+        void promise.then(() => (exited = true))
+        await eventually(() => exited || saidNo(), 10_000)
+        return exited
+      },
+    }
+    const s = await setup({ timing: { stopGraceMs: 400 }, clock })
     const profile = await s.profile({ name: 'Stubborn', model: 'standin/ignore-sigterm' })
+    logPath = join(s.app.home, 'logs', `profile-${profile.id}.log`)
     const ready = await s.start(profile.id)
-    const begin = Date.now()
     const stopped = await s.stop(profile.id)
-    expect(Date.now() - begin).toBeGreaterThanOrEqual(400)
+    expect(waits).toEqual([400, FAST_TIMING.killWaitMs])
     expect(stopped.body).toMatchObject({ state: 'stopped', signal: 'SIGKILL', failure: null })
     expect(isAlive(ready.body.pid ?? 0)).toBe(false)
     const log = readFileSync(join(s.app.home, 'logs', `profile-${profile.id}.log`), 'utf8')

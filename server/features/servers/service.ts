@@ -23,7 +23,7 @@ import { newEntry, newRun, type Entry, type Run } from './run'
 import { SamplingTimer, sampleEntries } from './sampling'
 import type { TreeStats } from './stats'
 import { buildStatus } from './status'
-import { DEFAULT_TIMING, probeInterval, within, type SupervisorTiming } from './timing'
+import { DEFAULT_TIMING, probeInterval, systemSupervisorClock, type SupervisorClock, type SupervisorTiming } from './timing'
 
 export { DEFAULT_TIMING, type SupervisorTiming } from './timing'
 
@@ -69,6 +69,8 @@ export interface SupervisorDeps {
   /** Distributed profiles (several hosts) start through this; without it they cannot start. */
   distributed?: DistributedPlanner
   timing?: Partial<SupervisorTiming>
+  /** Readiness and stop waits; the system clock unless a test moves time itself. */
+  clock?: SupervisorClock
   logger?: Pick<Console, 'error'>
 }
 
@@ -92,6 +94,7 @@ export const IDLE_PUBLISH_MS = 1000
 export class ServerSupervisor {
   private readonly entries = new Map<number, Entry>()
   private readonly timing: SupervisorTiming
+  private readonly clock: SupervisorClock
   // Calls through `this` so that a replaced `sampleStats` is the one the timer runs.
   private readonly sampling: SamplingTimer
   private shuttingDown = false
@@ -100,6 +103,7 @@ export class ServerSupervisor {
 
   constructor(private readonly deps: SupervisorDeps) {
     this.timing = { ...DEFAULT_TIMING, ...deps.timing }
+    this.clock = deps.clock ?? systemSupervisorClock
     this.sampling = new SamplingTimer(() => this.sampleStats(), this.timing.statsIntervalMs)
   }
 
@@ -292,12 +296,12 @@ export class ServerSupervisor {
   }
 
   private async awaitReady(entry: Entry, run: Run, adapter: EngineAdapter): Promise<void> {
-    const started = Date.now()
+    const started = this.clock.now()
     const deadline = started + this.timing.readyTimeoutMs
     const { signal } = run.readiness
     const log = watchStartup(() => startupFailure(adapter.name, this.deps.logs.tail(entry.profileId, STARTUP_TAIL_LINES)), signal)
     while (!signal.aborted) {
-      const remaining = deadline - Date.now()
+      const remaining = deadline - this.clock.now()
       const fatal = log.failure()
       if (fatal !== null) {
         const name = this.deps.profiles.find(entry.profileId)?.name ?? 'The server'
@@ -326,12 +330,12 @@ export class ServerSupervisor {
         log.stop()
         const readyAt = new Date().toISOString()
         this.writePidFile(entry, run, readyAt)
-        this.deps.logs.note(entry.profileId, `ready after ${duration(Date.now() - started)} at ${run.baseUrl}/v1`)
+        this.deps.logs.note(entry.profileId, `ready after ${duration(this.clock.now() - started)} at ${run.baseUrl}/v1`)
         run.settle()
         this.update(entry, { state: 'ready', readyAt, ranks: entry.ranks?.map((rank) => (rank.state === 'exited' ? rank : { ...rank, state: 'ready' })) ?? null })
         return
       }
-      await delay(probeInterval(Date.now() - started), signal)
+      await this.clock.delay(probeInterval(this.clock.now() - started), signal)
     }
   }
 
@@ -344,10 +348,10 @@ export class ServerSupervisor {
     run.stopping = (async () => {
       this.deps.logs.note(entry.profileId, 'stopping: sent SIGTERM')
       this.deps.processes.signalGroup(run.pid, 'SIGTERM')
-      if (!(await within(run.done, this.timing.stopGraceMs))) {
+      if (!(await this.clock.within(run.done, this.timing.stopGraceMs))) {
         this.deps.logs.note(entry.profileId, `still running after ${duration(this.timing.stopGraceMs)}: sent SIGKILL`)
         this.deps.processes.signalGroup(run.pid, 'SIGKILL')
-        if (!(await within(run.done, this.timing.killWaitMs))) this.onExit(entry, run, { code: null, signal: 'SIGKILL' })
+        if (!(await this.clock.within(run.done, this.timing.killWaitMs))) this.onExit(entry, run, { code: null, signal: 'SIGKILL' })
       }
       if (distributed) await this.portReleased(entry.profileId, run)
     })()

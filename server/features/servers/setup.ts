@@ -34,6 +34,7 @@ import { createPidFiles } from './pid-files'
 import { systemProcessHost, type ProcessHost } from './process-host'
 import { systemProcessTable, type ProcessTable } from './process-table'
 import { ServerSupervisor, type SupervisorTiming } from './service'
+import type { SupervisorClock } from './timing'
 import { TreeStats } from './stats'
 
 export interface ServingDeps {
@@ -44,6 +45,7 @@ export interface ServingDeps {
   /** The environment engines' variables are picked from (tests put the stand-in engine on its PATH). */
   env?: Record<string, string | undefined>
   timing?: Partial<SupervisorTiming>
+  clock?: SupervisorClock
   logOptions?: ServerLogsOptions
   /** Seams for tests. */
   ports?: PortProbe
@@ -117,6 +119,7 @@ export function createServing(deps: ServingDeps) {
     launchEnv: rankEnv,
     distributed,
     timing: deps.timing,
+    clock: deps.clock,
     logger: deps.logger ?? console,
   })
   const profiles = new ProfileService({

@@ -1,3 +1,5 @@
+import { delay } from '../../delay'
+
 /** How patient the supervisor is; tests shorten these. */
 export interface SupervisorTiming {
   /** How long a model may take to load before the start counts as failed. */
@@ -29,6 +31,23 @@ export const DEFAULT_TIMING: SupervisorTiming = {
   stableAfterMs: 60_000,
   adoptedPollMs: 250,
   adoptProbeMs: 3_000,
+}
+
+/**
+ * The time the supervisor waits by: how long a model has been loading, the pause between readiness
+ * probes, and the grace between SIGTERM and SIGKILL. Tests give it a clock that moves when told.
+ */
+export interface SupervisorClock {
+  now(): number
+  delay(ms: number, signal?: AbortSignal): Promise<void>
+  /** True when `promise` settles within `ms`, false once `ms` have passed first. */
+  within(promise: Promise<unknown>, ms: number): Promise<boolean>
+}
+
+export const systemSupervisorClock: SupervisorClock = {
+  now: () => Date.now(),
+  delay: (ms, signal) => delay(ms, signal),
+  within: (promise, ms) => within(promise, ms),
 }
 
 export async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
