@@ -3,7 +3,10 @@ import {
   estimateFit,
   kvCacheBytes,
   memoryBudget,
+  pickMeasurement,
   readArchitecture,
+  withMeasurement,
+  type MemoryMeasurement,
   type ModelArchitecture,
 } from '../../shared/memory-fit'
 import { FILLER_REPOS, gemma3_12b, llama32_3b, phi35mini, qwen25_vl_7b, qwen3_8b } from '../fixtures/hub/repos'
@@ -217,8 +220,51 @@ describe('memory budget', () => {
     expect(memoryBudget({ platform: 'darwin', arch: 'arm64', totalBytes: 8 * GiB, availableBytes: 0, runningServersBytes: 20 * GiB }).budgetBytes).toBe(0)
   })
 
+  test('Apple silicon with a GPU wired limit set: that limit, capped at the memory there is', () => {
+    const limited = memoryBudget({ platform: 'darwin', arch: 'arm64', totalBytes: 32 * GiB, availableBytes: 4 * GiB, runningServersBytes: 2 * GiB, gpuLimitBytes: 28 * GiB })
+    expect(limited).toMatchObject({ rule: 'gpu-wired-limit', usableBytes: 28 * GiB, budgetBytes: 26 * GiB })
+    expect(limited.explanation).toContain('sysctl iogpu.wired_limit_mb')
+    const beyond = memoryBudget({ platform: 'darwin', arch: 'arm64', totalBytes: 16 * GiB, availableBytes: 4 * GiB, runningServersBytes: 0, gpuLimitBytes: 64 * GiB })
+    expect(beyond).toMatchObject({ rule: 'gpu-wired-limit', usableBytes: 16 * GiB })
+    const unset = memoryBudget({ platform: 'darwin', arch: 'arm64', totalBytes: 16 * GiB, availableBytes: 4 * GiB, runningServersBytes: 0, gpuLimitBytes: 0 })
+    expect(unset.rule).toBe('apple-silicon-working-set')
+    const linux = memoryBudget({ platform: 'linux', arch: 'arm64', totalBytes: 16 * GiB, availableBytes: 4 * GiB, runningServersBytes: 0, gpuLimitBytes: 12 * GiB })
+    expect(linux.rule).toBe('available-memory')
+  })
+
   test('elsewhere (Linux, Intel Macs): the memory available now', () => {
     const budget = memoryBudget({ platform: 'darwin', arch: 'x64', totalBytes: 16 * GiB, availableBytes: 6 * GiB, runningServersBytes: 0 })
     expect(budget).toMatchObject({ appleSilicon: false, rule: 'available-memory', budgetBytes: 6 * GiB })
+  })
+})
+
+describe('measured peaks', () => {
+  const measured = (contextTokens: number | null, peakGiB: number, engine = 'mlx_lm.server'): MemoryMeasurement => ({
+    modelId: 'mlx-community/Qwen3-8B-4bit',
+    engine,
+    contextTokens,
+    peakBytes: peakGiB * GiB,
+    source: 'rss',
+    measuredAt: '2026-01-01T00:00:00.000Z',
+  })
+
+  test('a peak at that very context wins, else one without a limit; between engines the larger', () => {
+    const at8k = measured(8192, 6)
+    const at8kOther = measured(8192, 7, 'mlx-openai-server')
+    const unlimited = measured(null, 9)
+    expect(pickMeasurement([unlimited, at8k, at8kOther, measured(32768, 12)], 8192)).toBe(at8kOther)
+    expect(pickMeasurement([at8k, unlimited, measured(null, 5)], 4096)).toBe(unlimited)
+    expect(pickMeasurement([at8k], 4096)).toBeNull()
+    expect(pickMeasurement([], 8192)).toBeNull()
+  })
+
+  test('a measured peak replaces the estimate in the fit, which keeps the estimate beside it', () => {
+    const fit = estimateFit({ architecture: architectureOf(qwen3_8b), weightsBytes: 4.6 * GiB, contextTokens: 8192, budgetBytes: 12 * GiB })
+    const peak = measured(8192, 11.5)
+    const replaced = withMeasurement(fit, peak)
+    expect(replaced).toMatchObject({ basis: 'measured', measured: peak, totalBytes: 11.5 * GiB, headroomBytes: 0.5 * GiB, state: 'tight', estimatedBytes: fit.estimatedBytes })
+    expect(replaced.budgetShare).toBeCloseTo(11.5 / 12)
+    expect(withMeasurement(fit, null)).toMatchObject({ basis: 'estimate', measured: null, totalBytes: fit.estimatedBytes })
+    expect(withMeasurement({ ...fit, budgetBytes: 0 }, peak)).toMatchObject({ state: 'too-large', budgetShare: Number.POSITIVE_INFINITY })
   })
 })
