@@ -13,7 +13,7 @@ import { systemPortProbe } from '../server/features/profiles/ports'
 import type { ServerStatus } from '../shared/servers'
 import { FAST_TIMING } from '../tests/fixtures/engine/harness'
 import { buildTinyModel, removeDir } from '../tests/real/setup'
-import { benchApp, fmt, freePort, row, tempHome } from './lib'
+import { benchApp, fmt, freePort, row, tempHome, msUntilFirstCompletion } from './lib'
 
 const STARTS = Number(process.env.BENCH_STARTS ?? 5)
 const TARGET_MS = 200
@@ -95,21 +95,7 @@ async function byHand(command: string[], env: Record<string, string>): Promise<n
   const started = performance.now()
   const child = Bun.spawn(command, { env, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore', cwd: home, detached: true })
   try {
-    for (;;) {
-      try {
-        const response = await fetch(`http://127.0.0.1:${port}/v1/completions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ prompt: 'Hi', max_tokens: 1, stream: false }),
-        })
-        await response.arrayBuffer()
-        if (response.ok) return performance.now() - started
-      } catch {
-        // not listening yet
-      }
-      if (performance.now() - started > 120_000) throw new Error('the ranks did not answer in 120 s')
-      await Bun.sleep(1)
-    }
+    return await msUntilFirstCompletion(port, started)
   } finally {
     process.kill(-child.pid, 'SIGKILL')
     await child.exited

@@ -114,3 +114,25 @@ export function benchApp(deps: Partial<AppDeps> & Pick<AppDeps, 'serving'>, home
     ...deps,
   })
 }
+
+/**
+ * Milliseconds from `started` until the engine on `port` answers a one-token completion (the
+ * manager's own readiness request), asked every millisecond.
+ */
+export async function msUntilFirstCompletion(port: number, started: number, timeoutMs = 120_000): Promise<number> {
+  for (;;) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'Hi', max_tokens: 1, stream: false }),
+      })
+      await response.arrayBuffer()
+      if (response.ok) return performance.now() - started
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() - started > timeoutMs) throw new Error(`nothing answered on port ${port} in ${timeoutMs / 1000} s`)
+    await Bun.sleep(1)
+  }
+}

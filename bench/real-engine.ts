@@ -12,7 +12,7 @@ import { INSTALL_MARKER, MANAGED, fileSha256 } from '../server/features/engines/
 import type { ServerStatus } from '../shared/servers'
 import { FAST_TIMING } from '../tests/fixtures/engine/harness'
 import { buildTinyModel, removeDir } from '../tests/real/setup'
-import { benchApp, fmt, freePort, row, tempHome } from './lib'
+import { benchApp, fmt, freePort, row, tempHome, msUntilFirstCompletion } from './lib'
 
 const STARTS = Number(process.env.BENCH_STARTS ?? 9)
 const CHATS = Number(process.env.BENCH_CHATS ?? 15)
@@ -82,21 +82,7 @@ async function byHand(command: string[], env: Record<string, string>): Promise<n
   const started = performance.now()
   const child = Bun.spawn(command, { env, stdout: 'ignore', stderr: 'ignore', cwd: home })
   try {
-    for (;;) {
-      try {
-        const response = await fetch(`http://127.0.0.1:${port}/v1/completions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ prompt: 'Hi', max_tokens: 1, stream: false }),
-        })
-        await response.arrayBuffer()
-        if (response.ok) return performance.now() - started
-      } catch {
-        // not listening yet
-      }
-      if (performance.now() - started > 120_000) throw new Error('the engine did not answer in 120 s')
-      await Bun.sleep(1)
-    }
+    return await msUntilFirstCompletion(port, started)
   } finally {
     child.kill('SIGTERM')
     await child.exited
