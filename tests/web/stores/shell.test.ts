@@ -87,4 +87,30 @@ describe('layout and install', () => {
     expect(shell.canInstall).toBe(false)
     await expect(shell.install()).resolves.toBe(false)
   })
+
+  it('reports a dismissed install, and drops the offer once the app is installed another way', async () => {
+    fakeMatchMedia({})
+    const shell = useShellStore()
+    shell.start()
+    const offer = () =>
+      Object.assign(new Event('beforeinstallprompt', { cancelable: true }), {
+        prompt: () => Promise.resolve(),
+        userChoice: Promise.resolve({ outcome: 'dismissed' as const, platform: 'web' }),
+      }) satisfies BeforeInstallPromptEvent
+    window.dispatchEvent(offer())
+    await expect(shell.install()).resolves.toBe(false)
+
+    window.dispatchEvent(offer())
+    expect(shell.canInstall).toBe(true)
+    window.dispatchEvent(new Event('appinstalled'))
+    expect(shell.canInstall).toBe(false)
+  })
+
+  it('works in a browser without matchMedia: light, desktop layout, nothing to follow', () => {
+    vi.stubGlobal('matchMedia', undefined)
+    const shell = useShellStore()
+    expect(() => shell.start()).not.toThrow()
+    expect(shell.systemDark).toBe(false)
+    expect(shell.isPhone).toBe(false)
+  })
 })
