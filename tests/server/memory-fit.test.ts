@@ -268,3 +268,43 @@ describe('measured peaks', () => {
     expect(withMeasurement({ ...fit, budgetBytes: 0 }, peak)).toMatchObject({ state: 'too-large', budgetShare: Number.POSITIVE_INFINITY })
   })
 })
+
+describe('reading config.json', () => {
+  const base = { model_type: 'llama', num_hidden_layers: 16, num_attention_heads: 32, hidden_size: 2048 }
+
+  test('anything but an object with layers, heads and hidden size gives no shape', () => {
+    for (const config of [null, 'llama', [base], {}]) expect(readArchitecture(config)).toBeNull()
+    for (const missing of ['num_hidden_layers', 'num_attention_heads', 'hidden_size']) {
+      expect(readArchitecture({ ...base, [missing]: undefined })).toBeNull()
+    }
+  })
+
+  test('counts are whole and positive: zero, negative, fractional or quoted ones are not read', () => {
+    for (const bad of [0, -16, 16.5, '16']) expect(readArchitecture({ ...base, num_hidden_layers: bad })).toBeNull()
+    expect(readArchitecture({ ...base, num_hidden_layers: 1 })?.layers).toBe(1)
+  })
+
+  test('the model type only when it is text; a nested language config wins over the wrapper', () => {
+    expect(readArchitecture({ ...base, model_type: 7 })?.modelType).toBeNull()
+    expect(readArchitecture({ ...base, text_config: { model_type: 'qwen2', num_hidden_layers: 28 } })).toMatchObject({ modelType: 'qwen2', layers: 28, attentionHeads: 32 })
+    expect(readArchitecture({ ...base, text_config: 'not an object' })).toMatchObject({ modelType: 'llama', layers: 16 })
+  })
+
+  test('a window only where window and global layers mix, and not when switched off', () => {
+    const gemma2 = readArchitecture({ ...base, model_type: 'gemma2', sliding_window: 4096 })
+    expect(gemma2).toMatchObject({ slidingWindow: 4096, slidingLayers: 8 })
+    expect(readArchitecture({ ...base, sliding_window: 4096 })).toMatchObject({ slidingWindow: null, slidingLayers: 0 })
+    expect(readArchitecture({ ...base, model_type: 'gemma2', sliding_window: 4096, use_sliding_window: false })).toMatchObject({ slidingWindow: null, slidingLayers: 0 })
+    const typed = readArchitecture({ ...base, sliding_window: 128, layer_types: ['sliding_attention', 'full_attention', 'sliding_attention', 'full_attention'] })
+    expect(typed).toMatchObject({ slidingWindow: 128, slidingLayers: 2 })
+    expect(readArchitecture({ ...base, sliding_window: 128, layer_types: ['full_attention', 'full_attention'] })).toMatchObject({ slidingWindow: null, slidingLayers: 0 })
+  })
+
+  test('a fit given measurements uses the one that applies, and stays an estimate when none does', () => {
+    const input = { architecture: readArchitecture(base), weightsBytes: 2 * GiB, contextTokens: 8192, budgetBytes: 8 * GiB }
+    const peak: MemoryMeasurement = { modelId: 'm/x', engine: 'mlx_lm.server', contextTokens: 8192, peakBytes: 3 * GiB, source: 'rss', measuredAt: '2026-01-01T00:00:00.000Z' }
+    expect(estimateFit({ ...input, measurements: [peak] })).toMatchObject({ basis: 'measured', totalBytes: 3 * GiB })
+    expect(estimateFit({ ...input, measurements: [{ ...peak, contextTokens: 4096 }] })).toMatchObject({ basis: 'estimate', measured: null, kvCacheKnown: true })
+    expect(estimateFit({ ...input, architecture: null })).toMatchObject({ basis: 'estimate', kvCacheKnown: false })
+  })
+})
