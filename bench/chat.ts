@@ -69,10 +69,10 @@ interface Phases {
   sentToken: number
 }
 
-type Probed = 'chat' | 'gateway'
+type Probed = 'chat' | 'gateway' | 'bare'
 const phaseLists = (): Record<keyof Phases, number[]> => ({ arrived: [], asked: [], engineToken: [], sentToken: [] })
 /** Per path and phase, every moment it happened; the phase lengths are differences of their means. */
-const seen: Record<Probed, Record<keyof Phases, number[]>> = { chat: phaseLists(), gateway: phaseLists() }
+const seen: Record<Probed, Record<keyof Phases, number[]>> = { chat: phaseLists(), gateway: phaseLists(), bare: phaseLists() }
 
 /** Passes a body through, noting when the first chunk containing `marker` goes by. */
 function noteFirst(body: ReadableStream<Uint8Array | string>, marker: string, into: number[]): ReadableStream<Uint8Array | string> {
@@ -99,8 +99,13 @@ function bareProxy(engineUrl: () => string) {
     port: 0,
     idleTimeout: 0,
     fetch: async (request) => {
-      const upstream = await fetch(engineUrl(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: await request.text(), signal: request.signal })
-      return new Response(upstream.body, { status: upstream.status, headers: { 'content-type': 'text/event-stream' } })
+      seen.bare.arrived.push(wall())
+      const body = await request.text()
+      seen.bare.asked.push(wall())
+      const upstream = await fetch(engineUrl(), { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: request.signal })
+      if (!PROBE || upstream.body === null) return new Response(upstream.body, { status: upstream.status, headers: { 'content-type': 'text/event-stream' } })
+      const noted = noteFirst(noteFirst(upstream.body, '"content":"word', seen.bare.engineToken), '"content":"word', seen.bare.sentToken)
+      return new Response(noted, { status: upstream.status, headers: { 'content-type': 'text/event-stream' } })
     },
   })
 }
@@ -159,7 +164,7 @@ async function serveManager(): Promise<void> {
     engineToken: mean(lists.engineToken),
     sentToken: mean(lists.sentToken),
   })
-  const phases: Record<Probed, Phases> = { chat: means(seen.chat), gateway: means(seen.gateway) }
+  const phases: Record<Probed, Phases> = { chat: means(seen.chat), gateway: means(seen.gateway), bare: means(seen.bare) }
   const metrics = app.metrics.servers()[0]
   console.error(`proxy's own measurements: median ${metrics?.medianTokensPerSecond} tokens/s, median time to first token ${metrics?.medianTimeToFirstTokenMs} ms over ${metrics?.requests} requests`)
   console.log(JSON.stringify(phases))
@@ -281,6 +286,7 @@ async function run(): Promise<void> {
   const directTtft = mean(samples.direct.map((s) => s.ttftMs))
   printPhases('POST /api/chat', phases.chat, samples.proxied, directTtft)
   printPhases('the gateway', phases.gateway, samples.gateway, directTtft)
+  printPhases('the bare pass-through (same process)', phases.bare, samples.bare, directTtft)
   if (added >= 5 || rateRatio < 0.95 || gatewayAdded >= 1 || gatewayRate < 0.99) process.exitCode = 1
 }
 
