@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { useAuthStore, SIGNED_OUT_BY_ADMIN } from '../../../web/src/features/auth/store'
+import { useBenchmarksStore } from '../../../web/src/features/benchmarks/store'
+import { useDownloadsStore } from '../../../web/src/features/downloads/store'
+import { useEnginesStore } from '../../../web/src/features/engines/store'
+import { useLibraryStore } from '../../../web/src/features/models/store'
+import { usePeersStore } from '../../../web/src/features/peers/store'
+import { useProfilesStore } from '../../../web/src/features/profiles/store'
+import { useServersStore } from '../../../web/src/features/servers/store'
 import { RECONNECT_DELAY_MS, useEventsStore } from '../../../web/src/features/events/store'
 import { useSystemStore } from '../../../web/src/features/system/store'
 import { useUsersStore } from '../../../web/src/features/users/store'
@@ -129,5 +136,67 @@ describe('events store', () => {
     events.disconnect()
     expect(FakeEventSource.latest().readyState).toBe(FakeEventSource.CLOSED)
     expect(events.state).toBe('idle')
+  })
+
+  it('hands each feature event to the store that owns that state, with its data', async () => {
+    await signedInAs(true)
+    const downloads = useDownloadsStore()
+    const library = useLibraryStore()
+    const profiles = useProfilesStore()
+    const servers = useServersStore()
+    const peers = usePeersStore()
+    const spies = {
+      'downloads.progress': vi.spyOn(downloads, 'applyProgress').mockImplementation(() => undefined),
+      'downloads.state': vi.spyOn(downloads, 'applyState').mockImplementation(() => undefined),
+      'downloads.removed': vi.spyOn(downloads, 'drop').mockImplementation(() => undefined),
+      'profiles.changed': vi.spyOn(profiles, 'upsert').mockImplementation(() => undefined),
+      'profiles.deleted': vi.spyOn(profiles, 'drop').mockImplementation(() => undefined),
+      'servers.state': vi.spyOn(servers, 'applyState').mockImplementation(() => undefined),
+      'servers.stats': vi.spyOn(servers, 'applyStats').mockImplementation(() => undefined),
+      'chat.metrics': vi.spyOn(servers, 'chatMetricsChanged').mockImplementation(() => undefined),
+      'benchmarks.progress': vi.spyOn(useBenchmarksStore(), 'apply').mockImplementation(() => undefined),
+      'engines.install': vi.spyOn(useEnginesStore(), 'applyInstall').mockImplementation(() => undefined),
+      'peers.state': vi.spyOn(peers, 'apply').mockImplementation(() => undefined),
+      'peers.removed': vi.spyOn(peers, 'drop').mockImplementation(() => undefined),
+    }
+    const forget = vi.spyOn(servers, 'forget').mockImplementation(() => undefined)
+    const libraryChanged = vi.spyOn(library, 'changed').mockImplementation(() => undefined)
+    useEventsStore().connect()
+    const source = FakeEventSource.latest()
+
+    const sent = {
+      'downloads.progress': { id: 1, bytesDone: 10, files: [] },
+      'downloads.state': { id: 1, status: 'paused', files: [] },
+      'downloads.removed': { ids: [1, 2] },
+      'profiles.changed': { id: 3, name: 'Qwen' },
+      'profiles.deleted': { id: 3 },
+      'servers.state': { profileId: 3, state: 'ready' },
+      'servers.stats': { at: '2026-01-01T00:00:00.000Z', servers: [] },
+      'chat.metrics': { profileId: 3, requests: 1 },
+      'benchmarks.progress': { id: 4, profileId: 3, status: 'running', results: [] },
+      'engines.install': { engine: 'mlx_lm.server', state: 'installing' },
+      'peers.state': { id: 5, state: 'online', profiles: [] },
+      'peers.removed': { id: 5 },
+    }
+    for (const [type, data] of Object.entries(sent)) source.emit(type, data)
+
+    expect(spies['downloads.progress']).toHaveBeenCalledWith(sent['downloads.progress'])
+    expect(spies['downloads.state']).toHaveBeenCalledWith(sent['downloads.state'])
+    expect(spies['downloads.removed']).toHaveBeenCalledWith([1, 2])
+    expect(spies['profiles.changed']).toHaveBeenCalledWith(sent['profiles.changed'])
+    expect(spies['profiles.deleted']).toHaveBeenCalledWith(3)
+    expect(forget).toHaveBeenCalledWith(3)
+    expect(spies['servers.state']).toHaveBeenCalledWith(sent['servers.state'])
+    expect(spies['servers.stats']).toHaveBeenCalledWith(sent['servers.stats'])
+    expect(spies['chat.metrics']).toHaveBeenCalledWith(sent['chat.metrics'])
+    expect(spies['benchmarks.progress']).toHaveBeenCalledWith(sent['benchmarks.progress'])
+    expect(spies['engines.install']).toHaveBeenCalledWith(sent['engines.install'])
+    expect(spies['peers.state']).toHaveBeenCalledWith(sent['peers.state'])
+    expect(spies['peers.removed']).toHaveBeenCalledWith(5)
+    for (const spy of Object.values(spies)) expect(spy).toHaveBeenCalledOnce()
+    // A download changing state and a models.changed both tell the library to look again.
+    expect(libraryChanged).toHaveBeenCalledTimes(1)
+    source.emit('models.changed', { modelId: 'mlx-community/Qwen3-8B-4bit', reason: 'downloaded' })
+    expect(libraryChanged).toHaveBeenCalledTimes(2)
   })
 })
