@@ -199,4 +199,27 @@ describe('events store', () => {
     source.emit('models.changed', { modelId: 'mlx-community/Qwen3-8B-4bit', reason: 'downloaded' })
     expect(libraryChanged).toHaveBeenCalledTimes(2)
   })
+
+  it('when the stream opens, reloads the server, profile and user lists already shown, and no others', async () => {
+    await signedInAs(true)
+    const servers = useServersStore()
+    const profiles = useProfilesStore()
+    const users = useUsersStore()
+    const loads = {
+      servers: vi.spyOn(servers, 'load').mockResolvedValue(undefined),
+      profiles: vi.spyOn(profiles, 'load').mockResolvedValue(undefined),
+      users: vi.spyOn(users, 'load').mockResolvedValue(undefined),
+    }
+    servers.$patch({ loaded: true })
+    users.$patch({ loaded: true })
+    useEventsStore().connect()
+    FakeEventSource.latest().open()
+    expect([loads.servers.mock.calls.length, loads.profiles.mock.calls.length, loads.users.mock.calls.length]).toEqual([1, 0, 1])
+
+    servers.$patch({ loaded: false })
+    users.$patch({ loaded: false })
+    profiles.$patch({ loaded: true })
+    FakeEventSource.latest().open()
+    expect([loads.servers.mock.calls.length, loads.profiles.mock.calls.length, loads.users.mock.calls.length]).toEqual([1, 1, 1])
+  })
 })
