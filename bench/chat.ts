@@ -9,7 +9,7 @@
 // to the manager's process.
 import { systemChatUpstream, sseData } from '../server/features/chat/upstream'
 import { FAST_TIMING, standinEnv } from '../tests/fixtures/engine/harness'
-import { benchApp, cpuMs, fmt, freePort, row } from './lib'
+import { benchApp, cpuMs, fmt, freePort, row, median } from './lib'
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 20)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8)
@@ -31,7 +31,6 @@ interface Sample {
   tokens: number
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length
 
 /** Reads one streamed reply, timing the first and last pieces of text that `isText` recognises. */

@@ -13,12 +13,11 @@ import { systemPortProbe } from '../server/features/profiles/ports'
 import type { ServerStatus } from '../shared/servers'
 import { FAST_TIMING } from '../tests/fixtures/engine/harness'
 import { buildTinyModel, removeDir } from '../tests/real/setup'
-import { benchApp, fmt, freePort, row, tempHome, msUntilFirstCompletion } from './lib'
+import { benchApp, fmt, freePort, row, tempHome, msUntilFirstCompletion, median } from './lib'
 
 const STARTS = Number(process.env.BENCH_STARTS ?? 5)
 const TARGET_MS = 200
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
 
 function cachedEnvironment(): string | null {
   const spec = MANAGED['mlx_lm.server']

@@ -5,7 +5,7 @@
 // together on one thread, the last waits for the nineteen before it, so this per-request cost,
 // times the concurrency, is what the gateway adds to time to first token (bench/chat.ts).
 import { FAST_TIMING, standinEnv } from '../tests/fixtures/engine/harness'
-import { benchApp, fmt, freePort, row } from './lib'
+import { benchApp, fmt, freePort, row, median } from './lib'
 
 const REQUESTS = Number(process.env.BENCH_PATH_REQUESTS ?? 3000)
 const REPLY = JSON.stringify({
@@ -49,7 +49,6 @@ const paths = {
   streamed: () => call('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: gatewayBody(true) }),
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
 
 /**
  * The median microseconds from sending a request to having its whole answer, one after another. The

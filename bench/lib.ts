@@ -41,6 +41,9 @@ export function rssBytes(pid: number): number {
   return Number(kb) * 1024
 }
 
+/** The middle value (the upper of the two middle ones for an even count); NaN for none. */
+export const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN

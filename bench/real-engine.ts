@@ -12,14 +12,13 @@ import { INSTALL_MARKER, MANAGED, fileSha256 } from '../server/features/engines/
 import type { ServerStatus } from '../shared/servers'
 import { FAST_TIMING } from '../tests/fixtures/engine/harness'
 import { buildTinyModel, removeDir } from '../tests/real/setup'
-import { benchApp, fmt, freePort, row, tempHome, msUntilFirstCompletion } from './lib'
+import { benchApp, fmt, freePort, row, tempHome, msUntilFirstCompletion, median } from './lib'
 
 const STARTS = Number(process.env.BENCH_STARTS ?? 9)
 const CHATS = Number(process.env.BENCH_CHATS ?? 15)
 const MAX_TOKENS = 256
 const MESSAGES = [{ role: 'user', content: 'Tell me a story about a fox.' }]
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
 
 function cachedEnvironment(): string | null {
   const spec = MANAGED['mlx_lm.server']
