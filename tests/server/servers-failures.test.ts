@@ -206,7 +206,7 @@ describe('stopping', () => {
     logPath = join(s.app.home, 'logs', `profile-${profile.id}.log`)
     const ready = await s.start(profile.id)
     const stopped = await s.stop(profile.id)
-    expect(waits).toEqual([400, FAST_TIMING.killWaitMs])
+    expect(waits).toEqual([400, FAST_TIMING.killWaitMs ?? Number.NaN])
     expect(stopped.body).toMatchObject({ state: 'stopped', signal: 'SIGKILL', failure: null })
     expect(isAlive(ready.body.pid ?? 0)).toBe(false)
     const log = readFileSync(join(s.app.home, 'logs', `profile-${profile.id}.log`), 'utf8')
