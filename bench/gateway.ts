@@ -7,7 +7,7 @@
 import { join } from 'node:path'
 import { sseData } from '../server/features/chat/upstream'
 import { FAST_TIMING, standinEnv } from '../tests/fixtures/engine/harness'
-import { benchApp, cpuMs, fmt, freePort, row, timeToFirst200 } from './lib'
+import { benchApp, cpuMs, fmt, freePort, row, timeToFirst200, listenSignedIn } from './lib'
 
 const CLIENTS = Number(process.env.BENCH_GATEWAY_CLIENTS ?? 50)
 const TOKENS = 200
@@ -28,14 +28,7 @@ async function serveManager(): Promise<void> {
   const app = benchApp({
     serving: { env: standinEnv({ STANDIN_REPLY: REPLY }), timing: { ...FAST_TIMING, statsIntervalMs: 60_000 } },
   })
-  const server = Bun.serve({ hostname: '127.0.0.1', port: await freePort(), idleTimeout: 0, fetch: (request) => app.app.handle(request) })
-  const base = `http://127.0.0.1:${server.port}`
-  const credentials = { email: 'bench@example.com', password: 'bench-password-long' }
-  const post = (path: string, body: unknown, token?: string) =>
-    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) })
-  await post('/api/auth/register', credentials)
-  const { token } = (await (await post('/api/auth/login', credentials)).json()) as { token: string }
-  const { key } = (await (await post('/api/keys', { name: 'bench' }, token)).json()) as { key: string }
+  const { server, base, key } = await listenSignedIn(app)
   const load = await app.serving.profiles.create({ name: 'load', model: `standin/${TOKENS_PER_SECOND}tps`, port: await freePort() })
   await app.serving.profiles.create({ name: 'cold', model: `standin/load-${COLD_LOAD_MS}ms`, port: await freePort() })
   const status = await app.serving.supervisor.start(load.id, { wait: true })

@@ -139,3 +139,19 @@ export async function msUntilFirstCompletion(port: number, started: number, time
     await Bun.sleep(1)
   }
 }
+
+/**
+ * A bench manager listening on loopback with its first account signed in and an API key made:
+ * what the gateway and peer benches start from.
+ */
+export async function listenSignedIn(app: ReturnType<typeof benchApp>) {
+  const server = Bun.serve({ hostname: '127.0.0.1', port: await freePort(), idleTimeout: 0, fetch: (request) => app.app.handle(request) })
+  const base = `http://127.0.0.1:${server.port}`
+  const credentials = { email: 'bench@example.com', password: 'bench-password-long' }
+  const post = (path: string, body: unknown, token?: string) =>
+    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) })
+  await post('/api/auth/register', credentials)
+  const { token } = (await (await post('/api/auth/login', credentials)).json()) as { token: string }
+  const { key } = (await (await post('/api/keys', { name: 'bench' }, token)).json()) as { key: string }
+  return { server, base, token, key, post }
+}

@@ -3,7 +3,7 @@
 // the same request sent straight to B, alternating in the same run. Target: under 2 ms added.
 import { sseData } from '../server/features/chat/upstream'
 import { FAST_TIMING, standinEnv } from '../tests/fixtures/engine/harness'
-import { benchApp, fmt, freePort, percentile, row } from './lib'
+import { benchApp, fmt, freePort, percentile, row, listenSignedIn } from './lib'
 
 const ROUNDS = Number(process.env.BENCH_PEERS_ROUNDS ?? 60)
 const MESSAGES = [{ role: 'user', content: 'Say a few words.' }]
@@ -20,14 +20,7 @@ interface Ready {
  */
 async function serveManager(role: 'a' | 'b'): Promise<void> {
   const app = benchApp({ serving: { env: standinEnv({ STANDIN_REPLY: REPLY }), timing: { ...FAST_TIMING, statsIntervalMs: 60_000 } } })
-  const server = Bun.serve({ hostname: '127.0.0.1', port: await freePort(), idleTimeout: 0, fetch: (request) => app.app.handle(request) })
-  const base = `http://127.0.0.1:${server.port}`
-  const credentials = { email: 'bench@example.com', password: 'bench-password-long' }
-  const post = (path: string, body: unknown, token?: string) =>
-    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) })
-  await post('/api/auth/register', credentials)
-  const { token } = (await (await post('/api/auth/login', credentials)).json()) as { token: string }
-  const { key } = (await (await post('/api/keys', { name: 'bench' }, token)).json()) as { key: string }
+  const { server, base, token, key, post } = await listenSignedIn(app)
   if (role === 'b') {
     const load = await app.serving.profiles.create({ name: 'load', model: 'standin/2000tps', port: await freePort() })
     const status = await app.serving.supervisor.start(load.id, { wait: true })
