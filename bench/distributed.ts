@@ -13,7 +13,7 @@ import { systemPortProbe } from '../server/features/profiles/ports'
 import type { ServerStatus } from '../shared/servers'
 import { FAST_TIMING } from '../tests/fixtures/engine/harness'
 import { buildTinyModel, removeDir } from '../tests/real/setup'
-import { benchApp, fmt, freePort, row, tempHome, msUntilFirstCompletion, median } from './lib'
+import { benchApp, fmt, freePort, row, tempHome, msUntilFirstCompletion, median, environOf } from './lib'
 
 const STARTS = Number(process.env.BENCH_STARTS ?? 5)
 const TARGET_MS = 200
@@ -56,11 +56,6 @@ const profile = await app.serving.profiles.create({
   distributedHosts: [host.id, host.id],
   distributedMode: 'pipeline',
 })
-
-function environOf(pid: number): Record<string, string> {
-  const text = readFileSync(`/proc/${pid}/environ`, 'utf8')
-  return Object.fromEntries(text.split('\0').filter((item) => item.includes('=')).map((item) => [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)]))
-}
 
 /** From the start call to the spawn of mlx.launch (preflight, checks, hostfile), per manager start. */
 const spawnDelays: number[] = []

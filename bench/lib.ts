@@ -155,3 +155,9 @@ export async function listenSignedIn(app: ReturnType<typeof benchApp>) {
   const { key } = (await (await post('/api/keys', { name: 'bench' }, token)).json()) as { key: string }
   return { server, base, token, key, post }
 }
+
+/** The environment a process was started with (Linux), so a run by hand gets exactly the manager's. */
+export function environOf(pid: number): Record<string, string> {
+  const text = readFileSync(`/proc/${pid}/environ`, 'utf8')
+  return Object.fromEntries(text.split('\0').filter((item) => item.includes('=')).map((item) => [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)]))
+}

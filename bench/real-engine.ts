@@ -3,7 +3,7 @@
 //   directly with the same one-token completion every millisecond;
 // - tokens/s a client reads from POST /api/chat against the same request sent to the engine.
 // Needs the real-engine tier's cached environment (`bun test tests/real` makes it); skips otherwise.
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs'
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { sseData } from '../server/features/chat/upstream'
@@ -12,7 +12,7 @@ import { INSTALL_MARKER, MANAGED, fileSha256 } from '../server/features/engines/
 import type { ServerStatus } from '../shared/servers'
 import { FAST_TIMING } from '../tests/fixtures/engine/harness'
 import { buildTinyModel, removeDir } from '../tests/real/setup'
-import { benchApp, fmt, freePort, row, tempHome, msUntilFirstCompletion, median } from './lib'
+import { benchApp, fmt, freePort, row, tempHome, msUntilFirstCompletion, median, environOf } from './lib'
 
 const STARTS = Number(process.env.BENCH_STARTS ?? 9)
 const CHATS = Number(process.env.BENCH_CHATS ?? 15)
@@ -43,12 +43,6 @@ const app = benchApp({
   serving: { env: { ...process.env, PATH: '/usr/bin:/bin' }, timing: { ...FAST_TIMING, readyTimeoutMs: 120_000, stopGraceMs: 5_000, statsIntervalMs: 2_000 } },
 }, home)
 const profile = await app.serving.profiles.create({ name: 'tiny', model: modelDir, engine: 'mlx_lm.server', port: await freePort() })
-
-/** The environment a process was started with (Linux), so the run by hand gets exactly the manager's. */
-function environOf(pid: number): Record<string, string> {
-  const text = readFileSync(`/proc/${pid}/environ`, 'utf8')
-  return Object.fromEntries(text.split('\0').filter((item) => item.includes('=')).map((item) => [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)]))
-}
 
 /** From the start call to the spawn (engine lookup, port check), per manager start. */
 const spawnDelays: number[] = []

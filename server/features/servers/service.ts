@@ -85,7 +85,7 @@ const RANK_REPORT_WAIT_MS = 1_500
 type EntryChange = Partial<Omit<Entry, 'profileId' | 'launching' | 'restartTimer'>>
 
 /** How often a burst of idle-stop time changes is published. */
-export const IDLE_PUBLISH_MS = 1000
+const IDLE_PUBLISH_MS = 1000
 
 /**
  * Starts, watches and stops model servers. Every state change is published as `servers.state`;
