@@ -4,7 +4,8 @@
 //
 // `--mutate <glob>` narrows a run to some files, e.g. while adding tests for one store; such a run
 // keeps its own incremental file and report (reports/mutation/<scope>/narrowed/) so it does not
-// shrink the scope's full ones. MUTATE_SKIP_TESTS leaves test files out (scripts/mutation/vitest.config.ts).
+// shrink the scope's full ones; MUTATE_OUT names another folder for it, so two narrowed runs of one
+// scope keep apart. MUTATE_SKIP_TESTS leaves test files out (scripts/mutation/vitest.config.ts).
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
@@ -35,7 +36,7 @@ for (const scope of scopes.length > 0 ? scopes : SCOPES) {
   process.env.VITE_CONFIG_NATIVE_IGNORE_WARNING = 'true'
   const options = { configFile: 'scripts/mutation/stryker.config.mjs' }
   if (narrow !== undefined) {
-    const out = `reports/mutation/${scope}/narrowed`
+    const out = process.env.MUTATE_OUT ?? `reports/mutation/${scope}/narrowed`
     Object.assign(options, {
       mutate: [narrow],
       incrementalFile: `${out}/incremental.json`,
