@@ -134,15 +134,20 @@ export const useChatHistoryStore = defineStore('chat-history', () => {
     if (title !== conversation.title) await update(conversation.id, { title })
   }
 
-  /** Shows another version of what follows `parentId` (ROOT: the first question). */
+  /** The first question (seq 0) as saved: a long conversation's window does not reach it. */
+  async function firstQuestion(id: string): Promise<MessageRow | undefined> {
+    return (await history.loadMessages(db, id, { beforeSeq: 1, limit: 1 }))[0]
+  }
+
+  /** Shows another version of what follows `parentId` (ROOT: the first question, which the title may follow). */
   async function showVersion(parentId: string, versionId: string): Promise<void> {
     const conversation = active.value
     if (conversation === null) return
-    const first = parentId === ROOT ? messages.value[0] : messages.value[messages.value.findIndex((m) => m.id === parentId) + 1]
+    const was = parentId === ROOT ? await firstQuestion(conversation.id) : undefined
     replaceRow(await versionStore.switchVersion(db, conversation.id, parentId, versionId))
     await loadWindow(conversation.id)
-    const shown = messages.value[0]
-    if (parentId === ROOT && first !== undefined && shown !== undefined && shown.seq === 0) await followFirstMessage(conversation, first, shown)
+    const now = was === undefined ? undefined : await firstQuestion(conversation.id)
+    if (was !== undefined && now !== undefined) await followFirstMessage(conversation, was, now)
   }
 
   async function rename(id: string, title: string): Promise<void> {
