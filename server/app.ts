@@ -160,6 +160,7 @@ export function createApp(deps: AppDeps) {
     profiles: serving.profiles,
     revoked: () => watch.changed(),
     now: deps.now,
+    logger: deps.logger,
   })
   const tokens = new SessionTokens(auth, sessionSigner(deps.secret), keys)
   const session = sessionPlugin(auth, tokens, deps.clientAddress)

@@ -21,7 +21,7 @@ export function startManager(config: Config, log: (line: string) => void = conso
   // Before anything is opened: a home made by an older version (or by hand) may be readable by others.
   const tightened = tightenPrivateTree(config.home)
   const db = openDatabase(join(config.home, 'manager.db'))
-  const { app, auth, memory, downloads, serving, pool, metrics, observability, peers } = createApp({
+  const { app, auth, keys, memory, downloads, serving, pool, metrics, observability, peers } = createApp({
     config,
     db,
     secret: loadOrCreateSecret(config.home),
@@ -81,6 +81,7 @@ export function startManager(config: Config, log: (line: string) => void = conso
       // Requests still queued and samples of the open window are written before the database closes.
       observability.stop()
       metrics.flush()
+      keys.writeUses()
       db.close()
     },
   }

@@ -118,6 +118,15 @@ describe('API keys are refused with 401 in OpenAI’s shape', () => {
     expect(listed?.lastUsedAt).not.toBeNull()
   })
 
+  test('its last use reaches the database by itself shortly after, without a list asking for it', async () => {
+    const { s, createKey, models } = await setUp()
+    const { id, key } = (await createKey(s.token, { name: 'quiet' })).body
+    expect((await models(key)).status).toBe(200)
+    const stored = () => s.app.db.query<{ last_used_at: string | null }, [number]>('SELECT last_used_at FROM api_keys WHERE id = ?').get(id)?.last_used_at ?? null
+    for (let tries = 0; stored() === null && tries < 200; tries++) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(stored()).not.toBeNull()
+  })
+
   test('its last use is written at most once a second, and the next use after that moves it', async () => {
     let now = new Date('2030-01-01T00:00:00.000Z')
     const { s, createKey, models } = await setUp(() => now)

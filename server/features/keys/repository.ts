@@ -49,6 +49,10 @@ export function createApiKeyRepository(db: Database) {
   const ofUser = db.query<KeyRow, [number]>(`${SELECT} WHERE k.user_id = ? ORDER BY k.id DESC`)
   const all = db.query<KeyRow, []>(`${SELECT} ORDER BY k.id DESC`)
   const touch = db.query('UPDATE api_keys SET last_used_at = ? WHERE id = ?')
+  // Every gateway request looks its key up: answered from memory until this repository writes the
+  // table. Rows that go with a deleted account (ON DELETE CASCADE) may linger here; the service
+  // reads the owner on every use, and account ids are never reused, so such a key still fails.
+  const known = new Map<string, StoredApiKey | null>()
   return {
     insert: (key: {
       userId: number
@@ -65,13 +69,18 @@ export function createApiKeyRepository(db: Database) {
           'INSERT INTO api_keys (user_id, name, public_id, secret_hash, profile_ids, daily_token_limit, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         )
         .run(key.userId, key.name, key.publicId, key.secretHash, key.profiles === null ? null : JSON.stringify(key.profiles), key.dailyTokenLimit, key.createdAt, key.expiresAt)
+      known.clear()
       const row = byId.get(Number(lastInsertRowid))
       if (row === null) throw new Error('Inserting an API key returned no row.')
       return toKey(row)
     },
-    findByPublicId: (publicId: string) => {
+    findByPublicId: (publicId: string): StoredApiKey | null => {
+      const remembered = known.get(publicId)
+      if (remembered !== undefined) return remembered
       const row = byPublicId.get(publicId)
-      return row === null ? null : toKey(row)
+      const key = row === null ? null : Object.freeze(toKey(row))
+      known.set(publicId, key)
+      return key
     },
     findById: (id: number) => {
       const row = byId.get(id)
@@ -81,8 +90,10 @@ export function createApiKeyRepository(db: Database) {
     listAll: () => all.all().map(toKey),
     touch: (id: number, at: string) => {
       touch.run(at, id)
+      for (const [publicId, key] of known) if (key?.id === id) known.set(publicId, Object.freeze({ ...key, lastUsedAt: at }))
     },
     remove: (id: number) => {
+      known.clear()
       db.query('DELETE FROM api_keys WHERE id = ?').run(id)
     },
   }

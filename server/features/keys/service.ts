@@ -15,6 +15,7 @@ export interface ApiKeyDeps {
   /** Told when a key is revoked, so open streams under it can end. */
   revoked?: () => void
   now?: () => Date
+  logger?: Pick<Console, 'error'>
 }
 
 /** Who a request with an API key acts as, and under which key. */
@@ -28,6 +29,8 @@ const KEY_PATTERN = new RegExp(`^${API_KEY_PREFIX}([0-9a-f]{12})_([A-Za-z0-9_-]{
 
 /** How stale a key's stored last-use time may be. */
 export const LAST_USE_RESOLUTION_MS = 1000
+/** How long after a use its time is written (see authenticate). */
+const LAST_USE_WRITE_DELAY_MS = 100
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest()
 
@@ -46,9 +49,13 @@ export const looksLikeApiKey = (token: string) => token.startsWith(API_KEY_PREFI
  */
 export class ApiKeyService {
   private readonly now: () => Date
+  private readonly logger: Pick<Console, 'error'>
+  private readonly unwrittenUses = new Map<number, string>()
+  private useWriter: ReturnType<typeof setTimeout> | undefined
 
   constructor(private readonly deps: ApiKeyDeps) {
     this.now = deps.now ?? (() => new Date())
+    this.logger = deps.logger ?? console
   }
 
   create(viewer: Viewer, input: CreateKeyRequest): CreatedApiKey {
@@ -72,6 +79,7 @@ export class ApiKeyService {
   /** The viewer's own keys, or (admins, `all`) everyone's. */
   list(viewer: Viewer, all: boolean): ApiKey[] {
     if (all && !viewer.isAdmin) throw forbidden('admin-only', "Only an administrator can list everyone's keys.")
+    this.writeUses()
     const keys = all ? this.deps.keys.listAll() : this.deps.keys.listForUser(viewer.id)
     return keys.map(publicKey)
   }
@@ -110,9 +118,30 @@ export class ApiKeyService {
     }
     const at = now.toISOString()
     // The last-use time is shown to the minute; writing it on every request of a busy client would
-    // put a database write on each one, so it is written at most once a second per key.
-    if (key.lastUsedAt === null || now.getTime() - Date.parse(key.lastUsedAt) >= LAST_USE_RESOLUTION_MS) this.deps.keys.touch(key.id, at)
+    // put a database write on each one, so it is written at most once a second per key, and a
+    // moment later: a burst of requests meets no write before it reaches the engine.
+    if (key.lastUsedAt === null || now.getTime() - Date.parse(key.lastUsedAt) >= LAST_USE_RESOLUTION_MS) this.noteUse(key.id, at)
     return { user, key: { ...publicKey(key), lastUsedAt: at } }
+  }
+
+  private noteUse(keyId: number, at: string): void {
+    this.unwrittenUses.set(keyId, at)
+    this.useWriter ??= setTimeout(() => this.writeUses(), LAST_USE_WRITE_DELAY_MS)
+    this.useWriter.unref?.()
+  }
+
+  /** Writes the last-use times noted since the last write: on a timer, before lists, and at shutdown. */
+  writeUses(): void {
+    clearTimeout(this.useWriter)
+    this.useWriter = undefined
+    const uses = [...this.unwrittenUses]
+    this.unwrittenUses.clear()
+    try {
+      for (const [keyId, at] of uses) this.deps.keys.touch(keyId, at)
+    } catch (error) {
+      // Only the shown last-use time is lost; the key and its requests are unaffected.
+      this.logger.error(error)
+    }
   }
 
   /** Profile ids a key may list: each must be one the owner may use (members: those shared with them). */

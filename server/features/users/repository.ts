@@ -40,14 +40,22 @@ export function createUserRepository(db: Database) {
   const insert = db.query<UserRow, [string, string, number, UserStatus, string]>(
     'INSERT INTO users (email, password_hash, is_admin, status, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
   )
+  // Every API key request reads its owner: answered from memory until this repository writes the
+  // table (it is the only writer), so a gateway request costs no query for it.
+  const known = new Map<number, StoredUser | null>()
+  const forget = () => known.clear()
   return {
     count: () => db.query<{ n: number }, []>('SELECT COUNT(*) AS n FROM users').get()?.n ?? 0,
     countPending: () => db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM users WHERE status = 'pending'").get()?.n ?? 0,
     countActiveAdmins: () =>
       db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM users WHERE is_admin = 1 AND status = 'approved'").get()?.n ?? 0,
-    findById: (id: number) => {
+    findById: (id: number): StoredUser | null => {
+      const remembered = known.get(id)
+      if (remembered !== undefined) return remembered
       const row = byId.get(id)
-      return row === null ? null : toUser(row)
+      const user = row === null ? null : Object.freeze(toUser(row))
+      known.set(id, user)
+      return user
     },
     findByEmail: (email: string) => {
       const row = byEmail.get(email)
@@ -55,22 +63,33 @@ export function createUserRepository(db: Database) {
     },
     list: () => all.all().map(toUser),
     insert: (user: { email: string; passwordHash: string; isAdmin: boolean; status: UserStatus; createdAt: string }) => {
+      forget()
       const row = insert.get(user.email, user.passwordHash, user.isAdmin ? 1 : 0, user.status, user.createdAt)
       if (row === null) throw new Error('Inserting a user returned no row.')
       return toUser(row)
     },
     update: (id: number, patch: { status?: UserStatus; isAdmin?: boolean }) => {
+      forget()
       if (patch.status !== undefined) db.query('UPDATE users SET status = ? WHERE id = ?').run(patch.status, id)
       if (patch.isAdmin !== undefined) db.query('UPDATE users SET is_admin = ? WHERE id = ?').run(patch.isAdmin ? 1 : 0, id)
     },
     setPasswordHash: (id: number, hash: string) => {
+      forget()
       db.query('UPDATE users SET password_hash = ? WHERE id = ?').run(hash, id)
     },
     remove: (id: number) => {
+      forget()
       db.query('DELETE FROM users WHERE id = ?').run(id)
     },
     /** Runs `fn` holding SQLite's write lock, so checks like "is there another admin?" cannot race. */
-    exclusive: <T>(fn: () => T): T => db.transaction(fn).immediate(),
+    // What was read inside may have been rolled back, so the memory starts again after it.
+    exclusive: <T>(fn: () => T): T => {
+      try {
+        return db.transaction(fn).immediate()
+      } finally {
+        forget()
+      }
+    },
   }
 }
 
