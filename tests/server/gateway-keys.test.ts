@@ -110,6 +110,17 @@ describe('API keys are refused with 401 in OpenAI’s shape', () => {
     expect([none.status, none.body.error.code]).toEqual([401, 'invalid_api_key'])
   })
 
+  test('a key with the right public part and a wrong secret is refused, also right after the real key worked', async () => {
+    const { s, createKey, models } = await setUp()
+    const { key } = (await createKey(s.token, { name: 'real' })).body
+    const secret = key.split('_')[2] ?? ''
+    const forged = `${key.slice(0, key.length - secret.length)}${secret.startsWith('A') ? 'B' : 'A'}${secret.slice(1)}`
+    expect((await models(forged)).status).toBe(401)
+    expect((await models(key)).status).toBe(200)
+    expect((await models(forged)).status).toBe(401)
+    expect((await models(key)).status).toBe(200)
+  })
+
   test('a key works as x-api-key too, and its last use is noted', async () => {
     const { s, createKey, models } = await setUp()
     const created = (await createKey(s.token, { name: 'anthropic' })).body

@@ -51,6 +51,8 @@ export class ApiKeyService {
   private readonly now: () => Date
   private readonly logger: Pick<Console, 'error'>
   private readonly unwrittenUses = new Map<number, string>()
+  /** Tokens whose secret matched, with the row it matched: at most one per key that exists. */
+  private readonly checkedTokens = new Map<string, StoredApiKey>()
   private useWriter: ReturnType<typeof setTimeout> | undefined
 
   constructor(private readonly deps: ApiKeyDeps) {
@@ -107,7 +109,16 @@ export class ApiKeyService {
     if (match === null) throw invalidKey()
     const [, publicId = '', secret = ''] = match
     const key = this.deps.keys.findByPublicId(publicId)
-    if (key === null || !timingSafeEqual(sha256(secret), Buffer.from(key.secretHash, 'hex'))) throw invalidKey()
+    if (key === null) {
+      this.checkedTokens.delete(token ?? '')
+      throw invalidKey()
+    }
+    // The secret is hashed once per stored row: the repository hands out a new row whenever the
+    // key changes, so a token checked against this very row needs no second hash.
+    if (this.checkedTokens.get(token ?? '') !== key) {
+      if (!timingSafeEqual(sha256(secret), Buffer.from(key.secretHash, 'hex'))) throw invalidKey()
+      this.checkedTokens.set(token ?? '', key)
+    }
     const now = this.now()
     if (key.expiresAt !== null && Date.parse(key.expiresAt) <= now.getTime()) {
       throw invalidKey(`The API key "${key.name}" expired on ${key.expiresAt}. Create a new one in the manager under API keys.`)
