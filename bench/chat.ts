@@ -66,12 +66,16 @@ interface Phases {
   asked: number
   engineToken: number
   sentToken: number
+  /** Within a round's burst: the first request's receive → ask, and the rest's time apart when asking. */
+  firstMs: number
+  eachAfterMs: number
 }
 
 type Probed = 'chat' | 'gateway' | 'bare'
-const phaseLists = (): Record<keyof Phases, number[]> => ({ arrived: [], asked: [], engineToken: [], sentToken: [] })
+type Moments = 'arrived' | 'asked' | 'engineToken' | 'sentToken'
+const phaseLists = (): Record<Moments, number[]> => ({ arrived: [], asked: [], engineToken: [], sentToken: [] })
 /** Per path and phase, every moment it happened; the phase lengths are differences of their means. */
-const seen: Record<Probed, Record<keyof Phases, number[]>> = { chat: phaseLists(), gateway: phaseLists(), bare: phaseLists() }
+const seen: Record<Probed, Record<Moments, number[]>> = { chat: phaseLists(), gateway: phaseLists(), bare: phaseLists() }
 
 /** Passes a body through, noting when the first chunk containing `marker` goes by. */
 function noteFirst(body: ReadableStream<Uint8Array | string>, marker: string, into: number[]): ReadableStream<Uint8Array | string> {
@@ -157,11 +161,12 @@ async function serveManager(): Promise<void> {
   // The parent writes how many requests were warm-up (not counted), then closes stdin.
   const warm = Number(await Bun.stdin.text())
   for (const lists of Object.values(seen)) for (const list of Object.values(lists)) list.splice(0, warm)
-  const means = (lists: Record<keyof Phases, number[]>): Phases => ({
+  const means = (lists: Record<Moments, number[]>): Phases => ({
     arrived: mean(lists.arrived),
     asked: mean(lists.asked),
     engineToken: mean(lists.engineToken),
     sentToken: mean(lists.sentToken),
+    ...burstCosts(lists),
   })
   const phases: Record<Probed, Phases> = { chat: means(seen.chat), gateway: means(seen.gateway), bare: means(seen.bare) }
   const metrics = app.metrics.servers()[0]
@@ -170,6 +175,22 @@ async function serveManager(): Promise<void> {
   await app.serving.supervisor.stopAll()
   await bare.stop(true)
   await server.stop(true)
+}
+
+/**
+ * The handler's cost inside a round, where the twenty requests arrive together and each waits for
+ * the ones before it: the first one's receive → ask, and how far apart the rest ask the engine.
+ */
+function burstCosts(lists: Record<Moments, number[]>): Pick<Phases, 'firstMs' | 'eachAfterMs'> {
+  const first: number[] = []
+  const each: number[] = []
+  for (let start = 0; start + STREAMS <= lists.asked.length; start += STREAMS) {
+    const arrived = lists.arrived.slice(start, start + STREAMS).sort((a, b) => a - b)
+    const asked = lists.asked.slice(start, start + STREAMS).sort((a, b) => a - b)
+    first.push((asked[0] ?? NaN) - (arrived[0] ?? NaN))
+    each.push(((asked[STREAMS - 1] ?? NaN) - (asked[1] ?? NaN)) / (STREAMS - 2))
+  }
+  return { firstMs: median(first), eachAfterMs: median(each) }
 }
 
 /** Where a proxied request's time goes, from the client's send to its first token. */
@@ -187,6 +208,8 @@ function printPhases(title: string, phases: Phases, proxied: Sample[], directTtf
   } else line('asks the engine → client reads the first token', received - phases.asked)
   line('total (mean time to first token, proxied)', received - sent)
   line('mean time to first token, direct', directTtft)
+  const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`
+  console.log(`  of which, in each round of ${STREAMS}: the first request's receive → ask ${us(phases.firstMs)}, then one request asked every ${us(phases.eachAfterMs)} (medians)`)
 }
 
 async function run(): Promise<void> {
