@@ -94,6 +94,9 @@ describe('model page while the manager answers', () => {
     expect(store.modelLoading).toBe(true)
     expect(store.model).toBeNull()
     expect(store.modelSyncedAt).toBeNull()
+    // The budget is known from the model before, but there is nothing to measure yet.
+    expect(store.fitBudget?.budgetBytes).toBe(system().budgetBytes)
+    expect(store.fit).toBeNull()
     await (await hub.waiting(pageOf(GEMMA3))).answer(json(gemma3Details()))
     await (await hub.waiting(SYSTEM)).answer(json(system()))
     await opening
