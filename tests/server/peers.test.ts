@@ -326,6 +326,11 @@ describe('/api/peers: validation and roles', () => {
     const limited = await a.key({ profiles: [(await a.profile({ name: 'Local', model: 'standin/fast' })).id] })
     const refused = await a.app.json<{ error: { code: string } }>('POST', '/v1/chat/completions', { headers: { authorization: `Bearer ${limited}` }, body: { model: 'Fox@studio', messages: hello } })
     expect([refused.status, refused.body.error.code]).toEqual([403, 'model_not_allowed'])
+    // So may a key with a daily token limit: the tokens would be counted on the peer, not here.
+    const capped = await a.key({ dailyTokenLimit: 1_000 })
+    const overLimit = await a.app.json<{ error: { code: string; message: string } }>('POST', '/v1/chat/completions', { headers: { authorization: `Bearer ${capped}` }, body: { model: 'Fox@studio', messages: hello } })
+    expect([overLimit.status, overLimit.body.error.code]).toEqual([403, 'model_not_allowed'])
+    expect(overLimit.body.error.message).toContain('daily token limit')
   }, 20_000)
 
   test('the feed a peer follows takes an API key, not a session, and shows only what that key may use', async () => {

@@ -95,7 +95,8 @@ export class PeerRelay {
   /**
    * The peer profile a gateway `model` names (`profile@peer` or `alias@peer`), or null for anything
    * else (then it is a local model, or unknown). A key limited to some local profiles may use no
-   * peer's (403); a peer not online answers 503 at once.
+   * peer's (403), nor may a key with a daily token limit: a relayed request's tokens are counted on
+   * the peer, so this manager could not hold the key to its limit. A peer not online answers 503 at once.
    */
   match(holder: KeyHolder, model: string): PeerTarget | null {
     const at = model.lastIndexOf('@')
@@ -106,6 +107,12 @@ export class PeerRelay {
     const profile = peer.link.status.profiles.find((p) => p.name === name || p.aliases.includes(name))
     if (holder.key.profiles !== null) {
       throw forbidden('model-not-allowed', `The API key "${holder.key.name}" is limited to some of this manager's profiles, so it may not use ${model} on ${peer.stored.name}. Use a key without a profile list.`)
+    }
+    if (holder.key.dailyTokenLimit !== null) {
+      throw forbidden(
+        'model-not-allowed',
+        `The API key "${holder.key.name}" has a daily token limit, which this manager cannot keep for models on ${peer.stored.name} (their tokens are counted there), so it may not use ${model}. Use a key without a daily limit.`,
+      )
     }
     this.assertOnline(peer)
     if (profile === undefined) throw notFound('model-not-found', `${peer.stored.name} has no model named "${name}" for this manager. GET /v1/models lists the ones it may use.`)
