@@ -4,7 +4,7 @@ import { db } from '../../web/src/db/database'
 import { useChatHistoryStore } from '../../web/src/features/chat/history-store'
 import * as history from '../../web/src/features/chat/repository'
 import { useChatStore } from '../../web/src/features/chat/store'
-import { DEFAULT_PARAMETERS, type Attachment } from '../../web/src/features/chat/types'
+import { DEFAULT_PARAMETERS, newMessage, type Attachment } from '../../web/src/features/chat/types'
 import { peerChatId } from '../../web/src/features/peers/chat'
 import { usePeersStore } from '../../web/src/features/peers/store'
 import { useProfilesStore } from '../../web/src/features/profiles/store'
@@ -108,9 +108,10 @@ describe('the model and settings of the chat', () => {
     const chats = useChatHistoryStore()
     await chats.loadList()
     chat.draftProfileId = 1
-    await chats.open(newer.id)
     await chats.open(left.id)
+    await chats.open(newer.id)
     expect(chat.draftProfileId).toBe(1)
+    await chats.open(left.id)
     chat.startNew()
     expect(chats.activeId).toBeNull()
     expect(chat.draftProfileId).toBe(2)
@@ -157,6 +158,8 @@ describe('the model picker', () => {
     expect(chat.stateOf(peerChatId(3, 4))).toBeNull()
     const gone = { ...chat.chatProfiles[2]!, id: peerChatId(1, 7), name: 'Gone@studio' }
     expect(chat.optionLabel(gone)).toBe('Gone@studio (stopped)')
+    // A manager no longer followed cannot be reached.
+    expect(chat.optionLabel({ ...gone, id: peerChatId(3, 4), name: 'Fox@cellar' })).toBe('Fox@cellar (unreachable)')
   })
 
   it('a peer’s model is answered there: the chat knows it is on a peer and names it in the conversation', async () => {
@@ -168,6 +171,10 @@ describe('the model picker', () => {
     chat.draftProfileId = peerChatId(1, 4)
     expect(chat.onPeer).toBe(true)
     expect(chat.profile?.name).toBe('Fox@studio')
+    // A profile that is gone is no model at all, not some peer's.
+    chat.draftProfileId = 99
+    expect(chat.profile).toBeNull()
+    chat.draftProfileId = peerChatId(1, 4)
     expect(chat.serverState).toBe('ready')
     await chats.open((await history.createConversation(db, { title: 'Local first', profileId: 1 })).id)
     await chat.chooseProfile(peerChatId(1, 4))
@@ -296,6 +303,8 @@ describe('sending', () => {
   it('with nothing open, generating does nothing', async () => {
     const server = chatServer()
     const chat = useChatStore()
+    const chats = useChatHistoryStore()
+    chats.append(newMessage({ conversationId: 'none', seq: 1, role: 'assistant', content: 'Once', status: 'stopped' }))
     await chat.generate()
     await chat.regenerate()
     await chat.continueAnswer()

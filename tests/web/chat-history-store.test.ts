@@ -67,7 +67,7 @@ describe('the conversations list', () => {
 
   it('pins and unpins a listed conversation, on the device too; an unknown one is left alone', async () => {
     const conversation = await conversationWith('Pin me', ['a'], 1)
-    await conversationWith('Other', ['b'], 2)
+    const other = await conversationWith('Other', ['b'], 2)
     const chats = useChatHistoryStore()
     await chats.loadList()
     await chats.togglePin(conversation.id)
@@ -76,6 +76,13 @@ describe('the conversations list', () => {
       ['Other', 0],
     ])
     expect((await history.getConversation(db, conversation.id))?.pinned).toBe(1)
+    // The other one pins by its own state, not the pinned one above it.
+    await chats.togglePin(other.id)
+    expect(chats.conversations.map((c) => [c.title, c.pinned])).toEqual([
+      ['Other', 1],
+      ['Pin me', 1],
+    ])
+    await chats.togglePin(other.id)
     await chats.togglePin(conversation.id)
     expect(chats.conversations.find((c) => c.id === conversation.id)?.pinned).toBe(0)
     expect((await history.getConversation(db, conversation.id))?.pinned).toBe(0)
