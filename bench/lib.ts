@@ -1,9 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApp, type AppDeps } from '../server/app'
 import { loadConfig } from '../server/config'
 import { openDatabase } from '../server/db/database'
+import { CONSTRAINTS } from '../server/features/engines/constraints'
+import { INSTALL_MARKER, MANAGED, fileSha256 } from '../server/features/engines/installer'
 
 export const ROOT = join(import.meta.dir, '..')
 
@@ -160,4 +162,13 @@ export async function listenSignedIn(app: ReturnType<typeof benchApp>) {
 export function environOf(pid: number): Record<string, string> {
   const text = readFileSync(`/proc/${pid}/environ`, 'utf8')
   return Object.fromEntries(text.split('\0').filter((item) => item.includes('=')).map((item) => [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)]))
+}
+
+/** The real-engine tier's cached mlx_lm.server environment (`bun test tests/real` makes it), or null. */
+export function cachedEngineEnvironment(): string | null {
+  const spec = MANAGED['mlx_lm.server']
+  if (spec === undefined) return null
+  const root = process.env.MLX_MANAGER_TEST_CACHE ?? join(homedir(), '.cache', 'mlx-manager-tests')
+  const dir = join(root, 'engines', fileSha256(CONSTRAINTS[spec.constraints] ?? '').slice(0, 16))
+  return existsSync(join(dir, INSTALL_MARKER)) ? dir : null
 }

@@ -3,16 +3,13 @@
 //   directly with the same one-token completion every millisecond;
 // - tokens/s a client reads from POST /api/chat against the same request sent to the engine.
 // Needs the real-engine tier's cached environment (`bun test tests/real` makes it); skips otherwise.
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { mkdirSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { sseData } from '../server/features/chat/upstream'
-import { CONSTRAINTS } from '../server/features/engines/constraints'
-import { INSTALL_MARKER, MANAGED, fileSha256 } from '../server/features/engines/installer'
 import type { ServerStatus } from '../shared/servers'
 import { FAST_TIMING } from '../tests/fixtures/engine/harness'
 import { buildTinyModel, removeDir } from '../tests/real/setup'
-import { benchApp, fmt, freePort, row, tempHome, msUntilFirstCompletion, median, environOf } from './lib'
+import { benchApp, fmt, freePort, row, tempHome, msUntilFirstCompletion, median, environOf, cachedEngineEnvironment } from './lib'
 
 const STARTS = Number(process.env.BENCH_STARTS ?? 9)
 const CHATS = Number(process.env.BENCH_CHATS ?? 15)
@@ -20,15 +17,7 @@ const MAX_TOKENS = 256
 const MESSAGES = [{ role: 'user', content: 'Tell me a story about a fox.' }]
 
 
-function cachedEnvironment(): string | null {
-  const spec = MANAGED['mlx_lm.server']
-  if (spec === undefined) return null
-  const root = process.env.MLX_MANAGER_TEST_CACHE ?? join(homedir(), '.cache', 'mlx-manager-tests')
-  const dir = join(root, 'engines', fileSha256(CONSTRAINTS[spec.constraints] ?? '').slice(0, 16))
-  return existsSync(join(dir, INSTALL_MARKER)) ? dir : null
-}
-
-const venv = cachedEnvironment()
+const venv = cachedEngineEnvironment()
 if (venv === null) {
   console.log('skip  real engine: no cached mlx_lm.server environment (run `bun test tests/real` once with Python 3.10+ to make it)')
   process.exit(0)
