@@ -4,6 +4,8 @@
 // manager answering `GET /api/health` (routing and the edge only). When twenty requests arrive
 // together on one thread, the last waits for the nineteen before it, so this per-request cost,
 // times the concurrency, is what the gateway adds to time to first token (bench/chat.ts).
+// Then bursts of twenty, one request per turn of the event loop as a server hands them over, after a
+// quiet moment and after none: how long the first request takes to reach the engine, and the others.
 import { FAST_TIMING, standinEnv } from '../tests/fixtures/engine/harness'
 import { benchApp, fmt, freePort, row, median } from './lib'
 
@@ -16,12 +18,15 @@ const REPLY = JSON.stringify({
 })
 const STREAM = ['data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}', 'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}', 'data: [DONE]', ''].join('\n\n')
 
+/** When each request reached the engine (the burst section reads it). */
+const asked: number[] = []
 const app = benchApp({
   serving: { env: standinEnv(), timing: { ...FAST_TIMING, statsIntervalMs: 60_000 } },
   chat: {
     upstream: {
       // The engine's answer, ready at once: what is timed is the manager's own path.
       open: (_url, body) => {
+        asked.push(performance.now())
         const streamed = (body as { stream?: boolean }).stream === true
         return Promise.resolve(new Response(streamed ? STREAM : REPLY, { headers: { 'content-type': streamed ? 'text/event-stream' : 'application/json' } }))
       },
@@ -81,6 +86,33 @@ row('gateway request (not streamed)', us(gateway), us(health), fmt.ratio(gateway
 row('  added over GET /api/health', us(gateway - health), us(0), '', '< 50 µs', gateway - health < 50)
 row('gateway request (streamed)', us(streamed), us(health), fmt.ratio(streamed / health), 'reference', true)
 row('  added over GET /api/health', us(streamed - health), us(0), '', '< 50 µs', streamed - health < 50)
+
+/** Send → engine for the first request of a burst and (median) for the others, after `quietMs` of nothing. */
+async function burst(quietMs: number): Promise<{ first: number; others: number }> {
+  const first: number[] = []
+  const others: number[] = []
+  for (let round = 0; round < 15; round++) {
+    await Bun.sleep(quietMs)
+    asked.length = 0
+    const sent: number[] = []
+    const answers: Promise<Response>[] = []
+    for (let i = 0; i < 20; i++) {
+      sent.push(performance.now())
+      answers.push(paths.streamed().then(async (response) => (await response.arrayBuffer(), response)))
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    await Promise.all(answers)
+    const waited = asked.map((at, i) => (at - (sent[i] ?? at)) * 1000)
+    first.push(waited[0] ?? NaN)
+    others.push(median(waited.slice(1)))
+  }
+  return { first: median(first), others: median(others) }
+}
+const afterQuiet = await burst(150)
+const afterNone = await burst(0)
+console.log('bursts of 20 streamed requests, one per event-loop turn, 15 each; send → engine, medians')
+row('  first of a burst, after 150 ms quiet', us(afterQuiet.first), us(afterQuiet.others), fmt.ratio(afterQuiet.first / afterQuiet.others), 'reference (the others)', true)
+row('  first of a burst, right after the last', us(afterNone.first), us(afterNone.others), fmt.ratio(afterNone.first / afterNone.others), 'reference (the others)', true)
 app.pool.close()
 await app.serving.supervisor.stopAll()
 if (gateway - health >= 50 || streamed - health >= 50) process.exitCode = 1
