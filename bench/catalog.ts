@@ -5,6 +5,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { medianOfRuns } from './lib'
 
 const ROOT = join(import.meta.dir, '..')
 const BUN = process.execPath
@@ -41,12 +42,6 @@ async function timed(request: () => Promise<Response>): Promise<number> {
   return performance.now() - start
 }
 
-async function median(runs: number, measure: () => Promise<number>): Promise<number> {
-  const values: number[] = []
-  for (let i = 0; i < runs; i++) values.push(await measure())
-  values.sort((a, b) => a - b)
-  return values[Math.floor(values.length / 2)] ?? Number.NaN
-}
 
 const ms = (n: number) => `${n.toFixed(2)} ms`
 
@@ -70,11 +65,11 @@ async function scenario(latencyMs: number) {
     // The exact listing the manager asks the hub for on a search for "qwen".
     const listing = `${hubUrl}/api/models?limit=20&search=qwen&sort=downloads&filter=mlx&expand=pipeline_tag&expand=private&expand=gated&expand=downloads&expand=likes&expand=lastModified&expand=tags&expand=config&expand=sha&expand=safetensors&expand=library_name&expand=author`
     await timed(() => fetch(listing))
-    const hubMs = await median(RUNS, () => timed(() => fetch(listing)))
+    const hubMs = await medianOfRuns(RUNS, () => timed(() => fetch(listing)))
 
     // First search: the manager reads the listing and every result's config.json and file list.
     const cold = await timed(() => fetch(`${base}/api/catalog/search?q=qwen`, { headers }))
-    const cachedMs = await median(RUNS, () => timed(() => fetch(`${base}/api/catalog/search?q=qwen`, { headers })))
+    const cachedMs = await medianOfRuns(RUNS, () => timed(() => fetch(`${base}/api/catalog/search?q=qwen`, { headers })))
 
     const added = cachedMs - hubMs
     const ok = added < ADDED_BUDGET_MS

@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { CHROMIUM, runInChromium } from './browser'
-import { fmt, percentile, ROOT, row } from './lib'
+import { fmt, median, ROOT, row } from './lib'
 
 const RUNS = 15
 const OPEN_TARGET_MS = 1000
@@ -164,8 +164,6 @@ function inChromium(): Promise<BrowserResult> {
   return runInChromium<{ runs: number; queries: typeof QUERIES }, BrowserResult>('chat-history', ENTRY(join(ROOT, 'web', 'src')), { runs: RUNS, queries: QUERIES })
 }
 
-const sorted = (values: number[]) => [...values].sort((a, b) => a - b)
-const median = (values: number[]) => percentile(sorted(values), 50)
 const worst = (values: number[]) => Math.max(...values)
 
 if (!existsSync(CHROMIUM)) {

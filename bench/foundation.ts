@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { fmt, freePort, openLoop, ROOT, row, rssBytes, tempHome, timeToFirst200 } from './lib'
+import { fmt, freePort, medianOfRuns, openLoop, ROOT, row, rssBytes, tempHome, timeToFirst200 } from './lib'
 
 const BUN = process.execPath
 const RATE = 500
@@ -25,21 +25,15 @@ async function startBaseline() {
   return { ...started, base: `http://127.0.0.1:${port}` }
 }
 
-async function median(runs: number, measure: () => Promise<number>): Promise<number> {
-  const values: number[] = []
-  for (let i = 0; i < runs; i++) values.push(await measure())
-  values.sort((a, b) => a - b)
-  return values[Math.floor(values.length / 2)] ?? Number.NaN
-}
 
 async function coldStart() {
-  const manager = await median(5, async () => {
+  const manager = await medianOfRuns(5, async () => {
     const { ms, child } = await startManager()
     child.kill()
     await child.exited
     return ms
   })
-  const baseline = await median(5, async () => {
+  const baseline = await medianOfRuns(5, async () => {
     const { ms, child } = await startBaseline()
     child.kill()
     await child.exited

@@ -46,6 +46,13 @@ export function rssBytes(pid: number): number {
 /** The middle value (the upper of the two middle ones for an even count); NaN for none. */
 export const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
 
+/** The median of `runs` measurements taken one after another. */
+export async function medianOfRuns(runs: number, measure: () => Promise<number>): Promise<number> {
+  const values: number[] = []
+  for (let i = 0; i < runs; i++) values.push(await measure())
+  return median(values)
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN

@@ -16,7 +16,7 @@ import { openDatabase } from '../server/db/database'
 import { createMetricsRepository, type ChatRequestRecord } from '../server/features/metrics/repository'
 import { createRetention } from '../server/features/usage/retention'
 import { DEFAULT_RETENTION } from '../server/features/usage/retention'
-import { benchApp, fmt, percentile, row, tempHome } from './lib'
+import { benchApp, fmt, median, percentile, row, tempHome } from './lib'
 
 const ROWS = 1_000_000
 const PROFILES = 10
@@ -26,7 +26,6 @@ const NOW = Date.parse('2026-03-01T12:00:00.000Z')
 const WEEK_MS = 7 * 86_400_000
 const ADMIN = { email: 'admin@example.com', password: 'correct horse battery' }
 
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50)
 
 function record(i: number, startedAt: string): ChatRequestRecord {
   const keyId = i % 3 === 0 ? null : 1 + (i % KEYS)

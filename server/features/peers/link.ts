@@ -1,4 +1,5 @@
 import type { PeerState, RemoteProfile } from '../../../shared/peers'
+import { delay } from '../../delay'
 import { engineErrorMessage } from '../chat/upstream'
 import type { PeerTiming } from './model'
 
@@ -76,7 +77,7 @@ export class PeerLink {
       if (this.stopped.signal.aborted) return
       const wait = Math.min(this.timing.retryMaxMs, this.timing.retryBaseMs * 2 ** this.attempt)
       this.attempt = Math.min(this.attempt + 1, 16)
-      await sleep(wait, this.stopped.signal)
+      await delay(wait, this.stopped.signal)
     }
   }
 
@@ -189,16 +190,4 @@ async function readOrAbort(reader: ReadableStreamDefaultReader<Uint8Array>, sign
   } finally {
     if (onAbort) signal.removeEventListener('abort', onAbort)
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    function done() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, { once: true })
-  })
 }
