@@ -1,3 +1,4 @@
+import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it, vi } from 'vitest'
 import type { CatalogPage } from '../../shared/catalog'
 import { db } from '../../web/src/db/database'
@@ -56,8 +57,11 @@ describe('catalog list before and while it loads', () => {
     await (await hub.waiting(SEARCH)).answer(json(page1()))
     await searching
     const more = store.loadMore()
-    await store.loadMore()
+    // Not awaited first: a second request would wait for an answer that never comes.
+    const again = store.loadMore()
+    await flushPromises()
     expect(hub.to(SEARCH)).toHaveLength(2)
+    await again
     await (await hub.waiting(SEARCH)).answer(json(lastPage(page2())))
     await more
     expect(hub.to(SEARCH)).toHaveLength(2)
@@ -71,8 +75,10 @@ describe('catalog list before and while it loads', () => {
     await (await hub.waiting(SEARCH)).answer(json(page1()))
     await first
     const second = store.setQuery({ q: 'qwen' })
-    await store.loadMore()
+    const more = store.loadMore()
+    await flushPromises()
     expect(hub.requests.map((request) => request.query)).toEqual([{ sort: 'downloads' }, { sort: 'downloads', q: 'qwen' }])
+    await more
     await (await hub.waiting(SEARCH)).answer(json(lastPage(page2())))
     await second
     expect(ids(store.results)).toEqual(ids(page2().models))

@@ -141,9 +141,10 @@ describe('model page when the person moves on', () => {
     const left = store.openModel(QWEN3)
     const opening = store.openModel(GEMMA3)
     const request = await hub.waiting(pageOf(GEMMA3))
-    await left
+    // Checked before awaiting the first open: had it gone on, it would wait for an answer that never comes.
     expect(store.model).toBeNull()
     expect(hub.to(pageOf(QWEN3))).toEqual([])
+    await left
     await request.answer(json(gemma3Details()))
     await (await hub.waiting(SYSTEM)).answer(json(system()))
     await opening
