@@ -1,5 +1,7 @@
+import { createPinia, setActivePinia } from 'pinia'
 import { describe, expect, it, vi } from 'vitest'
 import type { Download, DownloadFile } from '../../../shared/downloads'
+import { readSnapshot } from '../../../web/src/db/snapshots'
 import { orderDownloads, useDownloadsStore } from '../../../web/src/features/downloads/store'
 import { failure, fakeServer, json, makeDownload } from '../helpers'
 
@@ -47,6 +49,18 @@ describe('downloads store: the list', () => {
     expect(server.callsTo('GET /api/downloads')).toHaveLength(2)
     expect(ids(store.downloads)).toEqual([2])
     expect(store.active).toEqual([])
+  })
+
+  it('offline, a fresh page shows the list last saved on this device as "downloads"', async () => {
+    const server = fakeServer({ 'GET /api/downloads': () => json([at(1, { id: 9, status: 'completed' })]) })
+    await useDownloadsStore().load()
+    await vi.waitFor(async () => expect((await readSnapshot('downloads'))?.value).toHaveLength(1))
+    setActivePinia(createPinia())
+    server.offline()
+    const store = useDownloadsStore()
+    await store.load()
+    expect(store.fromDevice).toBe(true)
+    expect(ids(store.downloads)).toEqual([9])
   })
 
   it('says why the list could not be loaded', async () => {

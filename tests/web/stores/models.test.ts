@@ -1,4 +1,6 @@
+import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { readSnapshot } from '../../../web/src/db/snapshots'
 import { LIBRARY_RELOAD_DELAY_MS, useLibraryStore } from '../../../web/src/features/models/store'
 import { failure, fakeServer, json, makeLocalModel } from '../helpers'
 
@@ -25,6 +27,18 @@ describe('library store: loading', () => {
     await store.load()
     expect(store.loaded).toBe(true)
     expect(shown(store)).toEqual([QWEN, GEMMA])
+  })
+
+  it('offline, a fresh page shows the models last saved on this device as "library"', async () => {
+    const server = library([QWEN])
+    await useLibraryStore().load()
+    await vi.waitFor(async () => expect((await readSnapshot('library'))?.value).toHaveLength(1))
+    setActivePinia(createPinia())
+    server.offline()
+    const store = useLibraryStore()
+    await store.load()
+    expect(store.fromDevice).toBe(true)
+    expect(shown(store)).toEqual([QWEN])
   })
 
   it('says why the models could not be loaded', async () => {

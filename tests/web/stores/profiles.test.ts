@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import { describe, expect, it, vi } from 'vitest'
 import type { EngineInfo } from '../../../shared/profiles'
+import { readSnapshot } from '../../../web/src/db/snapshots'
 import { TEMPLATE_MAX_BYTES, type TemplateFile } from '../../../shared/templates'
 import { templateFileProblem, templateUploadName, useProfilesStore } from '../../../web/src/features/profiles/store'
 import { failure, fakeServer, json, makeLocalModel, makeProfile } from '../helpers'
@@ -41,6 +43,18 @@ describe('profiles store: the list', () => {
     expect(names(store)).toEqual(['2:alpha', '3:Alpha', '4:beta', '1:Gamma'])
     expect(store.byId.get(4)?.name).toBe('beta')
     expect(store.byId.get(9)).toBeUndefined()
+  })
+
+  it('offline, a fresh page shows the list last saved on this device as "profiles"', async () => {
+    const server = fakeServer({ 'GET /api/profiles': () => json([makeProfile({ id: 4, name: 'Qwen coder' })]) })
+    await useProfilesStore().load()
+    await vi.waitFor(async () => expect((await readSnapshot('profiles'))?.value).toHaveLength(1))
+    setActivePinia(createPinia())
+    server.offline()
+    const store = useProfilesStore()
+    await store.load()
+    expect(store.fromDevice).toBe(true)
+    expect(names(store)).toEqual(['4:Qwen coder'])
   })
 
   it('says why the list could not be loaded', async () => {

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import { describe, expect, it, vi } from 'vitest'
 import type { ServerChatMetrics } from '../../../shared/chat'
+import { readSnapshot } from '../../../web/src/db/snapshots'
 import { HISTORY_LENGTH, LOG_KEEP_LINES, useServersStore } from '../../../web/src/features/servers/store'
 import { failure, fakeServer, FakeEventSource, json, makeServerStatus, useFakeEventSource } from '../helpers'
 
@@ -39,6 +41,19 @@ describe('servers store: the list', () => {
     expect(store.loaded).toBe(true)
     expect(store.loadError).toBeNull()
     expect(store.servers.map((server) => server.profileId)).toEqual([3, 4])
+  })
+
+  it('offline, a fresh page shows the list last saved on this device as "servers"', async () => {
+    const server = fakeServer({ 'GET /api/servers': () => json([makeServerStatus({ profileId: 3 })]) })
+    await useServersStore().load()
+    await vi.waitFor(async () => expect((await readSnapshot('servers'))?.value).toHaveLength(1))
+    setActivePinia(createPinia())
+    server.offline()
+    const store = useServersStore()
+    await store.load()
+    expect(store.fromDevice).toBe(true)
+    expect(store.loadError).toBeNull()
+    expect(store.servers.map((status) => status.profileId)).toEqual([3])
   })
 
   it('says why the list could not be loaded', async () => {
@@ -201,6 +216,7 @@ describe('servers store: the open log', () => {
   it('follows one server’s log: the tail, then new lines, counting every line received', () => {
     useFakeEventSource()
     const store = useServersStore()
+    expect([store.logProfileId, store.logState, store.logLines]).toEqual([null, 'idle', []])
     store.openLog(4)
     const source = FakeEventSource.latest()
     expect(new URL(source.url).pathname).toBe('/api/servers/4/logs')
