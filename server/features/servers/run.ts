@@ -1,5 +1,5 @@
 import type { EngineName } from '../../../shared/profiles'
-import type { RankStatus, ServerFailure, ServerState } from '../../../shared/servers'
+import type { RankStatus, ServerFailure, ServerStatus } from '../../../shared/servers'
 import { reachableBaseUrl } from '../engines/readiness'
 
 /** One process the supervisor is responsible for, from spawn (or adoption) to exit. */
@@ -29,30 +29,30 @@ export interface Run {
   cancelWatch: () => void
 }
 
-export interface Entry {
-  profileId: number
-  state: ServerState
+/** What the supervisor keeps of one profile's server: what `GET /api/servers` shows, and its run. */
+export interface Entry
+  extends Pick<ServerStatus, 'profileId' | 'state' | 'startedAt' | 'readyAt' | 'stoppedAt' | 'exitCode' | 'signal' | 'failure' | 'cpuPercent' | 'rssBytes' | 'restarts' | 'nextRestartAt' | 'idleStopsAt'> {
   run: Run | null
   launching: Promise<void> | null
-  startedAt: string | null
-  readyAt: string | null
-  stoppedAt: string | null
-  exitCode: number | null
-  signal: string | null
-  failure: ServerFailure | null
-  cpuPercent: number | null
-  rssBytes: number | null
   lastCommand: string[] | null
   adopted: boolean
-  restarts: number
-  nextRestartAt: string | null
-  /** Set by the serving pool while an idle stop is scheduled. */
-  idleStopsAt: string | null
   restartTimer: ReturnType<typeof setTimeout> | null
   /** A distributed server's ranks; null for a single process. */
   ranks: RankStatus[] | null
 }
 
+/** What a new run starts from: nothing measured, nothing failed, no exit yet. */
+export const FRESH_RUN = {
+  readyAt: null,
+  stoppedAt: null,
+  exitCode: null,
+  signal: null,
+  failure: null,
+  cpuPercent: null,
+  rssBytes: null,
+  adopted: false,
+  nextRestartAt: null,
+} as const satisfies Partial<Entry>
 
 export function newRun(
   pid: number,
@@ -89,22 +89,14 @@ export function newRun(
 
 export function newEntry(profileId: number): Entry {
   return {
+    ...FRESH_RUN,
     profileId,
     state: 'stopped',
     run: null,
     launching: null,
     startedAt: null,
-    readyAt: null,
-    stoppedAt: null,
-    exitCode: null,
-    signal: null,
-    failure: null,
-    cpuPercent: null,
-    rssBytes: null,
     lastCommand: null,
-    adopted: false,
     restarts: 0,
-    nextRestartAt: null,
     idleStopsAt: null,
     restartTimer: null,
     ranks: null,

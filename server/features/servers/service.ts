@@ -19,7 +19,7 @@ import { STARTUP_TAIL_LINES, startupFailure, watchStartup } from './startup-log'
 import type { PidFiles, PidRecord } from './pid-files'
 import type { ExitInfo, ProcessHost } from './process-host'
 import { planRestart } from './restart-policy'
-import { newEntry, newRun, type Entry, type Run } from './run'
+import { FRESH_RUN, newEntry, newRun, type Entry, type Run } from './run'
 import { SamplingTimer, sampleEntries } from './sampling'
 import type { TreeStats } from './stats'
 import { buildStatus } from './status'
@@ -273,22 +273,7 @@ export class ServerSupervisor {
     // A distributed server's ranks are told apart by their tagged log lines.
     const unwatch = ranks === null ? () => undefined : this.deps.logs.subscribe(profile.id, (added) => this.onRankLines(entry, run, added))
     const run = newRun(spawned.pid, profile.engine, profile.host, profile.port, shown, profile.updatedAt, unwatch, hidden)
-    this.update(entry, {
-      ranks,
-      run,
-      state: 'starting',
-      startedAt: new Date().toISOString(),
-      readyAt: null,
-      stoppedAt: null,
-      exitCode: null,
-      signal: null,
-      failure: null,
-      cpuPercent: null,
-      rssBytes: null,
-      lastCommand: shown,
-      adopted: false,
-      nextRestartAt: null,
-    })
+    this.update(entry, { ...FRESH_RUN, ranks, run, state: 'starting', startedAt: new Date().toISOString(), lastCommand: shown })
     this.writePidFile(entry, run)
     run.done = spawned.exited.then((exit) => this.onExit(entry, run, exit))
     this.updateSampling()

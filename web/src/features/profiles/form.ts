@@ -1,47 +1,46 @@
-import type { DistributedBackend, DistributedMode } from '../../../../shared/hosts'
 import {
   PROFILE_DEFAULTS,
   profileProblems,
   splitCommand,
   suggestModelDefaults,
-  type EngineName,
-  type ModelType,
   type Profile,
   type ProfileFields,
 } from '../../../../shared/profiles'
 import type { ProfileChange } from './store'
 
+/** Settings the editor holds exactly as a profile stores them. */
+type SameAsProfile =
+  | 'name'
+  | 'aliases'
+  | 'model'
+  | 'engine'
+  | 'host'
+  | 'contextLength'
+  | 'modelType'
+  | 'toolCallParser'
+  | 'reasoningParser'
+  | 'autoToolChoice'
+  | 'trustRemoteCode'
+  | 'temperature'
+  | 'topP'
+  | 'maxTokens'
+  | 'autoStart'
+  | 'idleTimeoutMinutes'
+  | 'pinned'
+  | 'restartOnCrash'
+  | 'availableToMembers'
+  | 'distributedHosts'
+  | 'distributedBackend'
+  | 'distributedMode'
+
 /** What the editor's inputs hold: text as typed, numbers or null for an empty box, arguments as one line. */
-export interface ProfileDraft {
-  name: string
-  aliases: string[]
+export interface ProfileDraft extends Pick<Profile, SameAsProfile> {
   description: string
-  model: string
-  engine: EngineName
-  host: string
   port: number | null
-  contextLength: number | null
-  modelType: ModelType
-  toolCallParser: string | null
-  reasoningParser: string | null
-  autoToolChoice: boolean
   chatTemplateFile: string
-  trustRemoteCode: boolean
-  temperature: number | null
-  topP: number | null
-  maxTokens: number | null
   systemPrompt: string
   extraArgs: string
   customCommand: string
-  autoStart: boolean
-  idleTimeoutMinutes: number | null
-  pinned: boolean
-  restartOnCrash: boolean
-  availableToMembers: boolean
-  /** Host ids in rank order; empty: one process on this machine. */
-  distributedHosts: number[]
-  distributedBackend: DistributedBackend
-  distributedMode: DistributedMode
 }
 
 export type FieldName = keyof ProfileFields
