@@ -35,12 +35,12 @@ describe('profiles store: the list', () => {
   it('loads profiles sorted by name regardless of case, ties by id', async () => {
     fakeServer({
       'GET /api/profiles': () =>
-        json([makeProfile({ id: 4, name: 'beta' }), makeProfile({ id: 3, name: 'Alpha' }), makeProfile({ id: 2, name: 'alpha' }), makeProfile({ id: 1, name: 'Gamma' })]),
+        json([makeProfile({ id: 4, name: 'beta' }), makeProfile({ id: 3, name: 'alpha' }), makeProfile({ id: 2, name: 'Alpha' }), makeProfile({ id: 1, name: 'Gamma' })]),
     })
     const store = useProfilesStore()
     await store.load()
     expect(store.loaded).toBe(true)
-    expect(names(store)).toEqual(['2:alpha', '3:Alpha', '4:beta', '1:Gamma'])
+    expect(names(store)).toEqual(['2:Alpha', '3:alpha', '4:beta', '1:Gamma'])
     expect(store.byId.get(4)?.name).toBe('beta')
     expect(store.byId.get(9)).toBeUndefined()
   })
@@ -138,6 +138,7 @@ describe('profiles store: what the editor offers', () => {
       'GET /api/models': () => json([makeLocalModel()]),
     })
     const store = useProfilesStore()
+    expect([store.engines, store.models, store.templates]).toEqual([[], [], []])
     await store.loadChoices()
     expect(store.engines.map((engine) => engine.name)).toEqual(['mlx-openai-server', 'mlx_lm.server'])
     expect(store.models.map((model) => model.id)).toEqual(['mlx-community/Qwen3-4B-4bit'])
