@@ -22,15 +22,15 @@ describe('download order', () => {
   it('puts queued, downloading and paused first, oldest id first, then the rest newest first', () => {
     const list = [
       at(1, { id: 1, status: 'completed' }),
-      at(5, { id: 2, status: 'paused' }),
+      at(2, { id: 6, status: 'downloading' }),
       at(3, { id: 3, status: 'failed' }),
       at(9, { id: 4, status: 'queued' }),
       at(3, { id: 5, status: 'cancelled' }),
-      at(2, { id: 6, status: 'downloading' }),
+      at(5, { id: 2, status: 'paused' }),
     ]
     expect(ids(orderDownloads(list))).toEqual([2, 4, 6, 5, 3, 1])
     // The input stays as it was.
-    expect(ids(list)).toEqual([1, 2, 3, 4, 5, 6])
+    expect(ids(list)).toEqual([1, 6, 3, 4, 5, 2])
   })
 })
 
@@ -89,8 +89,10 @@ describe('downloads store: the list', () => {
     store.applyState(at(1, { id: 3 }))
     store.drop([1, 3, 99])
     expect(ids(store.downloads)).toEqual([2])
+    // Rows it does not hold: nothing changes, so nothing on screen is redrawn.
+    const before = store.downloads
     store.drop([99])
-    expect(ids(store.downloads)).toEqual([2])
+    expect(store.downloads).toBe(before)
     store.reset()
     expect(store.downloads).toEqual([])
     expect(store.loaded).toBe(false)
@@ -108,6 +110,7 @@ describe('downloads store: progress', () => {
           file('b', { status: 'downloading', speedBps: 100 }),
           file('c', { status: 'done', bytesDone: 1000 }),
           file('d', { status: 'pending', connections: 1 }),
+          file('f', { status: 'verifying', speedBps: 50 }),
         ],
       }),
     )
@@ -129,6 +132,7 @@ describe('downloads store: progress', () => {
       file('b', { status: 'downloading', bytesDone: 600, speedBps: 300, connections: 3 }),
       file('c', { status: 'done', bytesDone: 1000 }),
       file('d', { status: 'pending', speedBps: 0, connections: 0 }),
+      file('f', { status: 'verifying', speedBps: 0, connections: 0 }),
       file('e', { status: 'downloading', speedBps: 400 }),
     ])
   })
@@ -242,6 +246,9 @@ describe('downloads store: starting from a model page', () => {
   it('keeps a refusal for that model’s page until another model’s page opens', async () => {
     const server = fakeServer({ 'POST /api/downloads': () => failure(507, 'disk-full', 'Not enough disk space.') })
     const store = useDownloadsStore()
+    // Opening a page with no refusal kept is harmless.
+    store.pageOpened(MODEL)
+    expect(store.startError).toBeNull()
     await store.startFromPage(MODEL)
     expect(store.startError).toEqual({ modelId: MODEL, failure: { code: 'disk-full', message: 'Not enough disk space.', retryAfterSeconds: null } })
     expect([...store.starting]).toEqual([])
