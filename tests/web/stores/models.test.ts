@@ -24,6 +24,7 @@ describe('library store: loading', () => {
   it('loads the models in the cache', async () => {
     library()
     const store = useLibraryStore()
+    expect(store.models).toEqual([])
     await store.load()
     expect(store.loaded).toBe(true)
     expect(shown(store)).toEqual([QWEN, GEMMA])
