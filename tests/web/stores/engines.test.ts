@@ -70,6 +70,7 @@ describe('engines store: the list', () => {
   it('loads the engines and offers only the built-in ones to manage', async () => {
     manager()
     const store = useEnginesStore()
+    expect([store.engines, store.builtIn]).toEqual([[], []])
     await store.load()
     expect(store.loaded).toBe(true)
     expect(store.engines.map((item) => item.name)).toEqual([MLX, LM, 'custom'])
