@@ -55,7 +55,9 @@ export const useRequestsStore = defineStore('requests', () => {
 
   async function loadMore(): Promise<void> {
     const cursor = nextCursor.value
-    if (cursor === null || loadingMore.value) return
+    // While a first page loads, the cursor on screen belongs to the previous filters: their older
+    // rows would be mixed into the new page.
+    if (cursor === null || loadingMore.value || loading.value) return
     const current = run
     loadingMore.value = true
     try {
