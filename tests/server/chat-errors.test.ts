@@ -81,6 +81,23 @@ describe('POST /api/chat refuses what it cannot do, before streaming', () => {
     expect(await response.text()).toContain('event: done')
   })
 
+  test('a server that cannot start ends the reply with its error event, and the request is recorded with why', async () => {
+    const s = await setUp()
+    const profile = await s.profile({ name: 'broken', model: 'standin/exit0-with-error', engine: 'mlx-openai-server' })
+    const response = await post(s, { profileId: profile.id, messages: hello })
+    expect(response.status).toBe(200)
+    const events = await response.text()
+    expect(events).toContain('event: error')
+    expect(events).toContain('model-failed-to-start')
+    expect(s.app.metrics.records().find((record) => record.profileId === profile.id)).toMatchObject({
+      endpoint: 'chat',
+      keyId: null,
+      status: 503,
+      errorCode: 'model-failed-to-start',
+      timeToFirstTokenMs: null,
+    })
+  })
+
   test('images for a text-only profile, and chat with an embeddings profile, are refused', async () => {
     const s = await setUp()
     const text = await s.profile({ name: 'text', model: 'standin/400tps' })

@@ -160,6 +160,13 @@ describe('the gateway refuses in OpenAI’s shape', () => {
     expect(apiError.code).toBe('model_failed_to_start')
     expect(apiError.headers?.get('retry-after')).toBe('30')
     expect(apiError.message).toContain('could not be started')
+    // Refused before any engine answered: recorded with the profile it named and why, for the requests log.
+    expect(s.app.metrics.records().find((record) => record.profileId === broken.id)).toMatchObject({
+      status: 503,
+      errorCode: 'model-failed-to-start',
+      endpoint: 'chat/completions',
+      timeToFirstTokenMs: null,
+    })
   })
 
   test('a member’s key cannot reach a profile not shared with members, even when it names it', async () => {

@@ -194,7 +194,7 @@ describe('the other OpenAI endpoints', () => {
 })
 
 describe('requests are recorded, and a key’s daily limit holds', () => {
-  test('each request is recorded with its user, key, endpoint, status and tokens; over the limit is 429 with Retry-After', async () => {
+  test('each request is recorded with its user, key, endpoint, status and tokens; over the limit is 429 with Retry-After, and recorded', async () => {
     const s = await setUp()
     await s.profile({ name: 'Fox', model: 'standin/fast' })
     const limited = await s.key({ dailyTokenLimit: 20 })
@@ -219,13 +219,24 @@ describe('requests are recorded, and a key’s daily limit holds', () => {
     expect(apiError.code).toBe('daily_token_limit')
     expect(Number(apiError.headers?.get('retry-after'))).toBeGreaterThan(0)
     expect(apiError.message).toContain('of its 20 tokens today')
+    // The refused request is in the record too, with why, and counted for nothing.
+    expect(s.app.metrics.records().at(-1)).toMatchObject({
+      keyId: limited.id,
+      userId: 1,
+      endpoint: 'chat/completions',
+      status: 429,
+      errorCode: 'daily-token-limit',
+      promptTokens: null,
+      completionTokens: 0,
+      timeToFirstTokenMs: null,
+    })
     // Another key of the same user is not limited by this one.
     const other = s.client((await s.key()).key)
     expect((await other.chat.completions.create({ model: 'Fox', messages: hello })).choices[0]?.message.content).toBe(REPLY)
     // Gateway traffic shows per key on the servers' figures and in the Prometheus export.
     const figures = await s.app.json<ServerChatMetrics[]>('GET', '/api/metrics/servers', { token: s.token })
     const byKey = figures.body[0]?.byKey.find((traffic) => traffic.keyId === limited.id)
-    expect(byKey).toMatchObject({ userId: 1, errors: 0, promptTokens: expect.any(Number) as number })
+    expect(byKey).toMatchObject({ userId: 1, errors: 1, promptTokens: expect.any(Number) as number })
     expect(byKey?.requests).toBe(s.app.metrics.records().filter((r) => r.keyId === limited.id).length)
     const prometheus = await (await s.app.call('GET', '/metrics', { token: s.token })).text()
     expect(prometheus).toContain(`mlx_manager_gateway_requests_total{profile_id="1",key_id="${limited.id}"} ${byKey?.requests}`)

@@ -156,9 +156,11 @@ describe('several managers as one', () => {
     expect(chat.events.at(-2)?.event).toBe('metrics')
     expect(chat.events.at(-1)).toEqual({ event: 'done', data: { finishReason: 'stop' } })
 
-    // The peer recorded the requests under its key; this manager kept none of them as its own.
+    // The peer recorded the requests under its key, the refused embeddings one too (Wolf named no
+    // profile there); this manager kept none of them as its own.
     const requests = async (m: Manager) => (await m.app.json<RequestLogPage>('GET', '/api/requests', { token: m.token })).body.rows
-    await eventually(async () => (await requests(b)).length === 6)
+    await eventually(async () => (await requests(b)).length === 7)
+    expect((await requests(b)).filter((row) => row.status === 400).map((row) => [row.endpoint, row.errorCode])).toEqual([['embeddings', 'not-an-embeddings-model']])
     expect(await requests(a)).toEqual([])
   }, 30_000)
 

@@ -242,6 +242,45 @@ export class EngineExchange {
   }
 }
 
+/** When a request began, on both clocks a record needs: the wall clock and the one for durations. */
+export interface RequestStart {
+  at: Date
+  ms: number
+}
+
+export const requestStart = (deps: Pick<ExchangeDeps, 'now' | 'clock'>): RequestStart => ({ at: deps.now(), ms: deps.clock() })
+
+/**
+ * Records a request for a profile that never reached its engine: refused for the key's daily limit
+ * or the profile's kind, or by the serving pool (the model cannot load now, its queue is full, the
+ * wait ran out), or given up by its client while it waited. Its duration is the wait; nothing else
+ * was measured. The requests log and a key's figures show it like any other failure.
+ */
+export function recordRefused(deps: ExchangeDeps, profile: Profile, origin: ExchangeOrigin, start: RequestStart, error: unknown, signal: AbortSignal): void {
+  const outcome = signal.aborted
+    ? { status: 499, code: 'cancelled', message: `The client went away while the request waited for ${profile.name}.` }
+    : error instanceof AppError
+      ? { status: error.status, code: error.code, message: error.message }
+      : { status: 500, code: 'internal-error', message: error instanceof Error ? error.message : String(error) }
+  deps.record({
+    profileId: profile.id,
+    model: profile.model,
+    startedAt: start.at.toISOString(),
+    userId: origin.userId,
+    keyId: origin.keyId,
+    endpoint: origin.endpoint,
+    status: outcome.status,
+    timeToFirstTokenMs: null,
+    promptTokens: null,
+    cachedTokens: null,
+    completionTokens: 0,
+    tokensPerSecond: null,
+    totalMs: Math.max(0, deps.clock() - start.ms),
+    errorCode: outcome.code,
+    errorMessage: outcome.message,
+  })
+}
+
 function parseObject(text: string): FinalChunk | null {
   try {
     const value: unknown = JSON.parse(text)

@@ -4,7 +4,7 @@ import type { ServerStatus } from '../../../shared/servers'
 import { AppError, badRequest } from '../../http/errors'
 import { serverFor, type Viewer } from '../access/viewer'
 import type { ServingAccess } from '../serving/model'
-import { EngineExchange, EngineStreamError, type ExchangeDeps } from './exchange'
+import { EngineExchange, EngineStreamError, recordRefused, requestStart, type ExchangeDeps } from './exchange'
 import type { UpstreamUsage } from './meter'
 import { ThinkSplitter } from './think'
 import { engineErrorMessage } from './upstream'
@@ -92,11 +92,16 @@ export class ChatService {
       const what = state === 'starting' ? 'is loading its model' : 'is not running, so it is being started'
       yield { type: 'loading', data: { message: `${plan.profile.name} ${what}; the answer follows once it is ready.` } }
     }
+    const origin = { userId: plan.userId, keyId: null, endpoint: 'chat' as const }
+    const start = requestStart(this.deps.exchange)
     let opened
     try {
-      const lease = await this.deps.serving.acquire(plan.profile, signal)
+      const lease = await this.deps.serving.acquire(plan.profile, signal).catch((error: unknown) => {
+        recordRefused(this.deps.exchange, plan.profile, origin, start, error, signal)
+        throw error
+      })
       const target = { profile: plan.profile, url: `${lease.status.baseUrl.replace(/\/$/, '')}/chat/completions`, body: plan.body, stream: true }
-      opened = await EngineExchange.open(this.deps.exchange, target, { userId: plan.userId, keyId: null, endpoint: 'chat' }, signal, lease.release)
+      opened = await EngineExchange.open(this.deps.exchange, target, origin, signal, lease.release)
     } catch (error) {
       if (signal.aborted) return
       if (error instanceof AppError) yield { type: 'error', data: { code: error.code, message: error.message } }

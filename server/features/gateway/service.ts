@@ -2,7 +2,7 @@ import { modelTypeChats, type Profile } from '../../../shared/profiles'
 import type { ServerStatus } from '../../../shared/servers'
 import { AppError, badRequest, forbidden, notFound } from '../../http/errors'
 import { mayUse } from '../access/viewer'
-import { EngineExchange, type ExchangeDeps } from '../chat/exchange'
+import { EngineExchange, recordRefused, requestStart, type ExchangeDeps } from '../chat/exchange'
 import type { KeyHolder } from '../keys/service'
 import type { RequestEndpoint } from '../metrics/repository'
 import type { ServingAccess } from '../serving/model'
@@ -100,9 +100,17 @@ export class GatewayService {
    */
   async forward(holder: KeyHolder, endpoint: Exclude<RequestEndpoint, 'chat'>, body: GatewayBody, signal: AbortSignal) {
     const profile = this.resolve(holder, body.model)
-    this.assertServes(profile, endpoint)
-    this.assertWithinLimit(holder)
-    const lease = await this.deps.serving.acquire(profile, signal)
+    const origin = { userId: holder.user.id, keyId: holder.key.id, endpoint }
+    const start = requestStart(this.deps.exchange)
+    let lease
+    try {
+      this.assertServes(profile, endpoint)
+      this.assertWithinLimit(holder)
+      lease = await this.deps.serving.acquire(profile, signal)
+    } catch (error) {
+      recordRefused(this.deps.exchange, profile, origin, start, error, signal)
+      throw error
+    }
     const sent: Record<string, unknown> = { ...body, model: profile.model }
     if (endpoint !== 'embeddings') {
       // The profile's sampling settings are defaults; what the client sends wins.
@@ -110,7 +118,7 @@ export class GatewayService {
       for (const [field, value] of Object.entries(defaults)) if (value !== null && sent[field] === undefined) sent[field] = value
     }
     const target = { profile, url: `${lease.status.baseUrl.replace(/\/$/, '')}/${ENGINE_PATH[endpoint]}`, body: sent, stream: body.stream === true }
-    return EngineExchange.open(this.deps.exchange, target, { userId: holder.user.id, keyId: holder.key.id, endpoint }, signal, lease.release)
+    return EngineExchange.open(this.deps.exchange, target, origin, signal, lease.release)
   }
 
   private assertServes(profile: Profile, endpoint: Exclude<RequestEndpoint, 'chat'>): void {
