@@ -111,7 +111,10 @@ describe('splitProblems', () => {
     expect(splitProblems(model, 2, 'pipeline')).toEqual([
       "Pipeline mode picks each rank's weights from model.safetensors.index.json, which this model folder lacks. Convert it with mlx_lm.convert, or use tensor mode.",
     ])
-    expect(splitProblems(model, 3, 'pipeline')).toHaveLength(2)
+    expect(splitProblems(model, 3, 'pipeline')).toEqual([
+      'The model has 2 layers, fewer than the 3 ranks: each rank needs at least one. Use fewer ranks.',
+      "Pipeline mode picks each rank's weights from model.safetensors.index.json, which this model folder lacks. Convert it with mlx_lm.convert, or use tensor mode.",
+    ])
     expect(splitProblems(shape({ modelType: 'qwen3_moe', layers: null }), 64, 'pipeline')).toEqual([])
   })
 

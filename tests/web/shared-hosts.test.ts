@@ -87,7 +87,7 @@ describe('hostProblems', () => {
 
 describe('isLoopbackAddress', () => {
   it('is the whole 127.0.0.0/8 range and ::1', () => {
-    for (const address of ['127.0.0.1', '127.1.2.3', '::1']) expect(isLoopbackAddress(address)).toBe(true)
+    for (const address of ['127.0.0.1', '127.1.2.3', '127.10.200.30', '::1']) expect(isLoopbackAddress(address)).toBe(true)
     for (const address of ['128.0.0.1', '10.127.0.1', '127.0.0.1.5', 'x127.0.0.1', '::2', '0.0.0.0']) expect(isLoopbackAddress(address)).toBe(false)
   })
 })
