@@ -180,6 +180,8 @@ describe('custom commands', () => {
   it('an escaped character outside quotes is a word of its own', () => {
     expect(splitCommand('\\$HOME')).toEqual({ ok: true, words: ['$HOME'] })
     expect(splitCommand('srv \\-v')).toEqual({ ok: true, words: ['srv', '-v'] })
+    expect(splitCommand('echo \\$')).toEqual({ ok: true, words: ['echo', '$'] })
+    expect(splitCommand('a\\  b')).toEqual({ ok: true, words: ['a ', 'b'] })
   })
 
   it('an empty command asks for one', () => {
