@@ -105,6 +105,9 @@ describe('quantization', () => {
       ['x/Model-2-bits', 2],
       ['x/Model-F16', 16],
       ['x/Model_fp16', 16],
+      ['x/Model-16bit', 16],
+      ['x/bf16-Model', 16],
+      ['x/Model-fp16-mlx', 16],
       ['x/Modelbf16', null],
       ['x/Model-128bit', null],
       ['x/Model-nvfp4', 4],
@@ -119,6 +122,7 @@ describe('chat template markers', () => {
   it('a template that branches or loops on tools, or writes tool-call markers, takes tools', () => {
     for (const template of [
       '{% if tools %}…{% endif %}',
+      '{%if tools %}',
       '{%- for tool in tools %}',
       '{% elif tools is defined %}',
       '<tool_call>',
@@ -295,6 +299,8 @@ describe('filters', () => {
 
   it('the query string leaves out empty lists and an unset fits', () => {
     expect(filtersToQuery({ arch: [], bits: [], capability: [], fits: false })).toEqual({})
+    expect(filtersToQuery({})).toEqual({})
+    expect(filtersToQuery({ bits: [4] })).toEqual({ bits: '4' })
     expect(filtersToQuery({ arch: ['qwen', 'llama'], capability: ['tools', 'vision'], maxSize: 2e9, minSize: 0 })).toEqual({
       arch: 'qwen,llama',
       capability: 'tools,vision',
