@@ -2,6 +2,7 @@ import type { BenchmarkRun } from './benchmarks'
 import type { ServerChatMetrics } from './chat'
 import type { Download, DownloadProgress } from './downloads'
 import type { EngineInstallState } from './engines'
+import type { Host } from './hosts'
 import type { Peer } from './peers'
 import type { Profile } from './profiles'
 import type { ServerStatsEvent, ServerStatus } from './servers'
@@ -45,10 +46,14 @@ export interface ServerEventMap {
   'peers.state': Peer
   /** A peer was removed (or, for a member, is no longer shared with them). */
   'peers.removed': { id: number }
+  /** Admins only: a host was added or edited. */
+  'hosts.changed': Host
+  /** Admins only: a host was removed. */
+  'hosts.removed': { id: number }
 }
 
 export type ServerEventType = keyof ServerEventMap
-export const SERVER_EVENT_TYPES: readonly ServerEventType[] = ['users.pending', 'session.user', 'system.memory', 'downloads.progress', 'downloads.state', 'downloads.removed', 'models.changed', 'profiles.changed', 'profiles.deleted', 'servers.state', 'servers.stats', 'chat.metrics', 'engines.install', 'benchmarks.progress', 'peers.state', 'peers.removed']
+export const SERVER_EVENT_TYPES: readonly ServerEventType[] = ['users.pending', 'session.user', 'system.memory', 'downloads.progress', 'downloads.state', 'downloads.removed', 'models.changed', 'profiles.changed', 'profiles.deleted', 'servers.state', 'servers.stats', 'chat.metrics', 'engines.install', 'benchmarks.progress', 'peers.state', 'peers.removed', 'hosts.changed', 'hosts.removed']
 
 export type ServerEvent = {
   [K in ServerEventType]: { type: K; data: ServerEventMap[K] }

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig } from '../../server/config'
+import { EventView } from '../../server/features/access/events'
+import type { Delivery } from '../../server/features/events/bus'
 import type { Host, HostCheck } from '../../shared/hosts'
 import type { Profile } from '../../shared/profiles'
 import { standinEnv } from '../fixtures/engine/harness'
@@ -68,6 +70,28 @@ describe('hosts: admin CRUD', () => {
     expect(renamed.body).toMatchObject({ name: 'studio-2', sshUser: 'bob', address: '192.168.1.20' })
     expect((await app.call('DELETE', `/api/hosts/${host.id}`, auth)).status).toBe(204)
     expect((await app.json('GET', `/api/hosts/${host.id}`, auth)).status).toBe(404)
+  })
+
+  test('adding, editing and removing a host tell open admin pages at once, and no one else', async () => {
+    const { app, auth, addHost } = await setUp()
+    const heard: Delivery[] = []
+    cleanups.push(app.bus.subscribe((delivery) => delivery.event.type.startsWith('hosts.') && heard.push(delivery)))
+    const host = await addHost(remote('10.0.0.7', '/env', 'studio'))
+    await app.json('PATCH', `/api/hosts/${host.id}`, { ...auth, body: { name: 'studio-2' } })
+    expect((await app.call('DELETE', `/api/hosts/${host.id}`, auth)).status).toBe(204)
+    expect(heard.map(({ event, audience }) => [event.type, audience.kind])).toEqual([
+      ['hosts.changed', 'admins'],
+      ['hosts.changed', 'admins'],
+      ['hosts.removed', 'admins'],
+    ])
+    expect(heard[1]?.event.data).toMatchObject({ id: host.id, name: 'studio-2', address: '10.0.0.7' })
+    expect(heard[2]?.event.data).toEqual({ id: host.id })
+    // A refused change tells nobody anything.
+    await app.json('POST', '/api/hosts', { ...auth, body: remote('10.0.0.8', 'relative') })
+    expect(heard).toHaveLength(3)
+    // Even on a stream that reached a member, the view drops them.
+    const view = new EventView(() => true)
+    for (const { event } of heard) expect(view.of({ id: 9, isAdmin: false }, event)).toBeNull()
   })
 
   test('bad input is refused with a sentence that says what to enter', async () => {

@@ -44,6 +44,8 @@ export class EventView {
         return event.data.availableToMembers ? { type: 'peers.state', data: memberPeerView(event.data) } : { type: 'peers.removed', data: { id: event.data.id } }
       case 'engines.install':
       case 'users.pending':
+      case 'hosts.changed':
+      case 'hosts.removed':
         return null
       default:
         return event

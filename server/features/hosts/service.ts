@@ -1,4 +1,5 @@
 import { hostProblems, type Host, type HostCheck, type HostFields, type HostProblem } from '../../../shared/hosts'
+import type { ServerEvent } from '../../../shared/events'
 import type { Profile } from '../../../shared/profiles'
 import { badRequest, conflict, notFound } from '../../http/errors'
 import type { HostCreate, HostPatch } from './model'
@@ -17,7 +18,11 @@ export interface HostServiceDeps {
   ssh: string[]
   timeoutMs?: number
   now?: () => Date
+  /** Tells open admin pages that a host was added, edited or removed. */
+  publish?: (event: HostEvent) => void
 }
+
+export type HostEvent = Extract<ServerEvent, { type: 'hosts.changed' | 'hosts.removed' }>
 
 function normalize(fields: HostFields): HostFields {
   const sshUser = fields.sshUser?.trim() ?? null
@@ -62,6 +67,7 @@ export class HostService {
     const fields = this.validate({ sshUser: null, local: false, rdmaDevice: null, ...input })
     this.checkUnique(fields, null)
     const host = this.deps.hosts.insert(fields, this.now().toISOString())
+    this.deps.publish?.({ type: 'hosts.changed', data: host })
     return host
   }
 
@@ -73,6 +79,7 @@ export class HostService {
     this.checkUnique(fields, id)
     const host = this.deps.hosts.update(id, fields, this.now().toISOString()) ?? this.get(id)
     this.lastChecks.delete(id)
+    this.deps.publish?.({ type: 'hosts.changed', data: host })
     return host
   }
 
@@ -85,6 +92,7 @@ export class HostService {
     }
     this.deps.hosts.remove(id)
     this.lastChecks.delete(id)
+    this.deps.publish?.({ type: 'hosts.removed', data: { id } })
   }
 
   /** Checks one host; with a profile, also its model and memory for its share of that profile. */

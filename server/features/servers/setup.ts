@@ -94,6 +94,7 @@ export function createServing(deps: ServingDeps) {
     kvCacheBytes: (profile) => profileKvBytes(profile, config.hfHubCache),
     runner: deps.hostRunner ?? systemRunner,
     ssh: config.sshCommand,
+    publish: (event) => deps.bus.publish(event, { kind: 'admins' }),
   })
   const rankEnv = launchEnv({ hfHubCache: config.hfHubCache, which: (name) => Bun.which(name, { PATH: env.PATH ?? '' }), hfToken })
   const distributed = new DistributedLauncher({

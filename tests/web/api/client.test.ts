@@ -77,6 +77,14 @@ describe('parseServerEvent', () => {
     expect(parseServerEvent('system.memory', '{"totalBytes":10}')).toBeNull()
     expect(parseServerEvent('session.user', '{"status":"gone","isAdmin":false}')).toBeNull()
     expect(parseServerEvent('session.user', 'null')).toBeNull()
+    expect(parseServerEvent('hosts.changed', '{"id":2,"name":"studio"}')).toBeNull()
+    expect(parseServerEvent('hosts.removed', '{"id":"2"}')).toBeNull()
+  })
+
+  it('takes a host as GET /api/hosts lists it, and a removed host by id', () => {
+    const host = { id: 2, name: 'studio', address: '192.168.1.2', sshUser: 'me', pythonEnv: '/env', local: false, rdmaDevice: null }
+    expect(parseServerEvent('hosts.changed', JSON.stringify(host))).toEqual({ type: 'hosts.changed', data: host })
+    expect(parseServerEvent('hosts.removed', '{"id":2}')).toEqual({ type: 'hosts.removed', data: { id: 2 } })
   })
 })
 

@@ -5,6 +5,7 @@ import { useDownloadsStore } from '../../../web/src/features/downloads/store'
 import { useEnginesStore } from '../../../web/src/features/engines/store'
 import { useLibraryStore } from '../../../web/src/features/models/store'
 import { usePeersStore } from '../../../web/src/features/peers/store'
+import { useHostsStore } from '../../../web/src/features/hosts/store'
 import { useProfilesStore } from '../../../web/src/features/profiles/store'
 import { useServersStore } from '../../../web/src/features/servers/store'
 import { RECONNECT_DELAY_MS, useEventsStore } from '../../../web/src/features/events/store'
@@ -158,6 +159,8 @@ describe('events store', () => {
       'engines.install': vi.spyOn(useEnginesStore(), 'applyInstall').mockImplementation(() => undefined),
       'peers.state': vi.spyOn(peers, 'apply').mockImplementation(() => undefined),
       'peers.removed': vi.spyOn(peers, 'drop').mockImplementation(() => undefined),
+      'hosts.changed': vi.spyOn(useHostsStore(), 'apply').mockImplementation(() => undefined),
+      'hosts.removed': vi.spyOn(useHostsStore(), 'drop').mockImplementation(() => undefined),
     }
     const forget = vi.spyOn(servers, 'forget').mockImplementation(() => undefined)
     const libraryChanged = vi.spyOn(library, 'changed').mockImplementation(() => undefined)
@@ -177,6 +180,8 @@ describe('events store', () => {
       'engines.install': { engine: 'mlx_lm.server', state: 'installing' },
       'peers.state': { id: 5, state: 'online', profiles: [] },
       'peers.removed': { id: 5 },
+      'hosts.changed': { id: 6, name: 'studio', address: '192.168.1.6' },
+      'hosts.removed': { id: 6 },
     }
     for (const [type, data] of Object.entries(sent)) source.emit(type, data)
 
@@ -193,6 +198,8 @@ describe('events store', () => {
     expect(spies['engines.install']).toHaveBeenCalledWith(sent['engines.install'])
     expect(spies['peers.state']).toHaveBeenCalledWith(sent['peers.state'])
     expect(spies['peers.removed']).toHaveBeenCalledWith(5)
+    expect(spies['hosts.changed']).toHaveBeenCalledWith(sent['hosts.changed'])
+    expect(spies['hosts.removed']).toHaveBeenCalledWith(6)
     for (const spy of Object.values(spies)) expect(spy).toHaveBeenCalledOnce()
     // A download changing state and a models.changed both tell the library to look again.
     expect(libraryChanged).toHaveBeenCalledTimes(1)

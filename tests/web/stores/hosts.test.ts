@@ -162,3 +162,25 @@ describe('hosts store', () => {
     expect(store.loaded).toBe(false)
   })
 })
+
+describe('hosts from other pages (live events)', () => {
+  it('adds a host in name order, replaces an edited one and forgets its check, and drops a removed one', async () => {
+    manager()
+    const store = useHostsStore()
+    await store.load()
+    await store.check(1)
+    await store.check(2)
+    store.apply(makeHost(3, 'alpha'))
+    expect(store.hosts.map((host) => host.name)).toEqual(['alpha', 'bravo', 'Charlie'])
+    // The same host again, unchanged (this page's own edit coming back): its check still holds.
+    store.apply(bravo)
+    expect(store.checks[1]?.ok).toBe(true)
+    store.apply(makeHost(1, 'delta', { updatedAt: '2026-03-02T10:00:00.000Z' }))
+    expect(store.hosts.map((host) => host.name)).toEqual(['alpha', 'Charlie', 'delta'])
+    expect(store.checks[1]).toBeUndefined()
+    expect(store.checks[2]?.ok).toBe(true)
+    store.drop(2)
+    expect(store.hosts.map((host) => host.id)).toEqual([3, 1])
+    expect(store.checks[2]).toBeUndefined()
+  })
+})

@@ -184,6 +184,11 @@ export function parseServerEvent(type: ServerEventType, raw: string): ServerEven
       return typeof data.id === 'number' && typeof data.state === 'string' && Array.isArray(data.profiles) ? ({ type, data } as unknown as ServerEvent) : null
     case 'peers.removed':
       return typeof data.id === 'number' ? { type, data: { id: data.id } } : null
+    // A host, the same item GET /api/hosts lists.
+    case 'hosts.changed':
+      return typeof data.id === 'number' && typeof data.name === 'string' && typeof data.address === 'string' ? ({ type, data } as unknown as ServerEvent) : null
+    case 'hosts.removed':
+      return typeof data.id === 'number' ? { type, data: { id: data.id } } : null
   }
   return null
 }

@@ -6,6 +6,7 @@ import { useAuthStore } from '../auth/store'
 import { useBenchmarksStore } from '../benchmarks/store'
 import { useDownloadsStore } from '../downloads/store'
 import { useEnginesStore } from '../engines/store'
+import { useHostsStore } from '../hosts/store'
 import { useLibraryStore } from '../models/store'
 import { usePeersStore } from '../peers/store'
 import { useProfilesStore } from '../profiles/store'
@@ -79,6 +80,12 @@ export const useEventsStore = defineStore('events', () => {
         break
       case 'peers.removed':
         usePeersStore().drop(event.data.id)
+        break
+      case 'hosts.changed':
+        useHostsStore().apply(event.data)
+        break
+      case 'hosts.removed':
+        useHostsStore().drop(event.data.id)
         break
     }
   }

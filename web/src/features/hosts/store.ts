@@ -40,14 +40,31 @@ export const useHostsStore = defineStore('hosts', () => {
     const host = await guarded(() => request(api.hosts({ id }).patch(input)))
     keep(host)
     // A changed host is checked afresh.
-    const { [id]: _, ...rest } = checks.value
-    checks.value = rest
+    forgetCheck(id)
     return host
   }
 
   async function remove(id: number): Promise<void> {
     await guarded(() => request(api.hosts({ id }).delete()))
+    drop(id)
+  }
+
+  /** A host another page added or edited (`hosts.changed`): an edited one's check no longer holds. */
+  function apply(host: Host): void {
+    const known = hosts.value.find((item) => item.id === host.id)
+    if (known !== undefined && known.updatedAt !== host.updatedAt) forgetCheck(host.id)
+    keep(host)
+  }
+
+  /** A host removed here or on another page (`hosts.removed`). */
+  function drop(id: number): void {
     hosts.value = hosts.value.filter((host) => host.id !== id)
+    forgetCheck(id)
+  }
+
+  function forgetCheck(id: number): void {
+    const { [id]: _, ...rest } = checks.value
+    checks.value = rest
   }
 
   /** Runs the host's preflight (SSH, versions, memory; with a profile, its model too). */
@@ -68,5 +85,5 @@ export const useHostsStore = defineStore('hosts', () => {
     forget()
   }
 
-  return { hosts, checks, checking, loaded, loading, loadError, load, add, update, remove, check, reset }
+  return { hosts, checks, checking, loaded, loading, loadError, load, add, update, remove, check, apply, drop, reset }
 })
