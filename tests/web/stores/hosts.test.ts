@@ -170,7 +170,7 @@ describe('hosts from other pages (live events)', () => {
     await store.load()
     await store.check(1)
     await store.check(2)
-    store.apply(makeHost(3, 'alpha'))
+    store.apply(makeHost(3, 'alpha', { updatedAt: '2026-03-05T10:00:00.000Z' }))
     expect(store.hosts.map((host) => host.name)).toEqual(['alpha', 'bravo', 'Charlie'])
     // The same host again, unchanged (this page's own edit coming back): its check still holds.
     store.apply(bravo)
