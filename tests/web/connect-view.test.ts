@@ -4,26 +4,11 @@ import type { ApiKey, CreatedApiKey } from '../../shared/keys'
 import { useAuthStore } from '../../web/src/features/auth/store'
 import ConnectView from '../../web/src/features/connect/ConnectView.vue'
 import { byTestId, click, mountInApp, requireTestId, submit, type } from './components/mount'
-import { fakeServer, json, makeProfile, makeUser } from './helpers'
+import { fakeServer, json, makeApiKey, makeProfile, makeUser } from './helpers'
 import { routerStub } from './servers-router'
 
 const me = makeUser({ id: 1, email: 'me@example.com', isAdmin: false })
 
-function makeKey(overrides: Partial<ApiKey> = {}): ApiKey {
-  return {
-    id: 1,
-    userId: me.id,
-    ownerEmail: me.email,
-    name: 'editor',
-    prefix: 'mlxm_0123456789ab',
-    profiles: null,
-    dailyTokenLimit: null,
-    createdAt: '2026-03-01T10:00:00.000Z',
-    expiresAt: null,
-    lastUsedAt: null,
-    ...overrides,
-  }
-}
 
 const PROFILES = [
   makeProfile({ id: 7, name: 'Qwen coder' }),
@@ -31,7 +16,7 @@ const PROFILES = [
   makeProfile({ id: 9, name: 'Embedder', modelType: 'embeddings' }),
 ]
 
-async function open(keys: ApiKey[] = [makeKey()], path = '/connect', extra: Parameters<typeof fakeServer>[0] = {}) {
+async function open(keys: ApiKey[] = [makeApiKey()], path = '/connect', extra: Parameters<typeof fakeServer>[0] = {}) {
   const server = fakeServer({
     'GET /api/keys': () => json(keys),
     'GET /api/profiles': () => json(PROFILES),
@@ -51,10 +36,10 @@ const keyRows = () => [...document.querySelectorAll<HTMLElement>('[data-testid="
 describe('Connect page', () => {
   it('shows the endpoint this browser reaches, the user’s own keys by prefix, and snippets reading the key from the environment', async () => {
     await open([
-      makeKey({ id: 2, name: 'agent', profiles: [7], expiresAt: '2030-06-01T00:00:00.000Z' }),
-      makeKey(),
+      makeApiKey({ id: 2, name: 'agent', profiles: [7], expiresAt: '2030-06-01T00:00:00.000Z' }),
+      makeApiKey(),
       // An admin may have listed everyone's keys on the keys page; this page shows only the user's.
-      makeKey({ id: 3, name: 'theirs', userId: 99, ownerEmail: 'other@example.com' }),
+      makeApiKey({ id: 3, name: 'theirs', userId: 99, ownerEmail: 'other@example.com' }),
     ])
     expect(requireTestId('connect-endpoint').textContent).toBe(`${location.origin}/v1`)
     expect(requireTestId('connect-anthropic').textContent).toBe(location.origin)
@@ -89,7 +74,7 @@ describe('Connect page', () => {
   })
 
   it('creates a key inline, shows it once with a copy button, and puts it in the snippets', async () => {
-    const created: CreatedApiKey = { ...makeKey({ id: 5, name: 'laptop', profiles: [8] }), key: 'mlxm_0123456789ab_secretsecret' }
+    const created: CreatedApiKey = { ...makeApiKey({ id: 5, name: 'laptop', profiles: [8] }), key: 'mlxm_0123456789ab_secretsecret' }
     const server = await open([], '/connect?profile=8', { 'POST /api/keys': () => json(created, 201) })
     await submit('connect-key-form')
     expect(requireTestId('connect-key-error').textContent).toContain('Give the key a name')
@@ -117,7 +102,7 @@ describe('Connect page', () => {
   })
 
   it('warns when the new key may not use the chosen model', async () => {
-    const created: CreatedApiKey = { ...makeKey({ id: 6, name: 'coder only', profiles: [7] }), key: 'mlxm_0123456789ab_othersecret' }
+    const created: CreatedApiKey = { ...makeApiKey({ id: 6, name: 'coder only', profiles: [7] }), key: 'mlxm_0123456789ab_othersecret' }
     await open([], '/connect?profile=8', { 'POST /api/keys': () => json(created, 201) })
     await type('connect-key-name', 'coder only')
     await submit('connect-key-form')

@@ -1,5 +1,6 @@
 import { vi } from 'vitest'
 import type { Download } from '../../shared/downloads'
+import type { ApiKey } from '../../shared/keys'
 import type { LocalModel } from '../../shared/local-models'
 import { PROFILE_DEFAULTS, type Profile } from '../../shared/profiles'
 import type { ServerStatus } from '../../shared/servers'
@@ -72,6 +73,23 @@ export function makeUser(overrides: Partial<PublicUser> = {}): PublicUser {
     isAdmin: false,
     status: 'approved',
     createdAt: `2026-01-0${Math.min(9, id)}T10:00:00.000Z`,
+    ...overrides,
+  }
+}
+
+/** An API key as `GET /api/keys` lists it; by default user 1's (me@example.com), for every model, never used. */
+export function makeApiKey(overrides: Partial<ApiKey> = {}): ApiKey {
+  return {
+    id: 1,
+    userId: 1,
+    ownerEmail: 'me@example.com',
+    name: 'editor',
+    prefix: 'mlxm_0123456789ab',
+    profiles: null,
+    dailyTokenLimit: null,
+    createdAt: '2026-03-01T10:00:00.000Z',
+    expiresAt: null,
+    lastUsedAt: null,
     ...overrides,
   }
 }

@@ -3,27 +3,12 @@ import { describe, expect, it, vi } from 'vitest'
 import type { ApiKey, CreatedApiKey } from '../../../shared/keys'
 import { useAuthStore } from '../../../web/src/features/auth/store'
 import KeysView from '../../../web/src/features/keys/KeysView.vue'
-import { fakeServer, json, makeProfile, makeUser } from '../helpers'
+import { fakeServer, json, makeApiKey, makeProfile, makeUser } from '../helpers'
 import { byTestId, click, mountInApp, requireTestId, submit, type } from './mount'
 
 const me = makeUser({ id: 1, email: 'me@example.com', isAdmin: false })
 const admin = makeUser({ id: 2, email: 'admin@example.com', isAdmin: true })
 
-function makeKey(overrides: Partial<ApiKey> = {}): ApiKey {
-  return {
-    id: 1,
-    userId: me.id,
-    ownerEmail: me.email,
-    name: 'editor',
-    prefix: 'mlxm_0123456789ab',
-    profiles: null,
-    dailyTokenLimit: null,
-    createdAt: '2026-03-01T10:00:00.000Z',
-    expiresAt: null,
-    lastUsedAt: null,
-    ...overrides,
-  }
-}
 
 const rows = () => [...document.querySelectorAll<HTMLElement>('[data-testid="key-row"]')]
 
@@ -33,7 +18,7 @@ function shown(id: string): HTMLElement | null {
   return element !== null && element.style.display !== 'none' ? element : null
 }
 
-async function open(user = me, keys: ApiKey[] = [makeKey()], extra: Parameters<typeof fakeServer>[0] = {}) {
+async function open(user = me, keys: ApiKey[] = [makeApiKey()], extra: Parameters<typeof fakeServer>[0] = {}) {
   const server = fakeServer({
     'GET /api/keys': () => json(keys),
     'GET /api/profiles': () => json([makeProfile({ id: 7, name: 'Qwen coder' }), makeProfile({ id: 8, name: 'Llama' })]),
@@ -48,8 +33,8 @@ async function open(user = me, keys: ApiKey[] = [makeKey()], extra: Parameters<t
 describe('API keys screen', () => {
   it('lists each key with its prefix, dates and the models it may use', async () => {
     await open(me, [
-      makeKey({ id: 2, name: 'agent', profiles: [7, 99], expiresAt: '2030-06-01T00:00:00.000Z', lastUsedAt: '2026-03-02T08:00:00.000Z' }),
-      makeKey(),
+      makeApiKey({ id: 2, name: 'agent', profiles: [7, 99], expiresAt: '2030-06-01T00:00:00.000Z', lastUsedAt: '2026-03-02T08:00:00.000Z' }),
+      makeApiKey(),
     ])
     expect(rows().map((row) => row.dataset.name)).toEqual(['agent', 'editor'])
     const [agent, editor] = rows()
@@ -63,7 +48,7 @@ describe('API keys screen', () => {
   })
 
   it('creates a key and shows it once, with a copy button', async () => {
-    const created: CreatedApiKey = { ...makeKey({ id: 3, name: 'script' }), key: 'mlxm_0123456789ab_secretsecret' }
+    const created: CreatedApiKey = { ...makeApiKey({ id: 3, name: 'script' }), key: 'mlxm_0123456789ab_secretsecret' }
     const server = await open(me, [], { 'POST /api/keys': () => json(created, 201) })
     expect(byTestId('keys-empty')).not.toBeNull()
     await click('key-new')
@@ -96,7 +81,7 @@ describe('API keys screen', () => {
   })
 
   it('revokes after asking', async () => {
-    const server = await open(me, [makeKey()], { 'DELETE /api/keys/1': () => new Response(null, { status: 204 }) })
+    const server = await open(me, [makeApiKey()], { 'DELETE /api/keys/1': () => new Response(null, { status: 204 }) })
     await click('key-revoke')
     expect(shown('confirm-dialog')?.textContent).toContain('stop working at once')
     expect(server.callsTo('DELETE /api/keys/1')).toHaveLength(0)
@@ -106,8 +91,8 @@ describe('API keys screen', () => {
   })
 
   it('lets admins see everyone’s keys, with their owners', async () => {
-    const mine = makeKey({ userId: admin.id, ownerEmail: admin.email, name: 'mine' })
-    const theirs = makeKey({ id: 5, name: 'theirs' })
+    const mine = makeApiKey({ userId: admin.id, ownerEmail: admin.email, name: 'mine' })
+    const theirs = makeApiKey({ id: 5, name: 'theirs' })
     const server = await open(admin, [mine])
     server.on('GET /api/keys', () => json([theirs, mine]))
     requireTestId('keys-everyone').click()

@@ -1,26 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import type { ApiKey, CreatedApiKey } from '../../../shared/keys'
+import type { CreatedApiKey } from '../../../shared/keys'
 import { useKeysStore } from '../../../web/src/features/keys/store'
-import { failure, fakeServer, json } from '../helpers'
+import { failure, fakeServer, json, makeApiKey } from '../helpers'
 
-function makeKey(overrides: Partial<ApiKey> = {}): ApiKey {
-  return {
-    id: 1,
-    userId: 1,
-    ownerEmail: 'me@example.com',
-    name: 'editor',
-    prefix: 'mlxm_0123456789ab',
-    profiles: null,
-    dailyTokenLimit: null,
-    createdAt: '2026-03-01T10:00:00.000Z',
-    expiresAt: null,
-    lastUsedAt: null,
-    ...overrides,
-  }
-}
 
-const mine = [makeKey({ id: 1, name: 'editor' }), makeKey({ id: 2, name: 'script' })]
-const someoneElses = makeKey({ id: 3, userId: 2, ownerEmail: 'erin@example.com', name: 'erin laptop' })
+const mine = [makeApiKey({ id: 1, name: 'editor' }), makeApiKey({ id: 2, name: 'script' })]
+const someoneElses = makeApiKey({ id: 3, userId: 2, ownerEmail: 'erin@example.com', name: 'erin laptop' })
 
 function urlOf(input: RequestInfo | URL): URL {
   return new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
@@ -78,7 +63,7 @@ describe('keys store', () => {
   })
 
   it('creates a key, puts it first without its secret, and hands the secret back once', async () => {
-    const created: CreatedApiKey = { ...makeKey({ id: 4, name: 'ci', profiles: [7] }), key: 'mlxm_4_the-whole-secret' }
+    const created: CreatedApiKey = { ...makeApiKey({ id: 4, name: 'ci', profiles: [7] }), key: 'mlxm_4_the-whole-secret' }
     const server = manager()
     server.on('POST /api/keys', () => json(created))
     const store = useKeysStore()
