@@ -117,8 +117,19 @@ describe('what each client is sent', () => {
         `  }'`,
       ].join('\n'),
     )
-    expect(snippet(withoutKey, 'curl-stream').code).toContain(`-H 'Content-Type: application/json'`)
-    expect(snippet(withoutKey, 'curl-messages').code).toContain(`-H 'Content-Type: application/json'`)
+    expect(snippet(withoutKey, 'curl-stream').code.split('\n').slice(0, 4)).toEqual([
+      `curl -N '${ORIGIN}/v1/chat/completions' \\`,
+      `  -H "Authorization: Bearer $${API_KEY_ENV}" \\`,
+      `  -H 'Content-Type: application/json' \\`,
+      `  -d '{`,
+    ])
+    expect(snippet(withoutKey, 'curl-messages').code.split('\n').slice(0, 5)).toEqual([
+      `curl '${ORIGIN}/v1/messages' \\`,
+      `  -H "x-api-key: $${API_KEY_ENV}" \\`,
+      `  -H 'anthropic-version: 2023-06-01' \\`,
+      `  -H 'Content-Type: application/json' \\`,
+      `  -d '{`,
+    ])
   })
 
   it('the models list needs only the key', () => {
@@ -149,12 +160,13 @@ describe('what each client is sent', () => {
   it('the JavaScript clients stream or print the answer', () => {
     const openai = snippet(withoutKey, 'js-openai').code.split('\n')
     expect(openai[0]).toBe('import OpenAI from "openai"')
+    expect(openai).toContain('  model: "qwen3-8b",')
     expect(openai).toContain('  messages: [{ role: "user", content: "Hello! Who are you?" }],')
     expect(openai).toContain('  stream: true,')
     expect(openai.slice(-2)).toEqual(['for await (const chunk of stream) process.stdout.write(chunk.choices[0]?.delta?.content ?? "")', 'process.stdout.write("\\n")'])
     const anthropic = snippet(withKey, 'js-anthropic').code.split('\n')
     expect(anthropic[0]).toBe('import Anthropic from "@anthropic-ai/sdk"')
-    expect(anthropic).toContain('  max_tokens: 1024,')
+    expect(anthropic.slice(3, 7)).toEqual(['const message = await client.messages.create({', '  model: "qwen3-8b",', '  max_tokens: 1024,', '  messages: [{ role: "user", content: "Hello! Who are you?" }],'])
     expect(anthropic.at(-1)).toBe('console.log(message.content.filter((block) => block.type === "text").map((block) => block.text).join(""))')
   })
 
