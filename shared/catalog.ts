@@ -296,8 +296,9 @@ export function parameterCount(safetensors: { parameters: Record<string, number>
   if (packed === 0 || bits === null || bits >= 16) return packed + other
   const quantized = (packed * 32) / bits
   const groupSize = quantization?.groupSize ?? 64
-  // Affine quantization stores a scale and a bias per group; mxfp4 stores one 8-bit scale (U8) per group.
-  const perGroup = quantization?.mode === 'mxfp4' ? 0 : 2
+  // Affine quantization stores a scale and a bias per group; mxfp4 one 8-bit scale (U8) per group.
+  // Either way they are counted among the other dtypes and are not weights.
+  const perGroup = quantization?.mode === 'mxfp4' ? 1 : 2
   return Math.round(quantized + Math.max(0, other - (perGroup * quantized) / groupSize))
 }
 

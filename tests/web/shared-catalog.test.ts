@@ -203,8 +203,8 @@ describe('parameterCount', () => {
     expect(parameterCount({ parameters: { I32: 1000, BF16: 350 } }, { bits: 4, groupSize: 64, mode: 'affine' })).toBe(8100)
     // Without a group size the default of 64 applies.
     expect(parameterCount({ parameters: { U32: 1000, BF16: 350 } }, { bits: 4, groupSize: null, mode: null })).toBe(8100)
-    // mxfp4 keeps one U8 scale per group and no float pair.
-    expect(parameterCount({ parameters: { U32: 1000, BF16: 100 } }, { bits: 4, groupSize: 32, mode: 'mxfp4' })).toBe(8100)
+    // mxfp4 keeps one U8 scale per group of 32 and no bias: 8000 weights, 250 scales that are not parameters.
+    expect(parameterCount({ parameters: { U32: 1000, U8: 250, BF16: 100 } }, { bits: 4, groupSize: 32, mode: 'mxfp4' })).toBe(8100)
   })
 
   it('never counts fewer unpacked float weights than none', () => {
