@@ -2,7 +2,7 @@ import { vi } from 'vitest'
 import type { Download } from '../../shared/downloads'
 import type { ApiKey } from '../../shared/keys'
 import type { LocalModel } from '../../shared/local-models'
-import { PROFILE_DEFAULTS, type Profile } from '../../shared/profiles'
+import { PROFILE_DEFAULTS, type EngineInfo, type Profile } from '../../shared/profiles'
 import type { ServerStatus } from '../../shared/servers'
 import type { PublicUser } from '../../shared/users'
 
@@ -90,6 +90,25 @@ export function makeApiKey(overrides: Partial<ApiKey> = {}): ApiKey {
     createdAt: '2026-03-01T10:00:00.000Z',
     expiresAt: null,
     lastUsedAt: null,
+    ...overrides,
+  }
+}
+
+/** An engine as `GET /api/engines` lists it: not installed, serving text models, no parsers, unless told. */
+export function makeEngineInfo(name: EngineInfo['name'], overrides: Partial<EngineInfo> = {}): EngineInfo {
+  return {
+    name,
+    title: name,
+    installed: false,
+    path: null,
+    version: null,
+    installCommand: `pip install ${name}`,
+    installHint: null,
+    modelTypes: ['lm'],
+    toolCallParsers: [],
+    reasoningParsers: [],
+    fields: [],
+    reasoningField: null,
     ...overrides,
   }
 }

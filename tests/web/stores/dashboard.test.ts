@@ -6,21 +6,12 @@ import { DASHBOARD_REFRESH_DEBOUNCE_MS, localMidnight, useDashboardStore } from 
 import { useServersStore } from '../../../web/src/features/servers/store'
 import { handAnsweredFetch, type HeldRequest } from '../hand-answered-fetch'
 import { failure, fakeServer, json, makeServerStatus } from '../helpers'
+import { makeSummary } from '../observability-data'
 
 const NOW = Date.parse('2026-03-10T12:00:00.000Z')
 const GIB = 1024 ** 3
 
-const summary = (requests: number): DashboardSummary => ({
-  since: '',
-  requests,
-  errors: 0,
-  promptTokens: 0,
-  cachedTokens: 0,
-  completionTokens: 0,
-  medianTimeToFirstTokenMs: null,
-  medianTokensPerSecond: null,
-  recent: [],
-})
+const summary = (requests: number): DashboardSummary => makeSummary({ since: '', requests })
 
 const usage = (from: string): UsageResponse => ({ from, to: '', bucket: 'hour', groupBy: 'profile', rows: [] })
 

@@ -3,31 +3,13 @@ import { describe, expect, it } from 'vitest'
 import type { EngineInstallState } from '../../../shared/engines'
 import type { EngineName } from '../../../shared/profiles'
 import { MAX_LINES, rowState, useEnginesStore, type EngineProgress, type ManagedEngine } from '../../../web/src/features/engines/store'
-import { failure, fakeServer, json } from '../helpers'
+import { failure, fakeServer, json, makeEngineInfo } from '../helpers'
 
 const MLX = 'mlx-openai-server'
 const LM = 'mlx_lm.server'
 
 function engine(name: EngineName, overrides: Partial<ManagedEngine> = {}): ManagedEngine {
-  return {
-    name,
-    title: name,
-    installed: false,
-    path: null,
-    version: null,
-    installCommand: `pip install ${name}`,
-    installHint: null,
-    modelTypes: ['lm'],
-    toolCallParsers: [],
-    reasoningParsers: [],
-    fields: [],
-    reasoningField: null,
-    source: null,
-    installable: true,
-    notInstallableReason: null,
-    installState: null,
-    ...overrides,
-  }
+  return { ...makeEngineInfo(name), source: null, installable: true, notInstallableReason: null, installState: null, ...overrides }
 }
 
 const progress = (state: EngineProgress['state']): EngineProgress => ({ state, lines: [], error: null })

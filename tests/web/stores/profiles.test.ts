@@ -4,25 +4,12 @@ import type { EngineInfo } from '../../../shared/profiles'
 import { readSnapshot } from '../../../web/src/db/snapshots'
 import { TEMPLATE_MAX_BYTES, type TemplateFile } from '../../../shared/templates'
 import { templateFileProblem, templateUploadName, useProfilesStore } from '../../../web/src/features/profiles/store'
-import { failure, fakeServer, json, makeLocalModel, makeProfile } from '../helpers'
+import { failure, fakeServer, json, makeEngineInfo, makeLocalModel, makeProfile } from '../helpers'
 
 const NAME_RULE = 'A template name is 1 to 100 letters, digits, ".", "_" and "-", starting with a letter or digit, without "..".'
 
 function engineInfo(name: EngineInfo['name'], installed: boolean): EngineInfo {
-  return {
-    name,
-    title: name,
-    installed,
-    path: installed ? `/usr/local/bin/${name}` : null,
-    version: installed ? '1.0.0' : null,
-    installCommand: `pip install ${name}`,
-    installHint: null,
-    modelTypes: ['lm'],
-    toolCallParsers: [],
-    reasoningParsers: [],
-    fields: [],
-    reasoningField: null,
-  }
+  return makeEngineInfo(name, installed ? { installed, path: `/usr/local/bin/${name}`, version: '1.0.0' } : {})
 }
 
 function template(name: string): TemplateFile {
