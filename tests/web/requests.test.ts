@@ -1,3 +1,4 @@
+import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it, vi } from 'vitest'
 import { useAuthStore } from '../../web/src/features/auth/store'
 import { exportUrl, parseStatus, requestQuery } from '../../web/src/features/requests/query'
@@ -65,6 +66,18 @@ describe('the request log page', () => {
     expect(queriesTo(server.fetch, '/api/requests').at(-1)?.get('cursor')).toBe('c1')
     expect(requireTestId('request-28').textContent).toContain('429 token-limit')
     expect(byTestId('requests-more')).toBeNull()
+  })
+
+  it('offers no Load more while a newly filtered first page loads (its cursor belongs to the old filters)', async () => {
+    useAuthStore().user = makeUser({ isAdmin: true })
+    logServer()
+    mountInApp(RequestsView, { plugins: [routerStub()] })
+    await vi.waitFor(() => expect(shownIds()).toEqual(['request-30', 'request-29']))
+    const more = () => requireTestId('requests-more').closest('button') ?? requireTestId('requests-more')
+    expect(more().hasAttribute('disabled')).toBe(false)
+    useRequestsStore().loading = true
+    await flushPromises()
+    expect(more().hasAttribute('disabled')).toBe(true)
   })
 
   it('filters start over from the newest page and the exports follow them', async () => {
