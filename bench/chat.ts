@@ -265,7 +265,9 @@ async function run(): Promise<void> {
   const managerCpu: Record<Path, number> = { direct: 0, bare: 0, proxied: 0, gateway: 0 }
   // A full uncounted round each way first, so every path opens its pooled connections before measuring.
   for (const path of Object.values(paths)) await round(path)
-  const names = Object.keys(paths) as Path[]
+  // BENCH_CHAT_PATHS narrows a run (e.g. "bare,gateway"); the engine asked directly always runs.
+  const only = process.env.BENCH_CHAT_PATHS?.split(',')
+  const names = (Object.keys(paths) as Path[]).filter((name) => name === 'direct' || only === undefined || only.includes(name))
   for (let i = 0; i < ROUNDS; i++) {
     // Each path starts on a quiet manager, in a turning order: what one round leaves behind (records
     // written 50 ms later, the engine's log lines followed) must not land on the next path's start.

@@ -51,8 +51,8 @@ export class ApiKeyService {
   private readonly now: () => Date
   private readonly logger: Pick<Console, 'error'>
   private readonly unwrittenUses = new Map<number, string>()
-  /** Tokens whose secret matched, with the row it matched: at most one per key that exists. */
-  private readonly checkedTokens = new Map<string, StoredApiKey>()
+  /** Tokens whose secret matched, with the hash it matched: at most one per key that exists. */
+  private readonly checkedTokens = new Map<string, string>()
   private useWriter: ReturnType<typeof setTimeout> | undefined
 
   constructor(private readonly deps: ApiKeyDeps) {
@@ -113,11 +113,12 @@ export class ApiKeyService {
       this.checkedTokens.delete(token ?? '')
       throw invalidKey()
     }
-    // The secret is hashed once per stored row: the repository hands out a new row whenever the
-    // key changes, so a token checked against this very row needs no second hash.
-    if (this.checkedTokens.get(token ?? '') !== key) {
+    // The secret is hashed once per token: a key's hash never changes, so a token that matched this
+    // hash before matches it still. (Keyed by the hash, not the row: the row is handed out anew at
+    // every last-use write, and hashing again then put a cold hash on the first request of a burst.)
+    if (this.checkedTokens.get(token ?? '') !== key.secretHash) {
       if (!timingSafeEqual(sha256(secret), Buffer.from(key.secretHash, 'hex'))) throw invalidKey()
-      this.checkedTokens.set(token ?? '', key)
+      this.checkedTokens.set(token ?? '', key.secretHash)
     }
     const now = this.now()
     if (key.expiresAt !== null && Date.parse(key.expiresAt) <= now.getTime()) {
