@@ -65,9 +65,20 @@ export interface UsageResponse {
   rows: UsageRow[]
 }
 
+/**
+ * The profile id of a gateway request whose `model` named no profile its key may use (unknown, not
+ * allowed for the key, or ambiguous): recorded so a misconfigured client shows in the log, with
+ * the name it asked for as `model`. Profile ids start at 1.
+ */
+export const NO_PROFILE = 0
+/** How usage and the request log name NO_PROFILE. */
+export const NO_PROFILE_LABEL = 'Unknown or not allowed model'
+
 /** One request to a model as the manager measured it: metadata only, never prompt or answer text. */
 export interface RequestRecord {
+  /** The profile that answered, or NO_PROFILE when the request named none the key may use. */
   profileId: number
+  /** The model the profile serves; for NO_PROFILE, the name the client asked for. */
   model: string
   startedAt: string
   /** Who asked; null only for requests recorded before accounts were kept here. */

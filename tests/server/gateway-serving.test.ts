@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import type { ServerChatMetrics } from '../../shared/chat'
+import { NO_PROFILE, NO_PROFILE_LABEL, type RequestLogPage, type UsageResponse } from '../../shared/observability'
 import type { CreatedApiKey } from '../../shared/keys'
 import type { Profile } from '../../shared/profiles'
 import type { ServerState } from '../../shared/servers'
@@ -240,6 +241,32 @@ describe('requests are recorded, and a key’s daily limit holds', () => {
     expect(byKey?.requests).toBe(s.app.metrics.records().filter((r) => r.keyId === limited.id).length)
     const prometheus = await (await s.app.call('GET', '/metrics', { token: s.token })).text()
     expect(prometheus).toContain(`mlx_manager_gateway_requests_total{profile_id="1",key_id="${limited.id}"} ${byKey?.requests}`)
+  })
+  test('a request naming no model the key may use is recorded under NO_PROFILE with the name asked for; per-server figures leave it out', async () => {
+    const s = await setUp()
+    const fox = await s.profile({ name: 'Fox', model: 'standin/fast' })
+    await s.profile({ name: 'Hare', model: 'standin/fast' })
+    const onlyFox = await s.key({ profiles: [fox.id] })
+    const openai = s.client(onlyFox.key)
+    const refusal = (model: string) => openai.chat.completions.create({ model, messages: hello }).then(() => null, (error: unknown) => error)
+    expect(await refusal('gpt-4o')).toBeInstanceOf(OpenAI.NotFoundError)
+    expect(await refusal('Hare')).toBeInstanceOf(OpenAI.PermissionDeniedError)
+    const unrouted = s.app.metrics.records().filter((record) => record.profileId === NO_PROFILE)
+    expect(unrouted).toMatchObject([
+      { model: 'gpt-4o', keyId: onlyFox.id, userId: 1, endpoint: 'chat/completions', status: 404, errorCode: 'model-not-found', completionTokens: 0 },
+      { model: 'Hare', keyId: onlyFox.id, userId: 1, endpoint: 'chat/completions', status: 403, errorCode: 'model-not-allowed', completionTokens: 0 },
+    ])
+    // The log finds them with profileId=0, and usage names their group.
+    const log = await s.app.json<RequestLogPage>('GET', `/api/requests?profileId=${NO_PROFILE}`, { token: s.token })
+    expect(log.body.rows.map((row) => [row.model, row.status, row.keyName])).toEqual([
+      ['Hare', 403, 'test'],
+      ['gpt-4o', 404, 'test'],
+    ])
+    const usage = await s.app.json<UsageResponse>('GET', '/api/usage?groupBy=profile', { token: s.token })
+    expect(usage.body.rows.find((row) => row.groupId === NO_PROFILE)).toMatchObject({ label: NO_PROFILE_LABEL, requests: 2, errors: 2 })
+    // Not a server: the per-server figures have no entry for it.
+    const figures = await s.app.json<ServerChatMetrics[]>('GET', '/api/metrics/servers', { token: s.token })
+    expect(figures.body.map((figure) => figure.profileId)).not.toContain(NO_PROFILE)
   })
 })
 

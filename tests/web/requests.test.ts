@@ -1,5 +1,6 @@
 import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it, vi } from 'vitest'
+import { NO_PROFILE, NO_PROFILE_LABEL } from '../../shared/observability'
 import { useAuthStore } from '../../web/src/features/auth/store'
 import { exportUrl, parseStatus, requestQuery } from '../../web/src/features/requests/query'
 import RequestsView from '../../web/src/features/requests/RequestsView.vue'
@@ -105,6 +106,25 @@ describe('the request log page', () => {
     expect(csv.searchParams.get('keyId')).toBe('3')
     expect(csv.searchParams.get('from')).toBe(asked?.get('from'))
     expect(requireTestId('requests-export-json').getAttribute('href')).toContain('format=json')
+  })
+
+  it('a request that named no model the key may use shows the name it asked for, and the profile filter finds such requests', async () => {
+    useAuthStore().user = makeUser({ isAdmin: true })
+    const server = logServer()
+    const unrouted = makeRequestRow({ id: 31, profileId: NO_PROFILE, profileName: null, model: 'gpt-4o', status: 404, errorCode: 'model-not-found', keyId: 3, keyName: 'laptop', endpoint: 'chat/completions' })
+    server.on('GET /api/requests', () => json({ rows: [unrouted], nextCursor: null }))
+    server.on('GET /api/usage', (call) => {
+      const groupBy = queryOf(server, call).get('groupBy')
+      return json({ from: '', to: '', bucket: 'day', groupBy, rows: groupBy === 'profile' ? [makeUsageRow({ groupId: NO_PROFILE, label: NO_PROFILE_LABEL })] : [] })
+    })
+    mountInApp(RequestsView, { plugins: [routerStub()] })
+    await vi.waitFor(() => expect(shownIds()).toEqual(['request-31']))
+    expect(requireTestId('request-31').textContent).toContain('gpt-4o (unknown or not allowed model)')
+    expect(requireTestId('request-31').textContent).not.toContain('profile deleted')
+    const store = useRequestsStore()
+    await vi.waitFor(() => expect(store.choices.profile).toEqual([{ label: NO_PROFILE_LABEL, value: NO_PROFILE }]))
+    await store.filter({ profileId: NO_PROFILE })
+    expect(queriesTo(server.fetch, '/api/requests').at(-1)?.get('profileId')).toBe('0')
   })
 
   it('members filter only by profile, key and status, and an error from the manager is shown', async () => {

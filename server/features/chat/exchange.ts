@@ -253,10 +253,18 @@ export const requestStart = (deps: Pick<ExchangeDeps, 'now' | 'clock'>): Request
 /**
  * Records a request for a profile that never reached its engine: refused for the key's daily limit
  * or the profile's kind, or by the serving pool (the model cannot load now, its queue is full, the
- * wait ran out), or given up by its client while it waited. Its duration is the wait; nothing else
+ * wait ran out), or given up by its client while it waited; or one whose model named no profile
+ * the key may use (NO_PROFILE, with the name asked for as its model). Its duration is the wait; nothing else
  * was measured. The requests log and a key's figures show it like any other failure.
  */
-export function recordRefused(deps: ExchangeDeps, profile: Profile, origin: ExchangeOrigin, start: RequestStart, error: unknown, signal: AbortSignal): void {
+export function recordRefused(
+  deps: ExchangeDeps,
+  profile: Pick<Profile, 'id' | 'name' | 'model'>,
+  origin: ExchangeOrigin,
+  start: RequestStart,
+  error: unknown,
+  signal: AbortSignal,
+): void {
   const outcome = signal.aborted
     ? { status: 499, code: 'cancelled', message: `The client went away while the request waited for ${profile.name}.` }
     : error instanceof AppError

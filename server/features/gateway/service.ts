@@ -1,3 +1,4 @@
+import { NO_PROFILE } from '../../../shared/observability'
 import { modelTypeChats, type Profile } from '../../../shared/profiles'
 import type { ServerStatus } from '../../../shared/servers'
 import { AppError, badRequest, forbidden, notFound } from '../../http/errors'
@@ -99,9 +100,17 @@ export class GatewayService {
    * key's allow-list and daily limit are checked first, and the engine always gets its own `model`.
    */
   async forward(holder: KeyHolder, endpoint: Exclude<RequestEndpoint, 'chat'>, body: GatewayBody, signal: AbortSignal) {
-    const profile = this.resolve(holder, body.model)
     const origin = { userId: holder.user.id, keyId: holder.key.id, endpoint }
     const start = requestStart(this.deps.exchange)
+    let profile
+    try {
+      profile = this.resolve(holder, body.model)
+    } catch (error) {
+      // A client asking for a model that is not there (or not its key's) shows in the log, so a
+      // misconfigured editor or agent can be found; the name it asked for stands in for the model.
+      recordRefused(this.deps.exchange, { id: NO_PROFILE, name: body.model, model: body.model }, origin, start, error, signal)
+      throw error
+    }
     let lease
     try {
       this.assertServes(profile, endpoint)

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import type { ServerChatMetrics } from '../../../shared/chat'
+import { NO_PROFILE } from '../../../shared/observability'
 import type { EventBus } from '../events/bus'
 import { PrometheusCounters, type Gauges } from './prometheus'
 import { DEFAULT_RECORD_QUEUE, RecordQueue, type RecordQueueOptions } from './recorder'
@@ -52,7 +53,7 @@ export class MetricsService {
     let summary = summaries.get(record.profileId)
     if (summary === undefined) summaries.set(record.profileId, (summary = new RunningSummary(record.profileId)))
     summary.add(record)
-    this.deps.bus.publish({ type: 'chat.metrics', data: summary.metrics() })
+    if (record.profileId !== NO_PROFILE) this.deps.bus.publish({ type: 'chat.metrics', data: summary.metrics() })
   }
 
   /**
@@ -84,8 +85,9 @@ export class MetricsService {
     return this.deps.repo.list()
   }
 
+  /** Per profile; requests that named no profile (NO_PROFILE) belong to none, so they are left out. */
   servers(): ServerChatMetrics[] {
-    return [...this.loaded().values()].map((summary) => summary.metrics())
+    return [...this.loaded()].filter(([profileId]) => profileId !== NO_PROFILE).map(([, summary]) => summary.metrics())
   }
 
   prometheus(): string {

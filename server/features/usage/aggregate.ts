@@ -20,7 +20,9 @@ interface Cell {
 }
 
 const groupOf = (groupBy: UsageGroupBy, row: { profile_id: number; key_id: number | null; user_id: number | null }): number | null => {
-  const id = groupBy === 'profile' ? row.profile_id : groupBy === 'key' ? row.key_id : row.user_id
+  // A profile id is never null; 0 is NO_PROFILE, its own group.
+  if (groupBy === 'profile') return row.profile_id
+  const id = groupBy === 'key' ? row.key_id : row.user_id
   // Rollups keep "none" as 0.
   return id === 0 ? null : id
 }

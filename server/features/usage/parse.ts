@@ -1,4 +1,4 @@
-import { OBSERVABILITY_LIMITS, USAGE_BUCKETS, USAGE_GROUPS, type RequestStatusFilter, type UsageBucket, type UsageGroupBy } from '../../../shared/observability'
+import { NO_PROFILE, OBSERVABILITY_LIMITS, USAGE_BUCKETS, USAGE_GROUPS, type RequestStatusFilter, type UsageBucket, type UsageGroupBy } from '../../../shared/observability'
 import { badRequest } from '../../http/errors'
 import { BUCKET_MS, HOUR_MS } from './time'
 
@@ -95,7 +95,8 @@ export function parseRequestsQuery(query: Query) {
   return {
     from: fromMs === undefined ? undefined : new Date(fromMs).toISOString(),
     to: toMs === undefined ? undefined : new Date(toMs).toISOString(),
-    profileId: parseId(query.profileId, 'profileId'),
+    // 0 (NO_PROFILE) picks the requests whose model named no profile the key may use.
+    profileId: query.profileId?.trim() === String(NO_PROFILE) ? NO_PROFILE : parseId(query.profileId, 'profileId'),
     keyId: parseId(query.keyId, 'keyId'),
     userId: parseId(query.userId, 'userId'),
     status: parseStatus(query.status),

@@ -1,5 +1,5 @@
 import type { DashboardSummary, RequestLogPage, RequestLogRow, ServerStatPoint, ServerStatsHistory, UsageResponse } from '../../../shared/observability'
-import { OBSERVABILITY_LIMITS, REQUEST_CSV_COLUMNS } from '../../../shared/observability'
+import { NO_PROFILE, NO_PROFILE_LABEL, OBSERVABILITY_LIMITS, REQUEST_CSV_COLUMNS } from '../../../shared/observability'
 import type { Profile } from '../../../shared/profiles'
 import { badRequest, forbidden } from '../../http/errors'
 import { hiddenProfile, mayUse, type Viewer } from '../access/viewer'
@@ -50,6 +50,7 @@ export class UsageService {
     for (const row of this.deps.repo.rollups('minute', iso(floorTo(fromMs, MINUTE_MS)), to, own)) aggregate.addRollup(row)
     for (const row of this.deps.repo.rollups('hour', iso(floorTo(fromMs, HOUR_MS)), to, own)) aggregate.addRollup(row)
     const names = this.deps.repo.names()
+    names.profiles.set(NO_PROFILE, NO_PROFILE_LABEL)
     const labels = groupBy === 'profile' ? names.profiles : groupBy === 'key' ? names.keys : names.users
     return { from, to, bucket, groupBy, rows: aggregate.rows((groupId) => (groupId === null ? null : (labels.get(groupId) ?? null))) }
   }

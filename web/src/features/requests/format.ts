@@ -1,4 +1,4 @@
-import type { RequestLogRow } from '../../../../shared/observability'
+import { NO_PROFILE, NO_PROFILE_LABEL, type RequestLogRow } from '../../../../shared/observability'
 
 /** "14:03:12" today, "2 Dec 14:03" on another day, in the viewer's time zone. */
 export function when(iso: string, now: number): string {
@@ -16,7 +16,9 @@ export function who(row: RequestLogRow, showUser: boolean): string {
   return showUser && row.userEmail !== null ? `${source} · ${row.userEmail}` : source
 }
 
+/** The profile that answered; for a request that named none the key may use, the name it asked for. */
 export function server(row: RequestLogRow): string {
+  if (row.profileId === NO_PROFILE) return `${row.model} (${NO_PROFILE_LABEL.toLowerCase()})`
   return row.profileName ?? `${row.model} (profile deleted)`
 }
 
