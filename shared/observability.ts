@@ -72,7 +72,7 @@ export interface UsageResponse {
  */
 export const NO_PROFILE = 0
 /** How usage and the request log name NO_PROFILE. */
-export const NO_PROFILE_LABEL = 'Unknown or not allowed model'
+export const NO_PROFILE_LABEL = 'No matching profile'
 
 /** One request to a model as the manager measured it: metadata only, never prompt or answer text. */
 export interface RequestRecord {

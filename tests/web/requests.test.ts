@@ -119,7 +119,7 @@ describe('the request log page', () => {
     })
     mountInApp(RequestsView, { plugins: [routerStub()] })
     await vi.waitFor(() => expect(shownIds()).toEqual(['request-31']))
-    expect(requireTestId('request-31').textContent).toContain('gpt-4o (unknown or not allowed model)')
+    expect(requireTestId('request-31').textContent).toContain('gpt-4o (no profile)')
     expect(requireTestId('request-31').textContent).not.toContain('profile deleted')
     const store = useRequestsStore()
     await vi.waitFor(() => expect(store.choices.profile).toEqual([{ label: NO_PROFILE_LABEL, value: NO_PROFILE }]))

@@ -1,4 +1,4 @@
-import { NO_PROFILE, NO_PROFILE_LABEL, type RequestLogRow } from '../../../../shared/observability'
+import { NO_PROFILE, type RequestLogRow } from '../../../../shared/observability'
 
 /** "14:03:12" today, "2 Dec 14:03" on another day, in the viewer's time zone. */
 export function when(iso: string, now: number): string {
@@ -18,7 +18,8 @@ export function who(row: RequestLogRow, showUser: boolean): string {
 
 /** The profile that answered; for a request that named none the key may use, the name it asked for. */
 export function server(row: RequestLogRow): string {
-  if (row.profileId === NO_PROFILE) return `${row.model} (${NO_PROFILE_LABEL.toLowerCase()})`
+  // Short, as the column is narrow: the status beside it says whether unknown or not allowed.
+  if (row.profileId === NO_PROFILE) return `${row.model} (no profile)`
   return row.profileName ?? `${row.model} (profile deleted)`
 }
 
