@@ -127,6 +127,23 @@ describe('the request log page', () => {
     expect(queriesTo(server.fetch, '/api/requests').at(-1)?.get('profileId')).toBe('0')
   })
 
+  it('opens narrowed by the filters in its address, and keeps the address in step as they change', async () => {
+    useAuthStore().user = makeUser({ isAdmin: true })
+    const server = logServer()
+    const router = routerStub()
+    await router.push('/requests?keyId=3&status=error&range=7d&userId=x')
+    mountInApp(RequestsView, { plugins: [router] })
+    await vi.waitFor(() => expect(shownIds()).toEqual(['request-28']))
+    const asked = queriesTo(server.fetch, '/api/requests')[0]
+    expect(asked?.get('keyId')).toBe('3')
+    expect(asked?.get('status')).toBe('error')
+    // An id that cannot be read is no filter, not an error.
+    expect(asked?.has('userId')).toBe(false)
+    expect(Date.parse(asked?.get('to') ?? '') - Date.parse(asked?.get('from') ?? '')).toBe(7 * 86_400_000)
+    await useRequestsStore().filter({ status: null, profileId: 1 })
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/requests?range=7d&profileId=1&keyId=3'))
+  })
+
   it('members filter only by profile, key and status, and an error from the manager is shown', async () => {
     useAuthStore().user = makeUser()
     const server = logServer()

@@ -4,6 +4,7 @@ import type { ApiKey, CreatedApiKey } from '../../../shared/keys'
 import { useAuthStore } from '../../../web/src/features/auth/store'
 import KeysView from '../../../web/src/features/keys/KeysView.vue'
 import { fakeServer, json, makeApiKey, makeProfile, makeUser } from '../helpers'
+import { routerStub } from '../servers-router'
 import { byTestId, click, mountInApp, requireTestId, submit, type } from './mount'
 
 const me = makeUser({ id: 1, email: 'me@example.com', isAdmin: false })
@@ -25,7 +26,7 @@ async function open(user = me, keys: ApiKey[] = [makeApiKey()], extra: Parameter
     ...extra,
   })
   useAuthStore().user = user
-  mountInApp(KeysView)
+  mountInApp(KeysView, { plugins: [routerStub()] })
   await flushPromises()
   return server
 }
@@ -45,6 +46,8 @@ describe('API keys screen', () => {
     expect(editor?.textContent).toContain('Expires never')
     // Members have no switch for everyone's keys.
     expect(byTestId('keys-everyone')).toBeNull()
+    // Each key opens the request log narrowed to it.
+    expect(agent?.querySelector('[data-testid="key-requests"]')?.getAttribute('href')).toBe('/requests?keyId=2')
   })
 
   it('creates a key and shows it once, with a copy button', async () => {

@@ -1,5 +1,5 @@
 import type { RequestStatusFilter } from '../../../../shared/observability'
-import { rangeWindow, type RangeValue } from '../usage/ranges'
+import { isRange, rangeWindow, type RangeValue } from '../usage/ranges'
 
 /** What the request log is narrowed to; null means any. */
 export interface RequestFilters {
@@ -32,4 +32,38 @@ export function exportUrl(filters: RequestFilters, format: 'csv' | 'json', now: 
 export function parseStatus(value: string | null): RequestStatusFilter | null {
   if (value === 'ok' || value === 'error') return value
   return value !== null && /^[1-5]\d\d$/.test(value) ? Number(value) : null
+}
+
+/** An id in the page's address: a whole number (0 is a profile filter's "no matching profile"). */
+function addressId(value: unknown): number | null {
+  return typeof value === 'string' && /^\d{1,12}$/.test(value) ? Number(value) : null
+}
+
+const ADDRESS_FIELDS = ['range', 'profileId', 'keyId', 'userId', 'status'] as const
+
+/**
+ * The filters a link opens the log with (`/requests?keyId=3&status=error`), or null when the
+ * address names none. A value that cannot be read is no filter rather than an error page.
+ */
+export function filtersFromAddress(query: Record<string, unknown>): RequestFilters | null {
+  if (!ADDRESS_FIELDS.some((field) => query[field] !== undefined)) return null
+  const status = typeof query.status === 'string' ? parseStatus(query.status) : null
+  return {
+    range: isRange(query.range) ? query.range : NO_FILTERS.range,
+    profileId: addressId(query.profileId),
+    keyId: addressId(query.keyId),
+    userId: addressId(query.userId),
+    status,
+  }
+}
+
+/** The page's address for these filters: only what differs from none, so a plain log keeps a plain address. */
+export function addressOf(filters: RequestFilters): Record<string, string> {
+  const address: Record<string, string> = {}
+  if (filters.range !== NO_FILTERS.range) address.range = filters.range
+  if (filters.profileId !== null) address.profileId = String(filters.profileId)
+  if (filters.keyId !== null) address.keyId = String(filters.keyId)
+  if (filters.userId !== null) address.userId = String(filters.userId)
+  if (filters.status !== null) address.status = String(filters.status)
+  return address
 }
