@@ -112,15 +112,21 @@ describe('the openai JavaScript snippet, run by Node', () => {
   })
 })
 
-/** Whether python3 can import a package; the Python snippets run only where it can. */
+/**
+ * The Python that runs the Python snippets: MLX_MANAGER_TEST_PYTHON (CI makes a virtual environment
+ * with the official openai and anthropic packages and names it there), else python3.
+ */
+const PYTHON = process.env.MLX_MANAGER_TEST_PYTHON ?? 'python3'
+
+/** Whether that Python can import a package; the Python snippets run only where it can. */
 function pythonHas(module: string): boolean {
-  return Bun.spawnSync(['python3', '-c', `import ${module}`], { stdout: 'ignore', stderr: 'ignore' }).exitCode === 0
+  return Bun.spawnSync([PYTHON, '-c', `import ${module}`], { stdout: 'ignore', stderr: 'ignore' }).exitCode === 0
 }
 
 const hasOpenai = pythonHas('openai')
-describe('the openai Python snippet, run by python3', () => {
-  test.skipIf(!hasOpenai)(`prints the reply${hasOpenai ? '' : ' (skipped: python3 here has no openai package; pip install openai to run it)'}`, async () => {
-    expect(await run(['python3', '-c', code('python-openai', false)], { [API_KEY_ENV]: key })).toBe(`${REPLY}\n`)
+describe('the openai Python snippet, run by Python', () => {
+  test.skipIf(!hasOpenai)(`prints the reply${hasOpenai ? '' : ` (skipped: ${PYTHON} has no openai package; pip install openai, or name a Python that has it in MLX_MANAGER_TEST_PYTHON)`}`, async () => {
+    expect(await run([PYTHON, '-c', code('python-openai', false)], { [API_KEY_ENV]: key })).toBe(`${REPLY}\n`)
   })
 })
 
@@ -142,8 +148,8 @@ describe('the Anthropic snippets', () => {
   })
 
   const pyReady = messagesMounted && pythonHas('anthropic')
-  test.skipIf(!pyReady)(`the anthropic Python snippet prints the reply${pyReady ? '' : ' (skipped: needs POST /v1/messages and python3 with the anthropic package)'}`, async () => {
-    expect(await run(['python3', '-c', code('python-anthropic', false)], { [API_KEY_ENV]: key })).toBe(`${REPLY}\n`)
+  test.skipIf(!pyReady)(`the anthropic Python snippet prints the reply${pyReady ? '' : ` (skipped: needs POST /v1/messages and ${PYTHON} with the anthropic package)`}`, async () => {
+    expect(await run([PYTHON, '-c', code('python-anthropic', false)], { [API_KEY_ENV]: key })).toBe(`${REPLY}\n`)
   })
 
   const jsReady = messagesMounted && anthropicSdk
