@@ -122,6 +122,8 @@ describe('servers screen chat summary', () => {
     await flushPromises()
     const [chatty, quiet] = [...document.querySelectorAll<HTMLElement>('[data-testid="server-tile"]')] as [HTMLElement, HTMLElement]
     expect(requireTestId('chat-requests', chatty).textContent).toBe('12')
+    // The count opens the request log narrowed to this server.
+    expect(requireTestId('server-requests', chatty).getAttribute('href')).toBe('/requests?profileId=1')
     expect(requireTestId('chat-tokens', chatty).textContent).toBe('3.5k')
     expect(requireTestId('chat-speed', chatty).textContent).toBe('42.5 tok/s')
     expect(requireTestId('chat-ttft', chatty).textContent).toBe('318 ms')
