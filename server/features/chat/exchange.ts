@@ -254,8 +254,9 @@ export const requestStart = (deps: Pick<ExchangeDeps, 'now' | 'clock'>): Request
  * Records a request for a profile that never reached its engine: refused for the key's daily limit
  * or the profile's kind, or by the serving pool (the model cannot load now, its queue is full, the
  * wait ran out), or given up by its client while it waited; or one whose model named no profile
- * the key may use (NO_PROFILE, with the name asked for as its model). Its duration is the wait; nothing else
- * was measured. The requests log and a key's figures show it like any other failure.
+ * the key may use (NO_PROFILE, with the name asked for as its model). Its duration is the wait;
+ * nothing else was measured. The requests log shows it like any other failure, and so do a key's
+ * figures on its server (NO_PROFILE has no server).
  */
 export function recordRefused(
   deps: ExchangeDeps,
