@@ -2,7 +2,7 @@ import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it, vi } from 'vitest'
 import { NO_PROFILE, NO_PROFILE_LABEL } from '../../shared/observability'
 import { useAuthStore } from '../../web/src/features/auth/store'
-import { exportUrl, parseStatus, requestQuery } from '../../web/src/features/requests/query'
+import { NO_FILTERS, addressOf, exportUrl, filtersFromAddress, parseStatus, requestQuery } from '../../web/src/features/requests/query'
 import RequestsView from '../../web/src/features/requests/RequestsView.vue'
 import { useRequestsStore } from '../../web/src/features/requests/store'
 import { byTestId, click, mountInApp, requireTestId } from './components/mount'
@@ -24,6 +24,18 @@ describe('request log queries', () => {
       '/api/requests?from=2026-01-01T12%3A00%3A00.000Z&to=2026-01-02T12%3A00%3A00.000Z&keyId=3&status=429&format=csv',
     )
     expect([parseStatus('ok'), parseStatus('429'), parseStatus('any'), parseStatus('42')]).toEqual(['ok', 429, null, null])
+  })
+
+  it('reads filters from the page address and writes back only those chosen', () => {
+    expect(filtersFromAddress({})).toBeNull()
+    expect(filtersFromAddress({ tab: 'x' })).toBeNull()
+    expect(filtersFromAddress({ profileId: '0', userId: '5', status: '503', range: '30d' })).toEqual({ range: '30d', profileId: 0, keyId: null, userId: 5, status: 503 })
+    // Unreadable values are no filter: a bad range is the default one, an id must be whole digits.
+    expect(filtersFromAddress({ range: '2y', keyId: '-3', userId: ['5'], status: 'maybe' })).toEqual(NO_FILTERS)
+    expect(addressOf(NO_FILTERS)).toEqual({})
+    expect(addressOf({ range: '1h', profileId: 0, keyId: 3, userId: 5, status: 'error' })).toEqual({ range: '1h', profileId: '0', keyId: '3', userId: '5', status: 'error' })
+    const chosen = { range: '7d', profileId: 2, keyId: null, userId: null, status: 429 } as const
+    expect(filtersFromAddress(addressOf(chosen))).toEqual(chosen)
   })
 })
 
