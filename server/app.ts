@@ -308,7 +308,7 @@ export function createApp(deps: AppDeps) {
     .use(templateRoutes(new TemplateService({ disk: systemTemplateDisk, dir: templatesFolder(deps.config.home) }), session))
     .use(chatRoutes(chat, session, watch, deps.chat?.heartbeatMs, relay))
     .use(peerRoutes({ peers, feed: peerFeed, watch, keyValid: (id) => keys.stillValid(id) }, session))
-    .use(keyRoutes(keys, session))
+    .use(keyRoutes(keys, session, gateway))
     .use(gatewayRoutes(gateway, session, watch, gatewayOptions))
     .use(messagesRoutes(gateway, session, watch, gatewayOptions))
     .use(metricsRoutes(metrics, session, (viewer, profileId) => viewer.isAdmin || serving.profiles.find(profileId)?.availableToMembers === true, { tokens, auth }))

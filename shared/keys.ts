@@ -25,6 +25,12 @@ export interface ApiKey {
   lastUsedAt: string | null
 }
 
+/** A key as `GET /api/keys` lists it. */
+export interface ListedApiKey extends ApiKey {
+  /** For a key with a daily limit, the tokens that limit has counted since local midnight; null without one. */
+  tokensToday: number | null
+}
+
 /** What creating a key answers: the item and, this once, the whole key. */
 export interface CreatedApiKey extends ApiKey {
   key: string

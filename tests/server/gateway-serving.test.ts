@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import type { ServerChatMetrics } from '../../shared/chat'
 import { NO_PROFILE, NO_PROFILE_LABEL, type RequestLogPage, type UsageResponse } from '../../shared/observability'
-import type { CreatedApiKey } from '../../shared/keys'
+import type { CreatedApiKey, ListedApiKey } from '../../shared/keys'
 import type { Profile } from '../../shared/profiles'
 import type { ServerState } from '../../shared/servers'
 import type { PoolClock } from '../../server/features/serving/model'
@@ -231,8 +231,14 @@ describe('requests are recorded, and a key’s daily limit holds', () => {
       completionTokens: 0,
       timeToFirstTokenMs: null,
     })
+    expect(apiError.message).toContain('create a key with a higher limit')
+    // The keys list says how much of today's limit is gone; a key without a limit says nothing.
+    const unlimited = await s.key()
+    const listed = (await s.app.json<ListedApiKey[]>('GET', '/api/keys', { token: s.token })).body
+    expect(listed.find((k) => k.id === limited.id)?.tokensToday).toBe(spent)
+    expect(listed.find((k) => k.id === unlimited.id)?.tokensToday).toBeNull()
     // Another key of the same user is not limited by this one.
-    const other = s.client((await s.key()).key)
+    const other = s.client(unlimited.key)
     expect((await other.chat.completions.create({ model: 'Fox', messages: hello })).choices[0]?.message.content).toBe(REPLY)
     // Gateway traffic shows per key on the servers' figures and in the Prometheus export.
     const figures = await s.app.json<ServerChatMetrics[]>('GET', '/api/metrics/servers', { token: s.token })

@@ -141,17 +141,23 @@ export class GatewayService {
     }
   }
 
+  /** The tokens a key's requests used since local midnight: what its daily limit counts. */
+  tokensToday(keyId: number): number {
+    const now = this.now()
+    return this.deps.usage.keyTokensSince(keyId, new Date(now.getFullYear(), now.getMonth(), now.getDate()).toISOString())
+  }
+
   /** 429 once the key's tokens since local midnight reach its daily limit, until the next midnight. */
   private assertWithinLimit(holder: KeyHolder): void {
     const limit = holder.key.dailyTokenLimit
     if (limit === null) return
-    const now = this.now()
-    const midnight = new Date(now.getFullYear(), now.getMonth(), now.getDate())
-    const used = this.deps.usage.keyTokensSince(holder.key.id, midnight.toISOString())
+    const used = this.tokensToday(holder.key.id)
     if (used < limit) return
+    const now = this.now()
     const tomorrow = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1)
     const seconds = Math.max(1, Math.ceil((tomorrow.getTime() - now.getTime()) / 1000))
-    throw new AppError(429, 'daily-token-limit', `The API key "${holder.key.name}" has used ${used} of its ${limit} tokens today. It works again at midnight, or raise its limit in the manager.`, {
+    // A key's limit is fixed when it is made: more today means a key with a higher one.
+    throw new AppError(429, 'daily-token-limit', `The API key "${holder.key.name}" has used ${used} of its ${limit} tokens today. It works again at midnight; for more today, create a key with a higher limit under API keys.`, {
       'retry-after': String(seconds),
     })
   }

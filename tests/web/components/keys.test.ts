@@ -57,7 +57,7 @@ describe('API keys screen', () => {
     await click('key-new')
     await type('key-name-input', 'script')
     await submit('key-form')
-    expect(server.callsTo('POST /api/keys')[0]?.body).toEqual({ name: 'script', expiresAt: null, profiles: null })
+    expect(server.callsTo('POST /api/keys')[0]?.body).toEqual({ name: 'script', expiresAt: null, profiles: null, dailyTokenLimit: null })
     expect(requireTestId('key-secret').textContent).toBe(created.key)
     const writeText = vi.fn(() => Promise.resolve())
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true })
@@ -68,6 +68,23 @@ describe('API keys screen', () => {
     // The list never holds the secret.
     expect(rows().map((row) => row.textContent).join('')).not.toContain('secretsecret')
     expect(rows()).toHaveLength(1)
+  })
+
+  it('a daily token limit is set in the form, and a limited key shows how much of today it has used', async () => {
+    const created: CreatedApiKey = { ...makeApiKey({ id: 4, name: 'agent', dailyTokenLimit: 50_000 }), key: 'mlxm_0123456789ab_secretsecret' }
+    const server = await open(me, [{ ...makeApiKey({ dailyTokenLimit: 2_000_000 }), tokensToday: 1_234_567 } as ApiKey], { 'POST /api/keys': () => json(created, 201) })
+    expect(requireTestId('key-limit').textContent).toBe('1,234,567 of 2,000,000 tokens today')
+    await click('key-new')
+    await type('key-name-input', 'agent')
+    await type('key-limit-input', '50000')
+    // The number field takes what was typed when it loses focus, as it does for a person.
+    requireTestId('key-limit-input').dispatchEvent(new FocusEvent('blur'))
+    await submit('key-form')
+    expect(server.callsTo('POST /api/keys')[0]?.body).toEqual({ name: 'agent', expiresAt: null, profiles: null, dailyTokenLimit: 50_000 })
+    await click('key-done')
+    // The new key starts its day at nothing used; a key without a limit says nothing of it.
+    expect(rows()[0]?.querySelector('[data-testid="key-limit"]')?.textContent).toBe('0 of 50,000 tokens today')
+    expect(rows()).toHaveLength(2)
   })
 
   it('says why a key could not be made, and keeps the form', async () => {

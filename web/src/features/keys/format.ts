@@ -1,4 +1,4 @@
-import type { ApiKey } from '../../../../shared/keys'
+import type { ApiKey, ListedApiKey } from '../../../../shared/keys'
 
 /** A date as people read it; `never` for none. */
 export function keyDate(iso: string | null, none = 'never'): string {
@@ -10,6 +10,13 @@ export function keyDate(iso: string | null, none = 'never'): string {
 export function keyProfiles(key: Pick<ApiKey, 'profiles'>, names: ReadonlyMap<number, string>): string {
   if (key.profiles === null) return 'All your models'
   return key.profiles.map((id) => names.get(id) ?? `#${id}`).join(', ')
+}
+
+/** A limited key's day so far, "1,234 of 50,000 tokens today"; null for a key without a limit. */
+export function keyLimit(key: Pick<ListedApiKey, 'dailyTokenLimit' | 'tokensToday'>): string | null {
+  if (key.dailyTokenLimit === null) return null
+  const count = (n: number) => n.toLocaleString('en-US')
+  return `${count(key.tokensToday ?? 0)} of ${count(key.dailyTokenLimit)} tokens today`
 }
 
 export function expired(key: Pick<ApiKey, 'expiresAt'>, now = Date.now()): boolean {

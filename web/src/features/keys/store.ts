@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { ApiKey, CreatedApiKey } from '../../../../shared/keys'
+import type { CreatedApiKey, ListedApiKey } from '../../../../shared/keys'
 import { api, request } from '../../api/client'
 import { guarded, useGuardedLoad } from '../auth/guarded'
 
@@ -10,11 +10,13 @@ export interface NewKey {
   expiresAt: string | null
   /** Profile ids, or null for every profile the user may use. */
   profiles: number[] | null
+  /** Tokens a day across the key's requests; null or left out for no limit. */
+  dailyTokenLimit?: number | null
 }
 
 /** The signed-in user's API keys (admins: everyone's, when they ask). */
 export const useKeysStore = defineStore('keys', () => {
-  const keys = ref<ApiKey[]>([])
+  const keys = ref<ListedApiKey[]>([])
   /** Admins only: list everyone's keys instead of their own. */
   const everyone = ref(false)
 
@@ -32,7 +34,7 @@ export const useKeysStore = defineStore('keys', () => {
   async function create(input: NewKey): Promise<CreatedApiKey> {
     const created = await guarded(() => request(api.keys.post(input)))
     const { key: _secret, ...item } = created
-    keys.value = [item, ...keys.value]
+    keys.value = [{ ...item, tokensToday: item.dailyTokenLimit === null ? null : 0 }, ...keys.value]
     return created
   }
 
