@@ -30,9 +30,12 @@ export function parseRange(query: Query, nowMs: number, defaultSpanMs: number): 
   return { fromMs, toMs }
 }
 
-export function parseId(raw: string | undefined, name: string): number | undefined {
+/** An id from a query; `lowest` is 0 where 0 means something (a profile filter's NO_PROFILE). */
+export function parseId(raw: string | undefined, name: string, lowest: 0 | 1 = 1): number | undefined {
   if (raw === undefined || raw === '') return undefined
-  if (!/^\d{1,12}$/.test(raw.trim()) || Number(raw) < 1) throw badRequest('invalid-id', `${name} must be a positive whole number, not "${raw}".`)
+  if (!/^\d{1,12}$/.test(raw.trim()) || Number(raw) < lowest) {
+    throw badRequest('invalid-id', `${name} must be a ${lowest === 1 ? 'positive whole number' : 'whole number'}, not "${raw}".`)
+  }
   return Number(raw)
 }
 
@@ -96,7 +99,7 @@ export function parseRequestsQuery(query: Query) {
     from: fromMs === undefined ? undefined : new Date(fromMs).toISOString(),
     to: toMs === undefined ? undefined : new Date(toMs).toISOString(),
     // 0 (NO_PROFILE) picks the requests whose model named no profile the key may use.
-    profileId: query.profileId?.trim() === String(NO_PROFILE) ? NO_PROFILE : parseId(query.profileId, 'profileId'),
+    profileId: parseId(query.profileId, 'profileId', NO_PROFILE),
     keyId: parseId(query.keyId, 'keyId'),
     userId: parseId(query.userId, 'userId'),
     status: parseStatus(query.status),

@@ -12,15 +12,20 @@ export interface RequestFilters {
 
 export const NO_FILTERS: RequestFilters = { range: '24h', profileId: null, keyId: null, userId: null, status: null }
 
+/** The chosen profile, key, user and status as strings; those left at "any" are left out. */
+function chosen(filters: RequestFilters): Record<string, string> {
+  const picked: Record<string, string> = {}
+  if (filters.profileId !== null) picked.profileId = String(filters.profileId)
+  if (filters.keyId !== null) picked.keyId = String(filters.keyId)
+  if (filters.userId !== null) picked.userId = String(filters.userId)
+  if (filters.status !== null) picked.status = String(filters.status)
+  return picked
+}
+
 /** The query `GET /api/requests` takes for these filters, as strings (also the export link's). */
 export function requestQuery(filters: RequestFilters, now: number): Record<string, string> {
   const { from, to } = rangeWindow(filters.range, now)
-  const query: Record<string, string> = { from, to }
-  if (filters.profileId !== null) query.profileId = String(filters.profileId)
-  if (filters.keyId !== null) query.keyId = String(filters.keyId)
-  if (filters.userId !== null) query.userId = String(filters.userId)
-  if (filters.status !== null) query.status = String(filters.status)
-  return query
+  return { from, to, ...chosen(filters) }
 }
 
 /** The address that downloads every matching request as CSV or JSON (the session cookie goes along). */
@@ -59,11 +64,5 @@ export function filtersFromAddress(query: Record<string, unknown>): RequestFilte
 
 /** The page's address for these filters: only what differs from none, so a plain log keeps a plain address. */
 export function addressOf(filters: RequestFilters): Record<string, string> {
-  const address: Record<string, string> = {}
-  if (filters.range !== NO_FILTERS.range) address.range = filters.range
-  if (filters.profileId !== null) address.profileId = String(filters.profileId)
-  if (filters.keyId !== null) address.keyId = String(filters.keyId)
-  if (filters.userId !== null) address.userId = String(filters.userId)
-  if (filters.status !== null) address.status = String(filters.status)
-  return address
+  return { ...(filters.range === NO_FILTERS.range ? {} : { range: filters.range }), ...chosen(filters) }
 }
